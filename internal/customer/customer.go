@@ -1,0 +1,134 @@
+// Package customer holds the canonical customer and license records shared by every dialect,
+// the rules that keep them valid, and partial updates. It knows nothing of storage or wire
+// formats.
+package customer
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Customer is the canonical customer. Empty strings mean "not set".
+type Customer struct {
+	ID          string // UUID v4, lower case with hyphens
+	Email       string // unique per app, compared case-insensitively
+	Name        string
+	Username    string
+	ExternalID  string // unique per app when set
+	Metadata    []Metadata
+	Address     Address
+	LegalName   string
+	LegalNumber string
+	LogoURL     string
+	Phone       string
+	URL         string
+	DiscordID   string
+	CreatedBy   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int64 // 1 after creation, +1 for every write that changed something
+}
+
+// Address is a postal address; Country is an ISO 3166-1 alpha-2 code in upper case.
+type Address struct {
+	Line1      string
+	Line2      string
+	City       string
+	State      string
+	Country    string
+	PostalCode string
+}
+
+// IsZero reports whether no address field is set.
+func (a Address) IsZero() bool { return a == Address{} }
+
+// Metadata is one entry. It carries every dialect's metadata without loss: the Apps API's
+// object values (any JSON), Lukittu's locked flag and Lago's display_in_invoice flag.
+type Metadata struct {
+	Key              string
+	Value            json.RawMessage // one JSON value, compact
+	Locked           bool
+	DisplayInInvoice bool
+}
+
+// EmailKey is the form under which an email is unique within an app.
+func EmailKey(email string) string { return strings.ToLower(email) }
+
+// Equal reports whether two customers hold the same data (identity, timestamps and version
+// aside: it answers "would writing b over a change anything").
+func (c Customer) Equal(o Customer) bool {
+	return c.Email == o.Email && c.Name == o.Name && c.Username == o.Username &&
+		c.ExternalID == o.ExternalID && c.Address == o.Address && c.LegalName == o.LegalName &&
+		c.LegalNumber == o.LegalNumber && c.LogoURL == o.LogoURL && c.Phone == o.Phone &&
+		c.URL == o.URL && c.DiscordID == o.DiscordID && c.CreatedBy == o.CreatedBy &&
+		slices.EqualFunc(c.Metadata, o.Metadata, func(a, b Metadata) bool {
+			return a.Key == b.Key && bytes.Equal(a.Value, b.Value) && a.Locked == b.Locked &&
+				a.DisplayInInvoice == b.DisplayInInvoice
+		})
+}
+
+// Normalize trims surrounding space from every text field, upper-cases the country and
+// compacts metadata values. Validate expects a normalized customer.
+func (c *Customer) Normalize() {
+	for _, f := range []*string{
+		&c.Email, &c.Name, &c.Username, &c.ExternalID, &c.LegalName, &c.LegalNumber,
+		&c.LogoURL, &c.Phone, &c.URL, &c.DiscordID, &c.CreatedBy,
+		&c.Address.Line1, &c.Address.Line2, &c.Address.City, &c.Address.State,
+		&c.Address.Country, &c.Address.PostalCode,
+	} {
+		*f = strings.TrimSpace(*f)
+	}
+	c.Address.Country = strings.ToUpper(c.Address.Country)
+	for i := range c.Metadata {
+		c.Metadata[i].Key = strings.TrimSpace(c.Metadata[i].Key)
+		var buf bytes.Buffer
+		if json.Compact(&buf, c.Metadata[i].Value) == nil {
+			c.Metadata[i].Value = buf.Bytes()
+		}
+	}
+}
+
+// NewID returns a random UUID v4.
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}
+
+// ParseID returns the canonical (lower-case) form of a UUID, and whether s is one. Any UUID
+// version is accepted back: ids are only ever compared, never interpreted.
+func ParseID(s string) (string, bool) {
+	if len(s) != 36 {
+		return "", false
+	}
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return "", false
+			}
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		default:
+			return "", false
+		}
+	}
+	return strings.ToLower(s), true
+}

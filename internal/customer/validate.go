@@ -1,0 +1,204 @@
+package customer
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits of the canonical customer. Each dialect may be stricter; none is looser.
+const (
+	MaxTextLen          = 255  // name, username, external_id, legal fields, phone, address lines
+	MaxEmailLen         = 254  // RFC 5321 path limit
+	MaxURLLen           = 2048 // url, logo_url
+	MaxMetadataEntries  = 50
+	MaxMetadataKeyLen   = 255
+	MaxMetadataValueLen = 4096  // bytes of one compact JSON value
+	MaxMetadataBytes    = 32768 // bytes of all values together
+)
+
+// Codes of field errors; dialects map them to their own wording.
+const (
+	CodeRequired       = "required"
+	CodeInvalidEmail   = "invalid_email"
+	CodeInvalidCountry = "invalid_country"
+	CodeTooLong        = "too_long"
+	CodeTooShort       = "too_short"
+	CodeInvalidFormat  = "invalid_format"
+	CodeTooMany        = "too_many"
+	CodeDuplicate      = "duplicate"
+)
+
+// FieldError is one problem with one field. Field uses the canonical snake_case names,
+// with "address.<part>" and "metadata" for nested values.
+type FieldError struct {
+	Field   string
+	Code    string
+	Message string
+}
+
+// ValidationError lists every problem found, in a stable order.
+type ValidationError struct {
+	Errors []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Errors))
+	for i, fe := range e.Errors {
+		parts[i] = fe.Field + ": " + fe.Message
+	}
+	return "invalid customer: " + strings.Join(parts, "; ")
+}
+
+// Add records a field error.
+func (e *ValidationError) Add(field, code, message string) {
+	e.Errors = append(e.Errors, FieldError{Field: field, Code: code, Message: message})
+}
+
+// Err returns e when it holds errors, else nil.
+func (e *ValidationError) Err() error {
+	if e == nil || len(e.Errors) == 0 {
+		return nil
+	}
+	return e
+}
+
+// Has reports whether field has an error.
+func (e *ValidationError) Has(field string) bool {
+	for _, fe := range e.Errors {
+		if fe.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+var discordIDPattern = regexp.MustCompile(`^\d{17,19}$`)
+
+// Validate checks a normalized customer against the canonical rules. Which fields are
+// required is a dialect's decision; Validate only checks what is set.
+func (c Customer) Validate() error {
+	var v ValidationError
+	if c.Email != "" {
+		switch {
+		case utf8.RuneCountInString(c.Email) > MaxEmailLen:
+			v.Add("email", CodeTooLong, fmt.Sprintf("must be at most %d characters", MaxEmailLen))
+		case !IsEmail(c.Email):
+			v.Add("email", CodeInvalidEmail, "is not a valid email address")
+		}
+	}
+	text := []struct {
+		field, value string
+		max          int
+	}{
+		{"name", c.Name, MaxTextLen},
+		{"username", c.Username, MaxTextLen},
+		{"external_id", c.ExternalID, MaxTextLen},
+		{"legal_name", c.LegalName, MaxTextLen},
+		{"legal_number", c.LegalNumber, MaxTextLen},
+		{"phone", c.Phone, MaxTextLen},
+		{"logo_url", c.LogoURL, MaxURLLen},
+		{"url", c.URL, MaxURLLen},
+		{"created_by", c.CreatedBy, MaxTextLen},
+		{"address.line1", c.Address.Line1, MaxTextLen},
+		{"address.line2", c.Address.Line2, MaxTextLen},
+		{"address.city", c.Address.City, MaxTextLen},
+		{"address.state", c.Address.State, MaxTextLen},
+		{"address.postal_code", c.Address.PostalCode, MaxTextLen},
+	}
+	for _, f := range text {
+		checkText(&v, f.field, f.value, f.max)
+	}
+	if c.ExternalID != "" && strings.IndexFunc(c.ExternalID, unicode.IsControl) >= 0 {
+		v.Add("external_id", CodeInvalidFormat, "must not contain control characters")
+	}
+	if c.Address.Country != "" && !IsCountryCode(c.Address.Country) {
+		v.Add("address.country", CodeInvalidCountry, "must be an ISO 3166-1 alpha-2 country code")
+	}
+	if c.DiscordID != "" && !discordIDPattern.MatchString(c.DiscordID) {
+		v.Add("discord_id", CodeInvalidFormat, "must be a Discord user id of 17 to 19 digits")
+	}
+	validateMetadata(&v, c.Metadata)
+	return v.Err()
+}
+
+func checkText(v *ValidationError, field, value string, max int) {
+	if !utf8.ValidString(value) {
+		v.Add(field, CodeInvalidFormat, "must be valid UTF-8")
+		return
+	}
+	if utf8.RuneCountInString(value) > max {
+		v.Add(field, CodeTooLong, fmt.Sprintf("must be at most %d characters", max))
+	}
+}
+
+func validateMetadata(v *ValidationError, md []Metadata) {
+	if len(md) > MaxMetadataEntries {
+		v.Add("metadata", CodeTooMany, fmt.Sprintf("must have at most %d entries", MaxMetadataEntries))
+		return
+	}
+	seen := make(map[string]bool, len(md))
+	total := 0
+	for _, m := range md {
+		switch {
+		case m.Key == "":
+			v.Add("metadata", CodeRequired, "every entry needs a key")
+			return
+		case utf8.RuneCountInString(m.Key) > MaxMetadataKeyLen:
+			v.Add("metadata", CodeTooLong, fmt.Sprintf("keys must be at most %d characters", MaxMetadataKeyLen))
+			return
+		case seen[m.Key]:
+			v.Add("metadata", CodeDuplicate, fmt.Sprintf("key %q appears more than once", m.Key))
+			return
+		case !json.Valid(m.Value):
+			v.Add("metadata", CodeInvalidFormat, fmt.Sprintf("value of %q is not a JSON value", m.Key))
+			return
+		case len(m.Value) > MaxMetadataValueLen:
+			v.Add("metadata", CodeTooLong, fmt.Sprintf("value of %q must be at most %d bytes", m.Key, MaxMetadataValueLen))
+			return
+		}
+		seen[m.Key] = true
+		total += len(m.Value)
+	}
+	if total > MaxMetadataBytes {
+		v.Add("metadata", CodeTooLong, fmt.Sprintf("values must total at most %d bytes", MaxMetadataBytes))
+	}
+}
+
+// IsEmail reports whether s looks like a deliverable address: local@domain, a local part of
+// 1 to 64 visible characters, and a domain of at least two dot-separated labels of letters,
+// digits and inner hyphens.
+func IsEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	if at < 1 || at > 64 {
+		return false
+	}
+	local, domain := s[:at], s[at+1:]
+	for _, r := range local {
+		if r <= ' ' || r == 0x7f || r == '@' || r == '<' || r == '>' || r == '(' || r == ')' ||
+			r == ',' || r == ';' || r == ':' || r == '\\' || r == '"' || r == '[' || r == ']' {
+			return false
+		}
+	}
+	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+		return false
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, r := range l {
+			if !(r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,467 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/clientele/clientele/internal/customer"
+)
+
+// Outcome says what a write did.
+type Outcome int
+
+const (
+	Unchanged Outcome = iota // the customer already held that data
+	Created
+	Updated
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Created:
+		return "created"
+	case Updated:
+		return "updated"
+	default:
+		return "unchanged"
+	}
+}
+
+// CreateCustomer creates a customer with a new id in one transaction: the customer, its email
+// and external-id guards, and the app's counter (on the condition that the app is ACTIVE).
+func (s *Store) CreateCustomer(ctx context.Context, appID string, c customer.Customer) (customer.Customer, error) {
+	c.Normalize()
+	if err := c.Validate(); err != nil {
+		return customer.Customer{}, err
+	}
+	if _, ok := customer.ParseID(appID); !ok {
+		return customer.Customer{}, ErrAppNotFound
+	}
+	c.ID = customer.NewID()
+	c.CreatedAt = s.now()
+	c.UpdatedAt = c.CreatedAt
+	c.Version = 1
+
+	cust, err := marshal("create customer", newCustomerItem(appID, c))
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	items := []txItem{
+		s.appCounter(appID, 1),
+		condPut(s.table, cust, func(map[string]types.AttributeValue) error {
+			return fmt.Errorf("store: create customer: id %s already exists: %w", c.ID, ErrVersionConflict)
+		}),
+	}
+	if c.Email != "" {
+		g, err := s.emailGuard(appID, c)
+		if err != nil {
+			return customer.Customer{}, err
+		}
+		items = append(items, g)
+	}
+	if c.ExternalID != "" {
+		g, err := s.externalIDGuard(appID, c)
+		if err != nil {
+			return customer.Customer{}, err
+		}
+		items = append(items, g)
+	}
+	if err := s.transact(ctx, "create customer", items); err != nil {
+		return customer.Customer{}, err
+	}
+	return c, nil
+}
+
+func (s *Store) emailGuard(appID string, c customer.Customer) (txItem, error) {
+	g, err := marshal("email guard", guardItem{PK: appPK(appID), SK: emailSK(c.Email), Type: typeEmailGuard, CustomerID: c.ID})
+	if err != nil {
+		return txItem{}, err
+	}
+	return condPut(s.table, g, func(old map[string]types.AttributeValue) error {
+		return &ConflictError{Err: ErrEmailTaken, ExistingID: attrS(old, "customer_id")}
+	}), nil
+}
+
+func (s *Store) externalIDGuard(appID string, c customer.Customer) (txItem, error) {
+	g, err := marshal("external id guard", guardItem{PK: appPK(appID), SK: externalIDSK(c.ExternalID), Type: typeExtGuard, CustomerID: c.ID})
+	if err != nil {
+		return txItem{}, err
+	}
+	return condPut(s.table, g, func(old map[string]types.AttributeValue) error {
+		return &ConflictError{Err: ErrExternalIDTaken, ExistingID: attrS(old, "customer_id")}
+	}), nil
+}
+
+// releaseGuard deletes a guard on the condition that it still points to the customer.
+func (s *Store) releaseGuard(appID, sk, customerID string) txItem {
+	return condDelete(s.table, itemKey(appPK(appID), sk), "customer_id = :id",
+		expr{values: map[string]types.AttributeValue{":id": str(customerID)}},
+		func(map[string]types.AttributeValue) error { return ErrVersionConflict })
+}
+
+// GetCustomer reads a customer and its app's status in one strongly consistent BatchGetItem.
+func (s *Store) GetCustomer(ctx context.Context, appID, id string) (customer.Customer, error) {
+	it, err := s.customerItem(ctx, appID, id)
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	return it.customer(), nil
+}
+
+func (s *Store) customerItem(ctx context.Context, appID, id string) (customerItem, error) {
+	if _, ok := customer.ParseID(appID); !ok {
+		return customerItem{}, ErrAppNotFound
+	}
+	id, ok := customer.ParseID(id)
+	if !ok {
+		return customerItem{}, ErrNotFound
+	}
+	got, err := s.getMany(ctx, "get customer", itemKey(appPK(appID), metaSK), itemKey(appPK(appID), customerSK(id)))
+	if err != nil {
+		return customerItem{}, err
+	}
+	if err := checkActive(got[0]); err != nil {
+		return customerItem{}, err
+	}
+	if got[1] == nil {
+		return customerItem{}, ErrNotFound
+	}
+	return unmarshal[customerItem]("get customer", got[1])
+}
+
+// FindByEmail returns the customer with that email, in any letter case.
+func (s *Store) FindByEmail(ctx context.Context, appID, email string) (customer.Customer, error) {
+	email = strings.TrimSpace(email)
+	if email == "" || len(email) > customer.MaxEmailLen*4 {
+		return customer.Customer{}, ErrNotFound
+	}
+	return s.findByGuard(ctx, "find by email", appID, emailSK(email))
+}
+
+// FindByExternalID returns the customer with that external id.
+func (s *Store) FindByExternalID(ctx context.Context, appID, externalID string) (customer.Customer, error) {
+	externalID = strings.TrimSpace(externalID)
+	if externalID == "" || len(externalID) > customer.MaxTextLen*4 {
+		return customer.Customer{}, ErrNotFound
+	}
+	return s.findByGuard(ctx, "find by external id", appID, externalIDSK(externalID))
+}
+
+// findByGuard reads the guard with the app's status, then the customer it points to: two
+// strongly consistent reads, where a GSI query would be one eventually consistent read.
+func (s *Store) findByGuard(ctx context.Context, op, appID, guardSK string) (customer.Customer, error) {
+	if _, ok := customer.ParseID(appID); !ok {
+		return customer.Customer{}, ErrAppNotFound
+	}
+	for attempt := 0; ; attempt++ {
+		got, err := s.getMany(ctx, op, itemKey(appPK(appID), metaSK), itemKey(appPK(appID), guardSK))
+		if err != nil {
+			return customer.Customer{}, err
+		}
+		if err := checkActive(got[0]); err != nil {
+			return customer.Customer{}, err
+		}
+		if got[1] == nil {
+			return customer.Customer{}, ErrNotFound
+		}
+		m, err := s.getOne(ctx, op, itemKey(appPK(appID), customerSK(attrS(got[1], "customer_id"))))
+		if err != nil {
+			return customer.Customer{}, err
+		}
+		if m != nil {
+			it, err := unmarshal[customerItem](op, m)
+			if err != nil {
+				return customer.Customer{}, err
+			}
+			return it.customer(), nil
+		}
+		// The customer was deleted, or its value moved, between the two reads.
+		if attempt >= 2 {
+			return customer.Customer{}, ErrNotFound
+		}
+	}
+}
+
+// GetOrCreateByEmail returns the customer with c's email, or creates c. created is true only
+// for the caller whose create won; one that loses the race returns the winner.
+func (s *Store) GetOrCreateByEmail(ctx context.Context, appID string, c customer.Customer) (_ customer.Customer, created bool, _ error) {
+	c.Normalize()
+	if c.Email == "" {
+		var v customer.ValidationError
+		v.Add("email", customer.CodeRequired, "is required")
+		return customer.Customer{}, false, &v
+	}
+	if err := c.Validate(); err != nil {
+		return customer.Customer{}, false, err
+	}
+	for attempt := 0; attempt < s.writeAttempts; attempt++ {
+		found, err := s.FindByEmail(ctx, appID, c.Email)
+		if err == nil {
+			return found, false, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return customer.Customer{}, false, err
+		}
+		made, err := s.CreateCustomer(ctx, appID, c)
+		if err == nil {
+			return made, true, nil
+		}
+		var ce *ConflictError
+		if !errors.As(err, &ce) || !errors.Is(err, ErrEmailTaken) {
+			return customer.Customer{}, false, err
+		}
+		winner, err := s.GetCustomer(ctx, appID, ce.ExistingID)
+		if err == nil {
+			return winner, false, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return customer.Customer{}, false, err
+		}
+		// The winner is already gone again: start over.
+	}
+	return customer.Customer{}, false, &backendError{op: "get or create", kind: ErrBusy, msg: "contention outlasted the retries"}
+}
+
+// UpsertByExternalID creates the customer with that external id from the patch, or applies
+// the patch to it: only the fields the patch sets change.
+func (s *Store) UpsertByExternalID(ctx context.Context, appID, externalID string, p customer.Patch) (customer.Customer, Outcome, error) {
+	externalID = strings.TrimSpace(externalID)
+	if externalID == "" {
+		var v customer.ValidationError
+		v.Add("external_id", customer.CodeRequired, "is required")
+		return customer.Customer{}, Unchanged, &v
+	}
+	p.ExternalID = customer.Some(externalID)
+	if err := p.Apply(customer.Customer{}).Validate(); err != nil {
+		return customer.Customer{}, Unchanged, err
+	}
+	for attempt := 0; attempt < s.writeAttempts; attempt++ {
+		cur, err := s.FindByExternalID(ctx, appID, externalID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			made, err := s.CreateCustomer(ctx, appID, p.Apply(customer.Customer{}))
+			if errors.Is(err, ErrExternalIDTaken) {
+				continue // lost the race to create: update the winner instead
+			}
+			if err != nil {
+				return customer.Customer{}, Unchanged, err
+			}
+			return made, Created, nil
+		case err != nil:
+			return customer.Customer{}, Unchanged, err
+		}
+		next, outcome, err := s.update(ctx, appID, cur, p)
+		if errors.Is(err, ErrVersionConflict) {
+			if err := backoff(ctx, attempt); err != nil {
+				return customer.Customer{}, Unchanged, fail("upsert", err)
+			}
+			continue
+		}
+		return next, outcome, err
+	}
+	return customer.Customer{}, Unchanged, &backendError{op: "upsert", kind: ErrBusy, msg: "contention outlasted the retries"}
+}
+
+// UpdateCustomer applies the patch. With expectedVersion > 0 the write happens only if the
+// customer is still at that version (else ErrVersionConflict); with 0 it is retried on
+// concurrent writes, each try reading the latest version.
+func (s *Store) UpdateCustomer(ctx context.Context, appID, id string, p customer.Patch, expectedVersion int64) (customer.Customer, Outcome, error) {
+	for attempt := 0; attempt < s.writeAttempts; attempt++ {
+		cur, err := s.GetCustomer(ctx, appID, id)
+		if err != nil {
+			return customer.Customer{}, Unchanged, err
+		}
+		if expectedVersion > 0 && cur.Version != expectedVersion {
+			return customer.Customer{}, Unchanged, ErrVersionConflict
+		}
+		next, outcome, err := s.update(ctx, appID, cur, p)
+		if errors.Is(err, ErrVersionConflict) && expectedVersion == 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return customer.Customer{}, Unchanged, fail("update customer", err)
+			}
+			continue
+		}
+		return next, outcome, err
+	}
+	return customer.Customer{}, Unchanged, &backendError{op: "update customer", kind: ErrBusy, msg: "contention outlasted the retries"}
+}
+
+// update writes p over cur in one transaction conditioned on cur's version; a changed email
+// or external id moves its guard in the same transaction.
+func (s *Store) update(ctx context.Context, appID string, cur customer.Customer, p customer.Patch) (customer.Customer, Outcome, error) {
+	next := p.Apply(cur)
+	if err := next.Validate(); err != nil {
+		return customer.Customer{}, Unchanged, err
+	}
+	if next.Equal(cur) {
+		return cur, Unchanged, nil
+	}
+	next.Version = cur.Version + 1
+	next.UpdatedAt = s.now()
+
+	up, err := s.customerUpdate(appID, cur, next)
+	if err != nil {
+		return customer.Customer{}, Unchanged, err
+	}
+	items := []txItem{s.appActiveCheck(appID), up}
+	if customer.EmailKey(cur.Email) != customer.EmailKey(next.Email) {
+		if cur.Email != "" {
+			items = append(items, s.releaseGuard(appID, emailSK(cur.Email), cur.ID))
+		}
+		if next.Email != "" {
+			g, err := s.emailGuard(appID, next)
+			if err != nil {
+				return customer.Customer{}, Unchanged, err
+			}
+			items = append(items, g)
+		}
+	}
+	if cur.ExternalID != next.ExternalID {
+		if cur.ExternalID != "" {
+			items = append(items, s.releaseGuard(appID, externalIDSK(cur.ExternalID), cur.ID))
+		}
+		if next.ExternalID != "" {
+			g, err := s.externalIDGuard(appID, next)
+			if err != nil {
+				return customer.Customer{}, Unchanged, err
+			}
+			items = append(items, g)
+		}
+	}
+	if err := s.transact(ctx, "update customer", items); err != nil {
+		return customer.Customer{}, Unchanged, err
+	}
+	return next, Updated, nil
+}
+
+// customerUpdate rewrites every data attribute of the customer (SET what next has, REMOVE
+// what it lacks) on the condition that it is still at cur's version. It is an update, not a
+// put, so that the license counter is left alone.
+func (s *Store) customerUpdate(appID string, cur, next customer.Customer) (txItem, error) {
+	m, err := marshal("update customer", newCustomerItem(appID, next))
+	if err != nil {
+		return txItem{}, err
+	}
+	e := expr{
+		names: map[string]string{"#version": "version"},
+		values: map[string]types.AttributeValue{
+			":version": num(next.Version), ":expected": num(cur.Version),
+		},
+	}
+	var set, remove []string
+	for i, attr := range dataAttributes() {
+		name := fmt.Sprintf("#a%d", i)
+		e.names[name] = attr
+		if v, ok := m[attr]; ok {
+			value := fmt.Sprintf(":a%d", i)
+			e.values[value] = v
+			set = append(set, name+" = "+value)
+		} else {
+			remove = append(remove, name)
+		}
+	}
+	update := "SET #version = :version, " + strings.Join(set, ", ")
+	if len(remove) > 0 {
+		update += " REMOVE " + strings.Join(remove, ", ")
+	}
+	return condUpdate(s.table, itemKey(appPK(appID), customerSK(cur.ID)), update, "#version = :expected", e,
+		func(old map[string]types.AttributeValue) error {
+			if old == nil {
+				return ErrNotFound
+			}
+			return ErrVersionConflict
+		}), nil
+}
+
+// DeleteCustomer deletes a customer with its guards and licenses in one transaction, and
+// returns it as it was.
+func (s *Store) DeleteCustomer(ctx context.Context, appID, id string) (customer.Customer, error) {
+	for attempt := 0; attempt < s.writeAttempts; attempt++ {
+		it, err := s.customerItem(ctx, appID, id)
+		if err != nil {
+			return customer.Customer{}, err
+		}
+		err = s.deleteCustomer(ctx, appID, it)
+		if errors.Is(err, ErrVersionConflict) {
+			if err := backoff(ctx, attempt); err != nil {
+				return customer.Customer{}, fail("delete customer", err)
+			}
+			continue
+		}
+		if err != nil {
+			return customer.Customer{}, err
+		}
+		return it.customer(), nil
+	}
+	return customer.Customer{}, &backendError{op: "delete customer", kind: ErrBusy, msg: "contention outlasted the retries"}
+}
+
+func (s *Store) deleteCustomer(ctx context.Context, appID string, it customerItem) error {
+	var licenseKeys []key
+	if it.LicenseCount > 0 {
+		ls, err := s.queryLicenses(ctx, appID, it.ID)
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			licenseKeys = append(licenseKeys,
+				itemKey(appPK(appID), licenseSK(it.ID, l.ID)), itemKey(appPK(appID), licenseIndexSK(l.ID)))
+		}
+	}
+	items := []txItem{
+		s.appCounter(appID, -1),
+		condDelete(s.table, itemKey(appPK(appID), customerSK(it.ID)), "#version = :v AND license_count = :n",
+			expr{
+				names:  map[string]string{"#version": "version"},
+				values: map[string]types.AttributeValue{":v": num(it.Version), ":n": num(it.LicenseCount)},
+			},
+			func(old map[string]types.AttributeValue) error { return ErrVersionConflict }),
+	}
+	if it.Email != "" {
+		items = append(items, s.releaseGuard(appID, emailSK(it.Email), it.ID))
+	}
+	if it.ExternalID != "" {
+		items = append(items, s.releaseGuard(appID, externalIDSK(it.ExternalID), it.ID))
+	}
+	for _, k := range licenseKeys {
+		items = append(items, condDelete(s.table, k, "attribute_exists(pk)", expr{},
+			func(map[string]types.AttributeValue) error { return ErrVersionConflict }))
+	}
+	return s.transact(ctx, "delete customer", items)
+}
+
+// queryLicenses reads a customer's licenses with strong consistency.
+func (s *Store) queryLicenses(ctx context.Context, appID, customerID string) ([]customer.License, error) {
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(appPK(appID)), ":prefix": str(licensePrefix(customerID)),
+		},
+		ConsistentRead: aws.Bool(true),
+	}
+	var ls []customer.License
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, fail("list licenses", err)
+		}
+		for _, m := range out.Items {
+			it, err := unmarshal[licenseItem]("list licenses", m)
+			if err != nil {
+				return nil, err
+			}
+			ls = append(ls, it.license())
+		}
+		if out.LastEvaluatedKey == nil {
+			return ls, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}

@@ -1,0 +1,240 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/tenant"
+)
+
+// Item types, in the "type" attribute of every item, so that stream consumers can tell
+// records apart without parsing keys.
+const (
+	typeApp          = "APP"
+	typeSlugGuard    = "SLUG_GUARD"
+	typeCustomer     = "CUSTOMER"
+	typeEmailGuard   = "EMAIL_GUARD"
+	typeExtGuard     = "EXTERNAL_ID_GUARD"
+	typeLicense      = "LICENSE"
+	typeLicenseIndex = "LICENSE_INDEX"
+)
+
+// Index names, as declared in template.yaml.
+const (
+	indexEmail      = "gsi1"
+	indexExternalID = "gsi2"
+	indexCreated    = "gsi3"
+)
+
+const metaSK = "#META"
+
+func appPK(appID string) string              { return "APP#" + appID }
+func customerSK(id string) string            { return "CUS#" + id }
+func emailSK(email string) string            { return "EMAIL#" + customer.EmailKey(email) }
+func externalIDSK(ext string) string         { return "EXT#" + ext }
+func licensePrefix(customerID string) string { return "LIC#" + customerID + "#" }
+func licenseSK(customerID, id string) string { return licensePrefix(customerID) + id }
+func licenseIndexSK(id string) string        { return "LICID#" + id }
+func slugPK(slug string) string              { return "SLUG#" + slug }
+
+const slugSK = "#SLUG"
+
+type key = map[string]types.AttributeValue
+
+func itemKey(pk, sk string) key {
+	return key{"pk": str(pk), "sk": str(sk)}
+}
+
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+func num(n int64) types.AttributeValue  { return &types.AttributeValueMemberN{Value: fmt.Sprint(n)} }
+
+// stamp is how times are stored: fixed width, so that they sort as strings.
+const stamp = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(stamp) }
+
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+type appItem struct {
+	PK            string `dynamodbav:"pk"`
+	SK            string `dynamodbav:"sk"`
+	Type          string `dynamodbav:"type"`
+	GSI3PK        string `dynamodbav:"gsi3pk"` // every app, by creation, for the account's list
+	GSI3SK        string `dynamodbav:"gsi3sk"`
+	ID            string `dynamodbav:"id"`
+	Slug          string `dynamodbav:"slug"`
+	Name          string `dynamodbav:"name"`
+	Description   string `dynamodbav:"description,omitempty"`
+	Status        string `dynamodbav:"status"`
+	CustomerCount int64  `dynamodbav:"customer_count"`
+	CursorKey     []byte `dynamodbav:"cursor_key"` // signs this app's list cursors
+	CreatedAt     string `dynamodbav:"created_at"`
+	Version       int64  `dynamodbav:"version"`
+}
+
+func (a appItem) app() tenant.App {
+	return tenant.App{
+		ID: a.ID, Slug: a.Slug, Name: a.Name, Description: a.Description,
+		Status: tenant.Status(a.Status), CustomerCount: a.CustomerCount,
+		CreatedAt: parseTime(a.CreatedAt),
+	}
+}
+
+type guardItem struct {
+	PK         string `dynamodbav:"pk"`
+	SK         string `dynamodbav:"sk"`
+	Type       string `dynamodbav:"type"`
+	AppID      string `dynamodbav:"app_id,omitempty"`
+	CustomerID string `dynamodbav:"customer_id,omitempty"`
+}
+
+type customerItem struct {
+	PK           string         `dynamodbav:"pk"`
+	SK           string         `dynamodbav:"sk"`
+	Type         string         `dynamodbav:"type"`
+	GSI1PK       string         `dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK       string         `dynamodbav:"gsi1sk,omitempty"`
+	GSI2PK       string         `dynamodbav:"gsi2pk,omitempty"`
+	GSI2SK       string         `dynamodbav:"gsi2sk,omitempty"`
+	GSI3PK       string         `dynamodbav:"gsi3pk"`
+	GSI3SK       string         `dynamodbav:"gsi3sk"`
+	ID           string         `dynamodbav:"id"`
+	Email        string         `dynamodbav:"email,omitempty"`
+	Name         string         `dynamodbav:"name,omitempty"`
+	Username     string         `dynamodbav:"username,omitempty"`
+	ExternalID   string         `dynamodbav:"external_id,omitempty"`
+	Metadata     []metadataItem `dynamodbav:"metadata,omitempty"`
+	Address      *addressItem   `dynamodbav:"address,omitempty"`
+	LegalName    string         `dynamodbav:"legal_name,omitempty"`
+	LegalNumber  string         `dynamodbav:"legal_number,omitempty"`
+	LogoURL      string         `dynamodbav:"logo_url,omitempty"`
+	Phone        string         `dynamodbav:"phone,omitempty"`
+	URL          string         `dynamodbav:"url,omitempty"`
+	DiscordID    string         `dynamodbav:"discord_id,omitempty"`
+	CreatedBy    string         `dynamodbav:"created_by,omitempty"`
+	CreatedAt    string         `dynamodbav:"created_at"`
+	UpdatedAt    string         `dynamodbav:"updated_at"`
+	Version      int64          `dynamodbav:"version"`
+	LicenseCount int64          `dynamodbav:"license_count"`
+}
+
+// dataAttributes are the customer attributes an update rewrites: everything but the keys,
+// identity, creation and the license counter (which licenses change, not updates).
+func dataAttributes() []string {
+	return []string{
+		"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "email", "name", "username", "external_id",
+		"metadata", "address", "legal_name", "legal_number", "logo_url", "phone", "url",
+		"discord_id", "updated_at",
+	}
+}
+
+type metadataItem struct {
+	Key              string `dynamodbav:"key"`
+	Value            string `dynamodbav:"value"` // compact JSON text
+	Locked           bool   `dynamodbav:"locked,omitempty"`
+	DisplayInInvoice bool   `dynamodbav:"display_in_invoice,omitempty"`
+}
+
+type addressItem struct {
+	Line1      string `dynamodbav:"line1,omitempty"`
+	Line2      string `dynamodbav:"line2,omitempty"`
+	City       string `dynamodbav:"city,omitempty"`
+	State      string `dynamodbav:"state,omitempty"`
+	Country    string `dynamodbav:"country,omitempty"`
+	PostalCode string `dynamodbav:"postal_code,omitempty"`
+}
+
+func createdSK(c customer.Customer) string { return formatTime(c.CreatedAt) + "#" + c.ID }
+
+func newCustomerItem(appID string, c customer.Customer) customerItem {
+	it := customerItem{
+		PK: appPK(appID), SK: customerSK(c.ID), Type: typeCustomer,
+		GSI3PK: appPK(appID), GSI3SK: createdSK(c),
+		ID: c.ID, Email: c.Email, Name: c.Name, Username: c.Username, ExternalID: c.ExternalID,
+		LegalName: c.LegalName, LegalNumber: c.LegalNumber, LogoURL: c.LogoURL, Phone: c.Phone,
+		URL: c.URL, DiscordID: c.DiscordID, CreatedBy: c.CreatedBy,
+		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt), Version: c.Version,
+	}
+	if c.Email != "" {
+		it.GSI1PK, it.GSI1SK = appPK(appID), customer.EmailKey(c.Email)
+	}
+	if c.ExternalID != "" {
+		it.GSI2PK, it.GSI2SK = appPK(appID), c.ExternalID
+	}
+	if !c.Address.IsZero() {
+		a := addressItem(c.Address)
+		it.Address = &a
+	}
+	for _, m := range c.Metadata {
+		it.Metadata = append(it.Metadata, metadataItem{
+			Key: m.Key, Value: string(m.Value), Locked: m.Locked, DisplayInInvoice: m.DisplayInInvoice,
+		})
+	}
+	return it
+}
+
+func (it customerItem) customer() customer.Customer {
+	c := customer.Customer{
+		ID: it.ID, Email: it.Email, Name: it.Name, Username: it.Username, ExternalID: it.ExternalID,
+		LegalName: it.LegalName, LegalNumber: it.LegalNumber, LogoURL: it.LogoURL, Phone: it.Phone,
+		URL: it.URL, DiscordID: it.DiscordID, CreatedBy: it.CreatedBy,
+		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt), Version: it.Version,
+	}
+	if it.Address != nil {
+		c.Address = customer.Address(*it.Address)
+	}
+	for _, m := range it.Metadata {
+		c.Metadata = append(c.Metadata, customer.Metadata{
+			Key: m.Key, Value: []byte(m.Value), Locked: m.Locked, DisplayInInvoice: m.DisplayInInvoice,
+		})
+	}
+	return c
+}
+
+type licenseItem struct {
+	PK         string `dynamodbav:"pk"`
+	SK         string `dynamodbav:"sk"`
+	Type       string `dynamodbav:"type"`
+	ID         string `dynamodbav:"id"`
+	CustomerID string `dynamodbav:"customer_id"`
+	Status     string `dynamodbav:"status"`
+	ExpiresAt  string `dynamodbav:"expires_at,omitempty"`
+	CreatedAt  string `dynamodbav:"created_at"`
+}
+
+func (it licenseItem) license() customer.License {
+	l := customer.License{
+		ID: it.ID, CustomerID: it.CustomerID, Status: customer.LicenseStatus(it.Status),
+		CreatedAt: parseTime(it.CreatedAt),
+	}
+	if it.ExpiresAt != "" {
+		l.ExpiresAt = parseTime(it.ExpiresAt)
+	}
+	return l
+}
+
+func marshal(op string, v any) (map[string]types.AttributeValue, error) {
+	m, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: encode item: %w", op, err)
+	}
+	return m, nil
+}
+
+func unmarshal[T any](op string, m map[string]types.AttributeValue) (T, error) {
+	var v T
+	if err := attributevalue.UnmarshalMap(m, &v); err != nil {
+		return v, fmt.Errorf("store: %s: decode item: %w", op, err)
+	}
+	return v, nil
+}

@@ -1,0 +1,273 @@
+package store
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/clientele/clientele/internal/customer"
+)
+
+// ListQuery selects a page of an app's customers, newest first.
+type ListQuery struct {
+	EmailContains string // case-insensitive partial match on the email
+	ExternalID    string // exact match
+	Limit         int    // page size: 1..MaxListLimit, 20 when 0
+	Page          int    // 1-based; ignored when Cursor is set
+	Cursor        string // from a previous page's NextCursor, for the same app and filter
+}
+
+// ListPage is one page of customers.
+type ListPage struct {
+	Customers  []customer.Customer
+	Total      int64  // every customer matching the filter, not only this page's
+	NextCursor string // empty on the last page
+}
+
+// ListCustomers returns one page. Without a filter it costs two reads (the app, whose counter
+// is the exact total, and one query); a page number skips through the index with keys only
+// and is bounded by MaxListDepth, a cursor resumes right where the previous page ended. The
+// email filter also counts its matches, which reads every customer of the app.
+func (s *Store) ListCustomers(ctx context.Context, appID string, q ListQuery) (ListPage, error) {
+	if q.Limit <= 0 {
+		q.Limit = 20
+	}
+	q.Limit = min(q.Limit, MaxListLimit)
+	q.Page = max(q.Page, 1)
+	q.EmailContains = customer.EmailKey(strings.TrimSpace(q.EmailContains))
+	q.ExternalID = strings.TrimSpace(q.ExternalID)
+
+	app, err := s.activeApp(ctx, appID)
+	if err != nil {
+		return ListPage{}, err
+	}
+	if q.ExternalID != "" {
+		return s.listByExternalID(ctx, appID, q)
+	}
+	l := lister{s: s, appID: appID, emailContains: q.EmailContains}
+
+	var start key
+	switch {
+	case q.Cursor != "":
+		if start, err = decodeCursor(app.CursorKey, appID, q.filter(), q.Cursor); err != nil {
+			return ListPage{}, err
+		}
+	case q.Page > 1:
+		skip := (q.Page - 1) * q.Limit
+		if skip+q.Limit > MaxListDepth {
+			return ListPage{}, ErrPageTooDeep
+		}
+		if q.EmailContains == "" && int64(skip) >= app.CustomerCount {
+			return ListPage{Total: app.CustomerCount}, nil
+		}
+		var ok bool
+		if start, ok, err = l.skip(ctx, skip); err != nil {
+			return ListPage{}, err
+		}
+		if !ok {
+			total, err := l.total(ctx, app)
+			return ListPage{Total: total}, err
+		}
+	}
+	items, more, err := l.collect(ctx, start, q.Limit)
+	if err != nil {
+		return ListPage{}, err
+	}
+	page := ListPage{Customers: make([]customer.Customer, len(items))}
+	for i, it := range items {
+		page.Customers[i] = it.customer()
+	}
+	if more {
+		last := items[len(items)-1]
+		page.NextCursor = encodeCursor(app.CursorKey, appID, q.filter(), last.GSI3SK, last.ID)
+	}
+	if page.Total, err = l.total(ctx, app); err != nil {
+		return ListPage{}, err
+	}
+	return page, nil
+}
+
+// filter is what a cursor is bound to besides the app.
+func (q ListQuery) filter() string { return "email~" + q.EmailContains }
+
+// listByExternalID serves the exact external-id filter: at most one customer.
+func (s *Store) listByExternalID(ctx context.Context, appID string, q ListQuery) (ListPage, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		IndexName:              aws.String(indexExternalID),
+		KeyConditionExpression: aws.String("gsi2pk = :pk AND gsi2sk = :ext"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(appPK(appID)), ":ext": str(q.ExternalID),
+		},
+	})
+	if err != nil {
+		return ListPage{}, fail("list customers", err)
+	}
+	var page ListPage
+	for _, m := range out.Items {
+		it, err := unmarshal[customerItem]("list customers", m)
+		if err != nil {
+			return ListPage{}, err
+		}
+		if q.EmailContains == "" || strings.Contains(it.GSI1SK, q.EmailContains) {
+			page.Customers = append(page.Customers, it.customer())
+		}
+	}
+	page.Total = int64(len(page.Customers))
+	if q.Page > 1 || q.Cursor != "" {
+		page.Customers = nil
+	}
+	return page, nil
+}
+
+// lister walks the creation-time index of one app, newest first, optionally filtered.
+type lister struct {
+	s             *Store
+	appID         string
+	emailContains string
+}
+
+func (l lister) query(start key) *dynamodb.QueryInput {
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(l.s.table),
+		IndexName:                 aws.String(indexCreated),
+		KeyConditionExpression:    aws.String("gsi3pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appPK(l.appID))},
+		ScanIndexForward:          aws.Bool(false),
+		ExclusiveStartKey:         start,
+	}
+	if l.emailContains != "" {
+		in.FilterExpression = aws.String("contains(gsi1sk, :email)")
+		in.ExpressionAttributeValues[":email"] = str(l.emailContains)
+	}
+	return in
+}
+
+// collect reads up to limit customers after start; more says whether others follow.
+func (l lister) collect(ctx context.Context, start key, limit int) ([]customerItem, bool, error) {
+	in := l.query(start)
+	items := make([]customerItem, 0, limit+1)
+	for {
+		// One more than the page, to know whether another page follows. A filter drops
+		// items after the limit is applied, so filtered queries read in larger steps.
+		want := limit + 1 - len(items)
+		if l.emailContains != "" {
+			want = max(want, 200)
+		}
+		in.Limit = aws.Int32(int32(want))
+		out, err := l.s.db.Query(ctx, in)
+		if err != nil {
+			return nil, false, fail("list customers", err)
+		}
+		for _, m := range out.Items {
+			it, err := unmarshal[customerItem]("list customers", m)
+			if err != nil {
+				return nil, false, err
+			}
+			items = append(items, it)
+			if len(items) > limit {
+				return items[:limit], true, nil
+			}
+		}
+		if out.LastEvaluatedKey == nil {
+			return items, false, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// skip walks past n matching customers reading keys only, and returns the key to resume
+// after them; ok is false when fewer than n exist.
+func (l lister) skip(ctx context.Context, n int) (_ key, ok bool, _ error) {
+	in := l.query(nil)
+	in.ProjectionExpression = aws.String("pk, sk, gsi3pk, gsi3sk")
+	seen := 0
+	for {
+		want := n - seen
+		if l.emailContains != "" {
+			want = max(want, 1000)
+		}
+		in.Limit = aws.Int32(int32(want))
+		out, err := l.s.db.Query(ctx, in)
+		if err != nil {
+			return nil, false, fail("list customers", err)
+		}
+		for _, m := range out.Items {
+			if seen++; seen == n {
+				return m, true, nil
+			}
+		}
+		if out.LastEvaluatedKey == nil {
+			return nil, false, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// total is the app's counter without a filter, else a count of the matches.
+func (l lister) total(ctx context.Context, app appItem) (int64, error) {
+	if l.emailContains == "" {
+		return app.CustomerCount, nil
+	}
+	in := l.query(nil)
+	in.Select = types.SelectCount
+	var n int64
+	for {
+		out, err := l.s.db.Query(ctx, in)
+		if err != nil {
+			return 0, fail("count customers", err)
+		}
+		n += int64(out.Count)
+		if out.LastEvaluatedKey == nil {
+			return n, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// A cursor is the position of the last customer of a page, signed with the app's own key
+// together with the app id and the filter, so that it cannot be forged, moved to another app
+// or reused with another filter.
+const cursorVersion = "1"
+
+func encodeCursor(secret []byte, appID, filter, createdSK, id string) string {
+	msg := cursorVersion + "|" + createdSK + "|" + id
+	return base64.RawURLEncoding.EncodeToString([]byte(msg)) + "." +
+		base64.RawURLEncoding.EncodeToString(cursorMAC(secret, appID, filter, msg))
+}
+
+func decodeCursor(secret []byte, appID, filter, cursor string) (key, error) {
+	encMsg, encMAC, ok := strings.Cut(cursor, ".")
+	if !ok || len(cursor) > 512 {
+		return nil, ErrInvalidCursor
+	}
+	msg, err1 := base64.RawURLEncoding.DecodeString(encMsg)
+	mac, err2 := base64.RawURLEncoding.DecodeString(encMAC)
+	if err1 != nil || err2 != nil || !hmac.Equal(mac, cursorMAC(secret, appID, filter, string(msg))) {
+		return nil, ErrInvalidCursor
+	}
+	parts := strings.Split(string(msg), "|")
+	if len(parts) != 3 || parts[0] != cursorVersion {
+		return nil, ErrInvalidCursor
+	}
+	id, ok := customer.ParseID(parts[2])
+	if !ok {
+		return nil, ErrInvalidCursor
+	}
+	return key{
+		"pk": str(appPK(appID)), "sk": str(customerSK(id)),
+		"gsi3pk": str(appPK(appID)), "gsi3sk": str(parts[1]),
+	}, nil
+}
+
+func cursorMAC(secret []byte, appID, filter, msg string) []byte {
+	h := hmac.New(sha256.New, secret)
+	h.Write([]byte(appID + "\x00" + filter + "\x00" + msg))
+	return h.Sum(nil)[:16]
+}

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/tenant"
+)
+
+// appsPK is the creation-time index partition that lists every app.
+const appsPK = "APPS"
+
+// ListApps lists the account's active apps, oldest first.
+func (s *Store) ListApps(ctx context.Context) ([]tenant.App, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(indexCreated),
+		KeyConditionExpression:    aws.String("gsi3pk = :pk"),
+		FilterExpression:          aws.String("#status = :active"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appsPK), ":active": str(string(appActive))},
+	}
+	var apps []tenant.App
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, fail("list apps", err)
+		}
+		for _, m := range out.Items {
+			it, err := unmarshal[appItem]("list apps", m)
+			if err != nil {
+				return nil, err
+			}
+			apps = append(apps, it.app())
+		}
+		if out.LastEvaluatedKey == nil {
+			return apps, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// DeleteApp tombstones an app: from this write on, every read and write of its data answers
+// ErrAppNotActive, and the change on the table's stream starts the purge worker. Deleting a
+// tombstoned app again touches it, which starts the worker again.
+func (s *Store) DeleteApp(ctx context.Context, appID string) error {
+	if _, ok := customer.ParseID(appID); !ok {
+		return ErrAppNotFound
+	}
+	return s.transact(ctx, "delete app", []txItem{
+		condUpdate(s.table, itemKey(appPK(appID), metaSK),
+			"SET #status = :deleting, delete_requested_at = :now ADD version :one", "attribute_exists(pk)",
+			expr{
+				names: map[string]string{"#status": "status"},
+				values: map[string]types.AttributeValue{
+					":deleting": str(string(tenant.Deleting)), ":now": str(formatTime(s.now())), ":one": num(1),
+				},
+			},
+			func(map[string]types.AttributeValue) error { return ErrAppNotFound }),
+	})
+}
+
+// PurgeApp deletes everything a tombstoned app owns: its partition, its keys and finally its
+// META item and slug. It is idempotent and can stop anywhere: run again, it goes on where the
+// data left off, and an app already gone is no error. It returns the number of items deleted.
+func (s *Store) PurgeApp(ctx context.Context, appID string) (int, error) {
+	meta, err := s.appItem(ctx, appID)
+	if errors.Is(err, ErrAppNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if meta.Status != string(tenant.Deleting) {
+		return 0, ErrAppActive
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("pk = :pk AND sk > :meta"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appPK(appID)), ":meta": str(metaSK)},
+		ProjectionExpression:      aws.String("pk, sk, #type, #hash"),
+		ExpressionAttributeNames:  map[string]string{"#type": "type", "#hash": "hash"},
+		ConsistentRead:            aws.Bool(true),
+		Limit:                     aws.Int32(500),
+	}
+	deleted := 0
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return deleted, fail("purge app", err)
+		}
+		var keys []key
+		for _, m := range out.Items {
+			keys = append(keys, itemKey(attrS(m, "pk"), attrS(m, "sk")))
+			if attrS(m, "type") == typeKeyRef {
+				keys = append(keys, itemKey(keyPK(attrS(m, "hash")), keySK))
+			}
+		}
+		n, err := s.deleteKeys(ctx, keys)
+		deleted += n
+		if err != nil {
+			return deleted, err
+		}
+		if out.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	err = s.transact(ctx, "purge app", []txItem{
+		condDelete(s.table, itemKey(appPK(appID), metaSK), "#status = :deleting",
+			expr{names: map[string]string{"#status": "status"}, values: map[string]types.AttributeValue{":deleting": str(string(tenant.Deleting))}},
+			func(old map[string]types.AttributeValue) error {
+				if old == nil {
+					return nil
+				}
+				return ErrAppActive
+			}),
+		condDelete(s.table, itemKey(slugPK(meta.Slug), slugSK), "app_id = :id",
+			expr{values: map[string]types.AttributeValue{":id": str(appID)}},
+			func(map[string]types.AttributeValue) error { return ErrVersionConflict }),
+	})
+	if err != nil {
+		return deleted, err
+	}
+	return deleted + 2, nil
+}
+
+// deleteKeys deletes items in batches of 25. Only the purge uses unconditional deletes: it
+// runs on a tombstoned partition where every other write is refused.
+func (s *Store) deleteKeys(ctx context.Context, keys []key) (int, error) {
+	deleted := 0
+	for len(keys) > 0 {
+		n := min(len(keys), 25)
+		reqs := make([]types.WriteRequest, n)
+		for i, k := range keys[:n] {
+			reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
+		}
+		keys = keys[n:]
+		pending := map[string][]types.WriteRequest{s.table: reqs}
+		for attempt := 0; len(pending[s.table]) > 0; attempt++ {
+			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return deleted, fail("purge app", err)
+			}
+			deleted += len(pending[s.table]) - len(out.UnprocessedItems[s.table])
+			pending = out.UnprocessedItems
+			if len(pending[s.table]) > 0 {
+				if attempt >= s.txRetries {
+					return deleted, &backendError{op: "purge app", kind: ErrBusy, msg: "unprocessed deletes outlasted the retries"}
+				}
+				if err := backoff(ctx, attempt); err != nil {
+					return deleted, fail("purge app", err)
+				}
+			}
+		}
+	}
+	return deleted, nil
+}

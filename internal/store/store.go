@@ -1,0 +1,135 @@
+// Package store keeps apps, customers and licenses in one DynamoDB table. It is the only
+// package that knows the table's item shapes. Uniqueness of slugs, emails and external ids is
+// enforced by guard items written in the same transaction as the record they guard; no SDK
+// error leaves the package: callers match the errors declared here with errors.Is/As.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go"
+)
+
+// DB is the part of the DynamoDB client the store uses.
+type DB interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+}
+
+// Errors returned by the store.
+var (
+	ErrNotFound        = errors.New("not found")
+	ErrAppNotFound     = errors.New("app not found")
+	ErrAppNotActive    = errors.New("app is being deleted")
+	ErrAppActive       = errors.New("app is not being deleted")
+	ErrSlugTaken       = errors.New("slug already taken")
+	ErrEmailTaken      = errors.New("email already taken")
+	ErrExternalIDTaken = errors.New("external id already taken")
+	ErrVersionConflict = errors.New("version conflict")
+	ErrInvalidCursor   = errors.New("invalid cursor")
+	ErrPageTooDeep     = errors.New("page too deep")
+	ErrLicenseLimit    = errors.New("license limit reached")
+	// ErrBusy: contention or throttling outlasted the retries; the caller may try again.
+	ErrBusy = errors.New("store busy")
+	// ErrUnavailable: DynamoDB failed in a way the caller cannot fix.
+	ErrUnavailable = errors.New("store unavailable")
+)
+
+// ConflictError says a unique value belongs to another customer. It matches ErrEmailTaken
+// or ErrExternalIDTaken with errors.Is.
+type ConflictError struct {
+	Err        error  // ErrEmailTaken or ErrExternalIDTaken
+	ExistingID string // the customer that holds the value
+}
+
+func (e *ConflictError) Error() string { return e.Err.Error() + " by customer " + e.ExistingID }
+func (e *ConflictError) Unwrap() error { return e.Err }
+
+// backendError keeps DynamoDB's message for the logs but not the SDK error itself: it
+// matches ErrBusy or ErrUnavailable and unwraps to nothing else.
+type backendError struct {
+	op   string
+	kind error
+	msg  string
+}
+
+func (e *backendError) Error() string        { return "store: " + e.op + ": " + e.msg }
+func (e *backendError) Is(target error) bool { return target == e.kind }
+
+// Limits of the store.
+const (
+	// MaxLicensesPerCustomer keeps a customer's deletion within one transaction of at most
+	// 100 items: the customer, two guards and the app counter, plus two items per license.
+	MaxLicensesPerCustomer = 48
+	// MaxListDepth bounds page/per_page listing: deeper pages need a cursor.
+	MaxListDepth = 10000
+	// MaxListLimit is the largest page the store serves.
+	MaxListLimit = 1000
+)
+
+// Store reads and writes one table.
+type Store struct {
+	db    DB
+	table string
+	now   func() time.Time
+
+	txRetries     int // extra tries of a transaction cancelled only by TransactionConflict
+	writeAttempts int // tries of a read-modify-write that loses to a concurrent writer
+}
+
+// New returns a store over the named table.
+func New(db DB, table string) *Store {
+	return &Store{
+		db:            db,
+		table:         table,
+		now:           func() time.Time { return time.Now().UTC() },
+		txRetries:     8,
+		writeAttempts: 30,
+	}
+}
+
+// fail turns an SDK error into a store error.
+func fail(op string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("store: %s: %w", op, contextErr(err))
+	}
+	kind := ErrUnavailable
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "ProvisionedThroughputExceededException", "ThrottlingException",
+			"RequestLimitExceeded", "TransactionInProgressException":
+			kind = ErrBusy
+		}
+	}
+	return &backendError{op: op, kind: kind, msg: err.Error()}
+}
+
+// contextErr returns the context error inside err.
+func contextErr(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return context.DeadlineExceeded
+	}
+	return context.Canceled
+}
+
+// backoff sleeps for a full-jitter delay that grows with attempt.
+func backoff(ctx context.Context, attempt int) error {
+	ceiling := 5 * time.Millisecond << min(attempt, 6) // 5ms .. 320ms
+	t := time.NewTimer(rand.N(ceiling) + time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,62 @@
+// Package tenant holds the app: the tenant whose customers Clientele keeps apart from every
+// other app's.
+package tenant
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/clientele/clientele/internal/customer"
+)
+
+// Status of an app. A DELETING app answers nothing and accepts no write while a worker
+// purges its data.
+type Status string
+
+const (
+	Active   Status = "ACTIVE"
+	Deleting Status = "DELETING"
+)
+
+// App is a tenant. ID is a UUID v4 (also the Lukittu team id); Slug names it in URLs.
+type App struct {
+	ID            string
+	Slug          string
+	Name          string
+	Description   string
+	Status        Status
+	CustomerCount int64
+	CreatedAt     time.Time
+}
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// Normalize trims the text fields and lower-cases the slug.
+func (a *App) Normalize() {
+	a.Slug = strings.ToLower(strings.TrimSpace(a.Slug))
+	a.Name = strings.TrimSpace(a.Name)
+	a.Description = strings.TrimSpace(a.Description)
+}
+
+// Validate checks a new app: a slug of 1 to 63 lower-case letters, digits and inner hyphens,
+// a name of 1 to 255 characters, a description of at most 1000.
+func (a App) Validate() error {
+	var v customer.ValidationError
+	switch {
+	case a.Slug == "":
+		v.Add("slug", customer.CodeRequired, "is required")
+	case !slugPattern.MatchString(a.Slug):
+		v.Add("slug", customer.CodeInvalidFormat, "must be 1 to 63 lower-case letters, digits or inner hyphens")
+	}
+	switch n := len([]rune(a.Name)); {
+	case n == 0:
+		v.Add("name", customer.CodeRequired, "is required")
+	case n > customer.MaxTextLen:
+		v.Add("name", customer.CodeTooLong, "must be at most 255 characters")
+	}
+	if len([]rune(a.Description)) > 1000 {
+		v.Add("description", customer.CodeTooLong, "must be at most 1000 characters")
+	}
+	return v.Err()
+}
