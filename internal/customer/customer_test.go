@@ -135,7 +135,7 @@ func TestPatchApply(t *testing.T) {
 		{"set to empty clears", Patch{Phone: Some(""), Metadata: Some([]Metadata(nil))},
 			Customer{Email: "a@example.com", Name: "A", Address: base.Address}},
 		{"metadata without flags keeps the flags of kept keys",
-			Patch{Metadata: Some([]Metadata{{Key: "k", Value: json.RawMessage(`2`)}, {Key: "n", Value: json.RawMessage(`3`)}}), KeepMetadataFlags: true},
+			Patch{Metadata: Some([]Metadata{{Key: "k", Value: json.RawMessage(`2`)}, {Key: "n", Value: json.RawMessage(`3`)}}), KeepLocked: true, KeepDisplayInInvoice: true},
 			func() Customer {
 				c := base
 				c.Metadata = []Metadata{{Key: "k", Value: json.RawMessage(`2`), Locked: true}, {Key: "n", Value: json.RawMessage(`3`)}}

@@ -28,9 +28,11 @@ type Patch struct {
 	URL         Opt[string]
 	DiscordID   Opt[string]
 
-	// KeepMetadataFlags keeps the locked and display_in_invoice flags of entries whose key
-	// stays, for dialects whose metadata has no such flags (the Apps API's plain object).
-	KeepMetadataFlags bool
+	// KeepLocked and KeepDisplayInInvoice keep a flag of the entries whose key stays, for the
+	// dialects whose metadata does not carry that flag: the Apps API carries neither, Lukittu
+	// only locked, Lago only display_in_invoice.
+	KeepLocked           bool
+	KeepDisplayInInvoice bool
 }
 
 // AddressPatch changes single address fields (Lago sends them one by one).
@@ -95,11 +97,16 @@ func (p Patch) Apply(c Customer) Customer {
 	if p.Metadata.Set {
 		old := c.Metadata
 		c.Metadata = slices.Clone(p.Metadata.Value)
-		if p.KeepMetadataFlags {
-			for i, m := range c.Metadata {
-				if j := slices.IndexFunc(old, func(o Metadata) bool { return o.Key == m.Key }); j >= 0 {
-					c.Metadata[i].Locked, c.Metadata[i].DisplayInInvoice = old[j].Locked, old[j].DisplayInInvoice
-				}
+		for i, m := range c.Metadata {
+			j := slices.IndexFunc(old, func(o Metadata) bool { return o.Key == m.Key })
+			if j < 0 {
+				continue
+			}
+			if p.KeepLocked {
+				c.Metadata[i].Locked = old[j].Locked
+			}
+			if p.KeepDisplayInInvoice {
+				c.Metadata[i].DisplayInInvoice = old[j].DisplayInInvoice
 			}
 		}
 	}

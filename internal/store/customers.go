@@ -228,9 +228,9 @@ func (s *Store) GetOrCreateByEmail(ctx context.Context, appID string, c customer
 	return customer.Customer{}, false, &backendError{op: "get or create", kind: ErrBusy, msg: "contention outlasted the retries"}
 }
 
-// UpsertByExternalID creates the customer with that external id from the patch, or applies
-// the patch to it: only the fields the patch sets change.
-func (s *Store) UpsertByExternalID(ctx context.Context, appID, externalID string, p customer.Patch) (customer.Customer, Outcome, error) {
+// UpsertByExternalID creates the customer with that external id from the patch (recording
+// createdBy as its creator), or applies the patch to it: only the fields the patch sets change.
+func (s *Store) UpsertByExternalID(ctx context.Context, appID, externalID string, p customer.Patch, createdBy string) (customer.Customer, Outcome, error) {
 	externalID = strings.TrimSpace(externalID)
 	if externalID == "" {
 		var v customer.ValidationError
@@ -245,7 +245,7 @@ func (s *Store) UpsertByExternalID(ctx context.Context, appID, externalID string
 		cur, err := s.FindByExternalID(ctx, appID, externalID)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			made, err := s.CreateCustomer(ctx, appID, p.Apply(customer.Customer{}))
+			made, err := s.CreateCustomer(ctx, appID, p.Apply(customer.Customer{CreatedBy: createdBy}))
 			if errors.Is(err, ErrExternalIDTaken) {
 				continue // lost the race to create: update the winner instead
 			}

@@ -122,7 +122,7 @@ func TestConcurrentUpsertsOfOneExternalIDConverge(t *testing.T) {
 	var mu sync.Mutex
 	ids := map[string]bool{}
 	run(n, func(i int) {
-		c, outcome, err := s.UpsertByExternalID(ctx, app, "ext-42", payload(i))
+		c, outcome, err := s.UpsertByExternalID(ctx, app, "ext-42", payload(i), "")
 		if err != nil {
 			t.Errorf("upsert %d: %v", i, err)
 			return
@@ -315,20 +315,20 @@ func TestUpsertOnlyChangesGivenFields(t *testing.T) {
 	ctx := context.Background()
 	app := newApp(t, s, "upsert-fields")
 
-	c, outcome, err := s.UpsertByExternalID(ctx, app, "acme", customer.Patch{Name: customer.Some("Acme"), Phone: customer.Some("1")})
+	c, outcome, err := s.UpsertByExternalID(ctx, app, "acme", customer.Patch{Name: customer.Some("Acme"), Phone: customer.Some("1")}, "")
 	if err != nil || outcome != Created || c.Version != 1 {
 		t.Fatalf("first upsert: %v %v %+v", err, outcome, c)
 	}
-	c2, outcome, err := s.UpsertByExternalID(ctx, app, "acme", customer.Patch{Phone: customer.Some("2")})
+	c2, outcome, err := s.UpsertByExternalID(ctx, app, "acme", customer.Patch{Phone: customer.Some("2")}, "")
 	if err != nil || outcome != Updated || c2.ID != c.ID || c2.Name != "Acme" || c2.Phone != "2" || c2.Version != 2 {
 		t.Fatalf("second upsert: %v %v %+v", err, outcome, c2)
 	}
-	c3, outcome, err := s.UpsertByExternalID(ctx, app, "acme", customer.Patch{Phone: customer.Some("2")})
+	c3, outcome, err := s.UpsertByExternalID(ctx, app, "acme", customer.Patch{Phone: customer.Some("2")}, "")
 	if err != nil || outcome != Unchanged || c3.Version != 2 {
 		t.Fatalf("repeated upsert: %v %v %+v", err, outcome, c3)
 	}
 	mustCreate(t, s, app, customer.Customer{Email: "taken@example.com"})
-	_, _, err = s.UpsertByExternalID(ctx, app, "acme", customer.Patch{Email: customer.Some("TAKEN@example.com")})
+	_, _, err = s.UpsertByExternalID(ctx, app, "acme", customer.Patch{Email: customer.Some("TAKEN@example.com")}, "")
 	if _, ok := isConflict(err, ErrEmailTaken); !ok {
 		t.Errorf("upsert to a taken email: %v, want email taken", err)
 	}

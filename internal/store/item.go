@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -99,33 +100,39 @@ type guardItem struct {
 }
 
 type customerItem struct {
-	PK           string         `dynamodbav:"pk"`
-	SK           string         `dynamodbav:"sk"`
-	Type         string         `dynamodbav:"type"`
-	GSI1PK       string         `dynamodbav:"gsi1pk,omitempty"`
-	GSI1SK       string         `dynamodbav:"gsi1sk,omitempty"`
-	GSI2PK       string         `dynamodbav:"gsi2pk,omitempty"`
-	GSI2SK       string         `dynamodbav:"gsi2sk,omitempty"`
-	GSI3PK       string         `dynamodbav:"gsi3pk"`
-	GSI3SK       string         `dynamodbav:"gsi3sk"`
-	ID           string         `dynamodbav:"id"`
-	Email        string         `dynamodbav:"email,omitempty"`
-	Name         string         `dynamodbav:"name,omitempty"`
-	Username     string         `dynamodbav:"username,omitempty"`
-	ExternalID   string         `dynamodbav:"external_id,omitempty"`
-	Metadata     []metadataItem `dynamodbav:"metadata,omitempty"`
-	Address      *addressItem   `dynamodbav:"address,omitempty"`
-	LegalName    string         `dynamodbav:"legal_name,omitempty"`
-	LegalNumber  string         `dynamodbav:"legal_number,omitempty"`
-	LogoURL      string         `dynamodbav:"logo_url,omitempty"`
-	Phone        string         `dynamodbav:"phone,omitempty"`
-	URL          string         `dynamodbav:"url,omitempty"`
-	DiscordID    string         `dynamodbav:"discord_id,omitempty"`
-	CreatedBy    string         `dynamodbav:"created_by,omitempty"`
-	CreatedAt    string         `dynamodbav:"created_at"`
-	UpdatedAt    string         `dynamodbav:"updated_at"`
-	Version      int64          `dynamodbav:"version"`
-	LicenseCount int64          `dynamodbav:"license_count"`
+	PK          string         `dynamodbav:"pk"`
+	SK          string         `dynamodbav:"sk"`
+	Type        string         `dynamodbav:"type"`
+	GSI1PK      string         `dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK      string         `dynamodbav:"gsi1sk,omitempty"`
+	GSI2PK      string         `dynamodbav:"gsi2pk,omitempty"`
+	GSI2SK      string         `dynamodbav:"gsi2sk,omitempty"`
+	GSI3PK      string         `dynamodbav:"gsi3pk"`
+	GSI3SK      string         `dynamodbav:"gsi3sk"`
+	ID          string         `dynamodbav:"id"`
+	Email       string         `dynamodbav:"email,omitempty"`
+	Name        string         `dynamodbav:"name,omitempty"`
+	Username    string         `dynamodbav:"username,omitempty"`
+	ExternalID  string         `dynamodbav:"external_id,omitempty"`
+	Metadata    []metadataItem `dynamodbav:"metadata,omitempty"`
+	Address     *addressItem   `dynamodbav:"address,omitempty"`
+	LegalName   string         `dynamodbav:"legal_name,omitempty"`
+	LegalNumber string         `dynamodbav:"legal_number,omitempty"`
+	LogoURL     string         `dynamodbav:"logo_url,omitempty"`
+	Phone       string         `dynamodbav:"phone,omitempty"`
+	URL         string         `dynamodbav:"url,omitempty"`
+	DiscordID   string         `dynamodbav:"discord_id,omitempty"`
+	CreatedBy   string         `dynamodbav:"created_by,omitempty"`
+	// Lower-cased copies of the searchable fields (the email's is gsi1sk): DynamoDB's
+	// contains() is case-sensitive.
+	SearchName       string `dynamodbav:"lc_name,omitempty"`
+	SearchUsername   string `dynamodbav:"lc_username,omitempty"`
+	SearchLegalName  string `dynamodbav:"lc_legal_name,omitempty"`
+	SearchExternalID string `dynamodbav:"lc_external_id,omitempty"`
+	CreatedAt        string `dynamodbav:"created_at"`
+	UpdatedAt        string `dynamodbav:"updated_at"`
+	Version          int64  `dynamodbav:"version"`
+	LicenseCount     int64  `dynamodbav:"license_count"`
 }
 
 // dataAttributes are the customer attributes an update rewrites: everything but the keys,
@@ -134,7 +141,7 @@ func dataAttributes() []string {
 	return []string{
 		"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "email", "name", "username", "external_id",
 		"metadata", "address", "legal_name", "legal_number", "logo_url", "phone", "url",
-		"discord_id", "updated_at",
+		"discord_id", "lc_name", "lc_username", "lc_legal_name", "lc_external_id", "updated_at",
 	}
 }
 
@@ -164,6 +171,8 @@ func newCustomerItem(appID string, c customer.Customer) customerItem {
 		LegalName: c.LegalName, LegalNumber: c.LegalNumber, LogoURL: c.LogoURL, Phone: c.Phone,
 		URL: c.URL, DiscordID: c.DiscordID, CreatedBy: c.CreatedBy,
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt), Version: c.Version,
+		SearchName: strings.ToLower(c.Name), SearchUsername: strings.ToLower(c.Username),
+		SearchLegalName: strings.ToLower(c.LegalName), SearchExternalID: strings.ToLower(c.ExternalID),
 	}
 	if c.Email != "" {
 		it.GSI1PK, it.GSI1SK = appPK(appID), customer.EmailKey(c.Email)

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,6 +19,9 @@ import (
 type ListQuery struct {
 	EmailContains string // case-insensitive partial match on the email
 	ExternalID    string // exact match
+	Search        string // case-insensitive partial match on any of the SearchIn fields
+	SearchIn      []SearchField
+	Oldest        bool   // oldest first instead of newest first
 	Limit         int    // page size: 1..MaxListLimit, 20 when 0
 	Page          int    // 1-based; ignored when Cursor is set
 	Cursor        string // from a previous page's NextCursor, for the same app and filter
@@ -30,6 +34,25 @@ type ListPage struct {
 	NextCursor string // empty on the last page
 }
 
+// SearchField is a customer field a search can look in.
+type SearchField string
+
+const (
+	SearchEmail      SearchField = "email"
+	SearchName       SearchField = "name"
+	SearchUsername   SearchField = "username"
+	SearchLegalName  SearchField = "legal_name"
+	SearchExternalID SearchField = "external_id"
+)
+
+// attribute is the lower-cased attribute a search field is matched in.
+func (f SearchField) attribute() string {
+	if f == SearchEmail {
+		return "gsi1sk"
+	}
+	return "lc_" + string(f)
+}
+
 // ListCustomers returns one page. Without a filter it costs two reads (the app, whose counter
 // is the exact total, and one query); a page number skips through the index with keys only
 // and is bounded by MaxListDepth, a cursor resumes right where the previous page ended. The
@@ -40,8 +63,7 @@ func (s *Store) ListCustomers(ctx context.Context, appID string, q ListQuery) (L
 	}
 	q.Limit = min(q.Limit, MaxListLimit)
 	q.Page = max(q.Page, 1)
-	q.EmailContains = customer.EmailKey(strings.TrimSpace(q.EmailContains))
-	q.ExternalID = strings.TrimSpace(q.ExternalID)
+	q.normalize()
 
 	app, err := s.activeApp(ctx, appID)
 	if err != nil {
@@ -50,7 +72,7 @@ func (s *Store) ListCustomers(ctx context.Context, appID string, q ListQuery) (L
 	if q.ExternalID != "" {
 		return s.listByExternalID(ctx, appID, q)
 	}
-	l := lister{s: s, appID: appID, emailContains: q.EmailContains}
+	l := q.lister(s, appID)
 
 	var start key
 	switch {
@@ -63,7 +85,7 @@ func (s *Store) ListCustomers(ctx context.Context, appID string, q ListQuery) (L
 		if skip+q.Limit > MaxListDepth {
 			return ListPage{}, ErrPageTooDeep
 		}
-		if q.EmailContains == "" && int64(skip) >= app.CustomerCount {
+		if !l.filtered() && int64(skip) >= app.CustomerCount {
 			return ListPage{Total: app.CustomerCount}, nil
 		}
 		var ok bool
@@ -93,8 +115,46 @@ func (s *Store) ListCustomers(ctx context.Context, appID string, q ListQuery) (L
 	return page, nil
 }
 
+func (q *ListQuery) normalize() {
+	q.EmailContains = strings.ToLower(strings.TrimSpace(q.EmailContains))
+	q.ExternalID = strings.TrimSpace(q.ExternalID)
+	q.Search = strings.ToLower(strings.TrimSpace(q.Search))
+	if q.Search == "" {
+		q.SearchIn = nil
+	}
+}
+
 // filter is what a cursor is bound to besides the app.
-func (q ListQuery) filter() string { return "email~" + q.EmailContains }
+func (q ListQuery) filter() string {
+	fields := make([]string, len(q.SearchIn))
+	for i, f := range q.SearchIn {
+		fields[i] = string(f)
+	}
+	return fmt.Sprintf("email~%s|search~%s|in~%s|oldest~%t", q.EmailContains, q.Search, strings.Join(fields, ","), q.Oldest)
+}
+
+func (q ListQuery) lister(s *Store, appID string) lister {
+	l := lister{s: s, appID: appID, oldest: q.Oldest}
+	var conds []string
+	values := map[string]types.AttributeValue{}
+	if q.EmailContains != "" {
+		conds = append(conds, "contains(gsi1sk, :email)")
+		values[":email"] = str(q.EmailContains)
+	}
+	if q.Search != "" && len(q.SearchIn) > 0 {
+		var any []string
+		for _, f := range q.SearchIn {
+			any = append(any, "contains("+f.attribute()+", :search)")
+		}
+		conds = append(conds, "("+strings.Join(any, " OR ")+")")
+		values[":search"] = str(q.Search)
+	}
+	if len(conds) > 0 {
+		l.filter = strings.Join(conds, " AND ")
+		l.values = values
+	}
+	return l
+}
 
 // listByExternalID serves the exact external-id filter: at most one customer.
 func (s *Store) listByExternalID(ctx context.Context, appID string, q ListQuery) (ListPage, error) {
@@ -115,7 +175,7 @@ func (s *Store) listByExternalID(ctx context.Context, appID string, q ListQuery)
 		if err != nil {
 			return ListPage{}, err
 		}
-		if q.EmailContains == "" || strings.Contains(it.GSI1SK, q.EmailContains) {
+		if q.matches(it) {
 			page.Customers = append(page.Customers, it.customer())
 		}
 	}
@@ -126,12 +186,37 @@ func (s *Store) listByExternalID(ctx context.Context, appID string, q ListQuery)
 	return page, nil
 }
 
-// lister walks the creation-time index of one app, newest first, optionally filtered.
-type lister struct {
-	s             *Store
-	appID         string
-	emailContains string
+// matches applies the filters to one customer, as the lister's filter expression does.
+func (q ListQuery) matches(it customerItem) bool {
+	if q.EmailContains != "" && !strings.Contains(it.GSI1SK, q.EmailContains) {
+		return false
+	}
+	if q.Search == "" || len(q.SearchIn) == 0 {
+		return true
+	}
+	values := map[SearchField]string{
+		SearchEmail: it.GSI1SK, SearchName: it.SearchName, SearchUsername: it.SearchUsername,
+		SearchLegalName: it.SearchLegalName, SearchExternalID: it.SearchExternalID,
+	}
+	for _, f := range q.SearchIn {
+		if strings.Contains(values[f], q.Search) {
+			return true
+		}
+	}
+	return false
 }
+
+// lister walks the creation-time index of one app, newest first (or oldest first),
+// optionally filtered.
+type lister struct {
+	s      *Store
+	appID  string
+	oldest bool
+	filter string // a filter expression, or ""
+	values map[string]types.AttributeValue
+}
+
+func (l lister) filtered() bool { return l.filter != "" }
 
 func (l lister) query(start key) *dynamodb.QueryInput {
 	in := &dynamodb.QueryInput{
@@ -139,12 +224,14 @@ func (l lister) query(start key) *dynamodb.QueryInput {
 		IndexName:                 aws.String(indexCreated),
 		KeyConditionExpression:    aws.String("gsi3pk = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appPK(l.appID))},
-		ScanIndexForward:          aws.Bool(false),
+		ScanIndexForward:          aws.Bool(l.oldest),
 		ExclusiveStartKey:         start,
 	}
-	if l.emailContains != "" {
-		in.FilterExpression = aws.String("contains(gsi1sk, :email)")
-		in.ExpressionAttributeValues[":email"] = str(l.emailContains)
+	if l.filtered() {
+		in.FilterExpression = aws.String(l.filter)
+		for k, v := range l.values {
+			in.ExpressionAttributeValues[k] = v
+		}
 	}
 	return in
 }
@@ -157,7 +244,7 @@ func (l lister) collect(ctx context.Context, start key, limit int) ([]customerIt
 		// One more than the page, to know whether another page follows. A filter drops
 		// items after the limit is applied, so filtered queries read in larger steps.
 		want := limit + 1 - len(items)
-		if l.emailContains != "" {
+		if l.filtered() {
 			want = max(want, 200)
 		}
 		in.Limit = aws.Int32(int32(want))
@@ -190,7 +277,7 @@ func (l lister) skip(ctx context.Context, n int) (_ key, ok bool, _ error) {
 	seen := 0
 	for {
 		want := n - seen
-		if l.emailContains != "" {
+		if l.filtered() {
 			want = max(want, 1000)
 		}
 		in.Limit = aws.Int32(int32(want))
@@ -212,7 +299,7 @@ func (l lister) skip(ctx context.Context, n int) (_ key, ok bool, _ error) {
 
 // total is the app's counter without a filter, else a count of the matches.
 func (l lister) total(ctx context.Context, app appItem) (int64, error) {
-	if l.emailContains == "" {
+	if !l.filtered() {
 		return app.CustomerCount, nil
 	}
 	in := l.query(nil)
@@ -270,4 +357,30 @@ func cursorMAC(secret []byte, appID, filter, msg string) []byte {
 	h := hmac.New(sha256.New, secret)
 	h.Write([]byte(appID + "\x00" + filter + "\x00" + msg))
 	return h.Sum(nil)[:16]
+}
+
+// AllCustomers returns every customer of the app that matches the query's filters (its
+// paging fields are ignored), in the query's order, for the dialects that sort by other
+// columns than creation time. More than max matches is ErrListTooLarge.
+func (s *Store) AllCustomers(ctx context.Context, appID string, q ListQuery, max int) ([]customer.Customer, error) {
+	q.normalize()
+	if _, err := s.activeApp(ctx, appID); err != nil {
+		return nil, err
+	}
+	if q.ExternalID != "" {
+		page, err := s.listByExternalID(ctx, appID, ListQuery{ExternalID: q.ExternalID, EmailContains: q.EmailContains, Search: q.Search, SearchIn: q.SearchIn})
+		return page.Customers, err
+	}
+	items, more, err := q.lister(s, appID).collect(ctx, nil, max)
+	if err != nil {
+		return nil, err
+	}
+	if more {
+		return nil, ErrListTooLarge
+	}
+	cs := make([]customer.Customer, len(items))
+	for i, it := range items {
+		cs[i] = it.customer()
+	}
+	return cs, nil
 }

@@ -217,3 +217,47 @@ func TestListFilters(t *testing.T) {
 		t.Errorf("filtered cursor walk saw %d customers, want 7", len(seen))
 	}
 }
+
+func TestSearchAcrossFieldsAndOrder(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	app := newApp(t, s, "search")
+	mustCreate(t, s, app, customer.Customer{Email: "a@example.com", Name: "Ada LOVELACE"})
+	mustCreate(t, s, app, customer.Customer{Email: "b@example.com", Username: "lovelace42"})
+	mustCreate(t, s, app, customer.Customer{Email: "c@example.com", LegalName: "Lovelace Ltd", ExternalID: "Ext-LOVE"})
+	mustCreate(t, s, app, customer.Customer{Email: "love@example.com"})
+
+	tests := []struct {
+		name string
+		q    ListQuery
+		want int
+	}{
+		{"name and username", ListQuery{Search: "LoveLace", SearchIn: []SearchField{SearchName, SearchUsername}}, 2},
+		{"legal name and external id", ListQuery{Search: "love", SearchIn: []SearchField{SearchLegalName, SearchExternalID}}, 1},
+		{"every field", ListQuery{Search: "love", SearchIn: []SearchField{SearchEmail, SearchName, SearchUsername, SearchLegalName, SearchExternalID}}, 4},
+		{"search and email filter", ListQuery{Search: "love", SearchIn: []SearchField{SearchName}, EmailContains: "a@"}, 1},
+		{"no fields means no search", ListQuery{Search: "nothing"}, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			page, err := s.ListCustomers(ctx, app, tt.q)
+			if err != nil || len(page.Customers) != tt.want || page.Total != int64(tt.want) {
+				t.Fatalf("list: %v, %d rows, total %d; want %d", err, len(page.Customers), page.Total, tt.want)
+			}
+			all, err := s.AllCustomers(ctx, app, tt.q, 100)
+			if err != nil || len(all) != tt.want {
+				t.Fatalf("all: %v, %d rows; want %d", err, len(all), tt.want)
+			}
+		})
+	}
+	oldest, err := s.ListCustomers(ctx, app, ListQuery{Oldest: true, Limit: 1})
+	if err != nil || oldest.Customers[0].Email != "a@example.com" {
+		t.Fatalf("oldest first: %v %+v", err, oldest.Customers)
+	}
+	if _, err := s.ListCustomers(ctx, app, ListQuery{Limit: 1, Cursor: oldest.NextCursor}); !errors.Is(err, ErrInvalidCursor) {
+		t.Errorf("an oldest-first cursor reused newest first: %v, want invalid cursor", err)
+	}
+	if _, err := s.AllCustomers(ctx, app, ListQuery{}, 3); !errors.Is(err, ErrListTooLarge) {
+		t.Errorf("more than the bound: %v, want too large", err)
+	}
+}

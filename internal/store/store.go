@@ -36,6 +36,7 @@ var (
 	ErrVersionConflict = errors.New("version conflict")
 	ErrInvalidCursor   = errors.New("invalid cursor")
 	ErrPageTooDeep     = errors.New("page too deep")
+	ErrListTooLarge    = errors.New("too many customers to sort")
 	ErrLicenseLimit    = errors.New("license limit reached")
 	// ErrBusy: contention or throttling outlasted the retries; the caller may try again.
 	ErrBusy = errors.New("store busy")

@@ -1,0 +1,14 @@
+// Command delete-api-key is the Lambda function of DELETE /api/v1/apps/{slug}/api-keys/{id}.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/clientele/clientele/internal/routes"
+)
+
+func main() {
+	h := routes.MustHandler("delete-api-key", routes.DepsFromEnv())
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+}

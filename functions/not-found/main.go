@@ -1,0 +1,15 @@
+// Command not-found is the Lambda function of the catch-all route, ANY /{proxy+}: it answers
+// every request no other route matches with a 404 in the Apps API's format.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/clientele/clientele/internal/routes"
+)
+
+func main() {
+	h := routes.MustHandler("not-found", routes.DepsFromEnv())
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+}

@@ -1,0 +1,113 @@
+package appsapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/store"
+	"github.com/clientele/clientele/internal/web"
+)
+
+type errorJSON struct {
+	Error problem `json:"error"`
+}
+
+type problem struct {
+	Code       string              `json:"code"`
+	Message    string              `json:"message"`
+	Details    map[string][]string `json:"details,omitempty"`
+	ExistingID string              `json:"existing_id,omitempty"` // the holder of a taken email or external id
+}
+
+func writeProblem(w http.ResponseWriter, status int, p problem) {
+	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "1")
+	}
+	web.JSON(w, status, errorJSON{Error: p})
+}
+
+// Fail renders a bare status in the Apps API's error format; it is the web.Failure of
+// every Apps API route.
+func Fail(w http.ResponseWriter, r *http.Request, status int) {
+	p := problem{Code: "internal_error", Message: "internal server error"}
+	switch status {
+	case http.StatusBadRequest:
+		p = problem{Code: "bad_request", Message: "bad request"}
+	case http.StatusUnauthorized:
+		p = problem{Code: "unauthorized", Message: "a valid API key is required (Authorization: Bearer <key>)"}
+	case http.StatusForbidden:
+		p = problem{Code: "forbidden", Message: "this key may not do that"}
+	case http.StatusNotFound:
+		p = problem{Code: "not_found", Message: "no such resource"}
+	case http.StatusRequestEntityTooLarge:
+		p = problem{Code: "payload_too_large", Message: "the request body is larger than 1 MiB"}
+	case http.StatusTooManyRequests:
+		p = problem{Code: "rate_limited", Message: "too many requests, try again shortly"}
+	case http.StatusServiceUnavailable:
+		p = problem{Code: "service_unavailable", Message: "temporarily unavailable, try again shortly"}
+	}
+	writeProblem(w, status, p)
+}
+
+func notFound(w http.ResponseWriter, what string) {
+	writeProblem(w, http.StatusNotFound, problem{Code: "not_found", Message: what + " not found"})
+}
+
+func badRequest(w http.ResponseWriter, message string) {
+	writeProblem(w, http.StatusBadRequest, problem{Code: "bad_request", Message: message})
+}
+
+func invalid(w http.ResponseWriter, v *customer.ValidationError) {
+	details := map[string][]string{}
+	for _, fe := range v.Errors {
+		details[fe.Field] = append(details[fe.Field], fe.Message)
+	}
+	writeProblem(w, http.StatusUnprocessableEntity, problem{Code: "validation_error", Message: "the request has invalid fields", Details: details})
+}
+
+func invalidField(w http.ResponseWriter, field, message string) {
+	var v customer.ValidationError
+	v.Add(field, customer.CodeInvalidFormat, message)
+	invalid(w, &v)
+}
+
+// storeError answers for an error of the store; what names the resource asked for.
+func storeError(w http.ResponseWriter, r *http.Request, err error, what string) {
+	var ve *customer.ValidationError
+	var ce *store.ConflictError
+	switch {
+	case errors.As(err, &ve):
+		invalid(w, ve)
+	case errors.As(err, &ce):
+		field, message := "email", "email has already been taken"
+		if errors.Is(err, store.ErrExternalIDTaken) {
+			field, message = "external_id", "external_id has already been taken"
+		}
+		writeProblem(w, http.StatusConflict, problem{
+			Code: "conflict", Message: message, ExistingID: customerPrefix + ce.ExistingID,
+			Details: map[string][]string{field: {"has already been taken"}},
+		})
+	case errors.Is(err, store.ErrAppNotFound), errors.Is(err, store.ErrAppNotActive):
+		notFound(w, "app")
+	case errors.Is(err, store.ErrNotFound):
+		notFound(w, what)
+	case errors.Is(err, store.ErrSlugTaken):
+		writeProblem(w, http.StatusConflict, problem{Code: "conflict", Message: "slug has already been taken",
+			Details: map[string][]string{"slug": {"has already been taken"}}})
+	case errors.Is(err, store.ErrVersionConflict):
+		writeProblem(w, http.StatusConflict, problem{Code: "conflict", Message: "the " + what + " was changed by another request"})
+	case errors.Is(err, store.ErrInvalidCursor):
+		badRequest(w, "invalid cursor: pass next_cursor from a previous page of the same list, unchanged")
+	case errors.Is(err, store.ErrPageTooDeep):
+		badRequest(w, "page is too deep for page/per_page: follow meta.next_cursor with the cursor parameter instead")
+	case errors.Is(err, store.ErrLicenseLimit):
+		invalidField(w, "customer_id", "has the most licenses a customer can have")
+	case errors.Is(err, store.ErrBusy):
+		web.Logger(r.Context()).Warn("store busy", "error", err.Error())
+		Fail(w, r, http.StatusServiceUnavailable)
+	default:
+		web.Logger(r.Context()).Error("request failed", "error", err.Error())
+		Fail(w, r, http.StatusInternalServerError)
+	}
+}

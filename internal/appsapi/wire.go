@@ -1,0 +1,276 @@
+package appsapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/tenant"
+)
+
+// Prefixes of rendered ids; ids are accepted back with or without them.
+const (
+	appPrefix      = "app_"
+	customerPrefix = "cus_"
+	licensePrefix  = "lic_"
+	keyPrefix      = "key_"
+)
+
+// parseID accepts "<prefix><uuid>" or a bare UUID.
+func parseID(prefix, s string) (string, bool) {
+	return customer.ParseID(strings.TrimPrefix(s, prefix))
+}
+
+func timeJSON(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+type customerJSON struct {
+	ID          string          `json:"id"`
+	Email       *string         `json:"email"`
+	Name        *string         `json:"name"`
+	Username    *string         `json:"username"`
+	ExternalID  *string         `json:"external_id"`
+	Metadata    json.RawMessage `json:"metadata"`
+	Address     *addressJSON    `json:"address"`
+	LegalName   *string         `json:"legal_name"`
+	LegalNumber *string         `json:"legal_number"`
+	LogoURL     *string         `json:"logo_url"`
+	Phone       *string         `json:"phone"`
+	URL         *string         `json:"url"`
+	DiscordID   *string         `json:"discord_id"`
+	Version     int64           `json:"version"`
+	CreatedAt   string          `json:"created_at"`
+	UpdatedAt   string          `json:"updated_at"`
+}
+
+type addressJSON struct {
+	Line1      *string `json:"line1"`
+	Line2      *string `json:"line2"`
+	City       *string `json:"city"`
+	State      *string `json:"state"`
+	Country    *string `json:"country"`
+	PostalCode *string `json:"postal_code"`
+}
+
+func toCustomerJSON(c customer.Customer) customerJSON {
+	out := customerJSON{
+		ID: customerPrefix + c.ID, Email: optString(c.Email), Name: optString(c.Name),
+		Username: optString(c.Username), ExternalID: optString(c.ExternalID),
+		Metadata: metadataObject(c.Metadata), LegalName: optString(c.LegalName),
+		LegalNumber: optString(c.LegalNumber), LogoURL: optString(c.LogoURL), Phone: optString(c.Phone),
+		URL: optString(c.URL), DiscordID: optString(c.DiscordID), Version: c.Version,
+		CreatedAt: timeJSON(c.CreatedAt), UpdatedAt: timeJSON(c.UpdatedAt),
+	}
+	if !c.Address.IsZero() {
+		a := c.Address
+		out.Address = &addressJSON{
+			Line1: optString(a.Line1), Line2: optString(a.Line2), City: optString(a.City),
+			State: optString(a.State), Country: optString(a.Country), PostalCode: optString(a.PostalCode),
+		}
+	}
+	return out
+}
+
+// metadataObject renders entries as one JSON object, in their stored order.
+func metadataObject(md []customer.Metadata) json.RawMessage {
+	if len(md) == 0 {
+		return json.RawMessage("{}")
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, m := range md {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(m.Key)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(m.Value)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+type licenseJSON struct {
+	ID         string  `json:"id"`
+	CustomerID string  `json:"customer_id"`
+	Status     string  `json:"status"`
+	ExpiresAt  *string `json:"expires_at"`
+	CreatedAt  string  `json:"created_at"`
+}
+
+func toLicenseJSON(l customer.License, now time.Time) licenseJSON {
+	out := licenseJSON{
+		ID: licensePrefix + l.ID, CustomerID: customerPrefix + l.CustomerID,
+		Status: string(l.StatusAt(now)), CreatedAt: timeJSON(l.CreatedAt),
+	}
+	if !l.ExpiresAt.IsZero() {
+		out.ExpiresAt = optString(timeJSON(l.ExpiresAt))
+	}
+	return out
+}
+
+type appJSON struct {
+	ID            string  `json:"id"`
+	UUID          string  `json:"uuid"` // the Lukittu-compatible API's teamId
+	Slug          string  `json:"slug"`
+	Name          string  `json:"name"`
+	Description   *string `json:"description"`
+	Status        string  `json:"status"`
+	CustomerCount int64   `json:"customer_count"`
+	CreatedAt     string  `json:"created_at"`
+}
+
+func toAppJSON(a tenant.App) appJSON {
+	return appJSON{
+		ID: appPrefix + a.ID, UUID: a.ID, Slug: a.Slug, Name: a.Name, Description: optString(a.Description),
+		Status: strings.ToLower(string(a.Status)), CustomerCount: a.CustomerCount, CreatedAt: timeJSON(a.CreatedAt),
+	}
+}
+
+type keyJSON struct {
+	ID        string  `json:"id"`
+	Type      string  `json:"type"`
+	Key       *string `json:"key,omitempty"` // only in the response that creates it
+	Hint      string  `json:"hint"`
+	CreatedAt string  `json:"created_at"`
+}
+
+func toKeyJSON(k auth.Key) keyJSON {
+	return keyJSON{ID: keyPrefix + k.ID, Type: string(k.Kind), Hint: k.Hint, CreatedAt: timeJSON(k.CreatedAt)}
+}
+
+// body is a decoded JSON object whose fields are read one by one, so that an absent field,
+// an explicit null and a value can be told apart, and every type error is reported.
+type body struct {
+	fields map[string]json.RawMessage
+	errs   customer.ValidationError
+}
+
+func parseBody(b []byte) (*body, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, fmt.Errorf("the body must be a JSON object")
+	}
+	return &body{fields: m}, nil
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// str reads a string field: absent leaves it unset, null clears it.
+func (b *body) str(name string) customer.Opt[string] {
+	raw, ok := b.fields[name]
+	if !ok {
+		return customer.Opt[string]{}
+	}
+	return b.strRaw(name, raw)
+}
+
+func (b *body) strRaw(name string, raw json.RawMessage) customer.Opt[string] {
+	if isNull(raw) {
+		return customer.Some("")
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		b.errs.Add(name, customer.CodeInvalidFormat, "must be a string")
+		return customer.Opt[string]{}
+	}
+	return customer.Some(s)
+}
+
+// metadata reads a JSON object into ordered entries.
+func (b *body) metadata(name string) customer.Opt[[]customer.Metadata] {
+	raw, ok := b.fields[name]
+	if !ok {
+		return customer.Opt[[]customer.Metadata]{}
+	}
+	if isNull(raw) {
+		return customer.Some([]customer.Metadata(nil))
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		b.errs.Add(name, customer.CodeInvalidFormat, "must be an object")
+		return customer.Opt[[]customer.Metadata]{}
+	}
+	var md []customer.Metadata
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			b.errs.Add(name, customer.CodeInvalidFormat, "must be an object")
+			return customer.Opt[[]customer.Metadata]{}
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			b.errs.Add(name, customer.CodeInvalidFormat, "must be an object")
+			return customer.Opt[[]customer.Metadata]{}
+		}
+		md = append(md, customer.Metadata{Key: t.(string), Value: v})
+	}
+	return customer.Some(md)
+}
+
+// customerPatch reads the customer fields of the Apps API.
+func (b *body) customerPatch() customer.Patch {
+	p := customer.Patch{
+		Email: b.str("email"), Name: b.str("name"), Username: b.str("username"),
+		ExternalID: b.str("external_id"), Metadata: b.metadata("metadata"),
+		LegalName: b.str("legal_name"), LegalNumber: b.str("legal_number"), LogoURL: b.str("logo_url"),
+		Phone: b.str("phone"), URL: b.str("url"), DiscordID: b.str("discord_id"),
+		KeepLocked: true, KeepDisplayInInvoice: true,
+	}
+	if raw, ok := b.fields["address"]; ok {
+		if isNull(raw) {
+			p.Address = customer.Replace(customer.Customer{}).Address
+		} else {
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+				b.errs.Add("address", customer.CodeInvalidFormat, "must be an object")
+			} else {
+				part := func(k string) customer.Opt[string] {
+					if v, ok := m[k]; ok {
+						return b.strRaw("address."+k, v)
+					}
+					return customer.Opt[string]{}
+				}
+				p.Address = customer.AddressPatch{
+					Line1: part("line1"), Line2: part("line2"), City: part("city"),
+					State: part("state"), Country: part("country"), PostalCode: part("postal_code"),
+				}
+			}
+		}
+	}
+	return p
+}
+
+// ParseCustomer reads a customer object in the Apps API's field names (as queued commands
+// carry it): absent fields stay unset, null clears. Field errors come back as a
+// *customer.ValidationError; a value that is not a JSON object is an error too.
+func ParseCustomer(raw json.RawMessage) (customer.Patch, error) {
+	b, err := parseBody(raw)
+	if err != nil {
+		var v customer.ValidationError
+		v.Add("customer", customer.CodeInvalidFormat, "must be a JSON object")
+		return customer.Patch{}, &v
+	}
+	p := b.customerPatch()
+	if err := b.errs.Err(); err != nil {
+		return customer.Patch{}, err
+	}
+	if err := p.Apply(customer.Customer{}).Validate(); err != nil {
+		return customer.Patch{}, err
+	}
+	return p, nil
+}

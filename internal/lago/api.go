@@ -1,0 +1,252 @@
+// Package lago is the Lago-compatible customers API under /api/v1/customers: create or
+// update by external_id, read, list and delete, with Lago's {"customer": …} bodies and
+// {status, error, code, error_details} errors. The app is the one the (app) key belongs to.
+package lago
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/store"
+	"github.com/clientele/clientele/internal/web"
+)
+
+// Page sizes of lists.
+const (
+	defaultPerPage = 20
+	maxPerPage     = 100
+)
+
+// API serves the Lago-compatible routes over one store.
+type API struct {
+	store *store.Store
+}
+
+// New returns the API over a store.
+func New(s *store.Store) *API { return &API{store: s} }
+
+type errorJSON struct {
+	Status       int                 `json:"status"`
+	Error        string              `json:"error"`
+	Code         string              `json:"code,omitempty"`
+	ErrorDetails map[string][]string `json:"error_details,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, status int, code string, details map[string][]string) {
+	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "1")
+	}
+	web.JSON(w, status, errorJSON{Status: status, Error: http.StatusText(status), Code: code, ErrorDetails: details})
+}
+
+// Fail renders a bare status in Lago's error format; it is the web.Failure of its routes.
+func Fail(w http.ResponseWriter, r *http.Request, status int) {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusRequestEntityTooLarge:
+		writeError(w, status, "", nil)
+	case http.StatusForbidden:
+		writeError(w, status, "forbidden", nil)
+	case http.StatusNotFound:
+		writeError(w, status, "not_found", nil)
+	case http.StatusTooManyRequests:
+		writeError(w, status, "too_many_requests", nil)
+	case http.StatusServiceUnavailable:
+		writeError(w, status, "service_unavailable", nil)
+	default:
+		writeError(w, http.StatusInternalServerError, codeInternalError, nil)
+	}
+}
+
+func invalid(w http.ResponseWriter, details map[string][]string) {
+	writeError(w, http.StatusUnprocessableEntity, codeValidation, details)
+}
+
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ve *customer.ValidationError
+	var ce *store.ConflictError
+	switch {
+	case errors.As(err, &ve):
+		details := map[string][]string{}
+		for _, fe := range ve.Errors {
+			f := lagoField(fe.Field)
+			details[f] = append(details[f], lagoCode(f, fe.Code))
+		}
+		invalid(w, details)
+	case errors.As(err, &ce) && errors.Is(err, store.ErrEmailTaken):
+		invalid(w, map[string][]string{"email": {codeAlreadyExist}})
+	case errors.As(err, &ce):
+		invalid(w, map[string][]string{"external_id": {codeAlreadyExist}})
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, codeNotFound, nil)
+	case errors.Is(err, store.ErrAppNotFound), errors.Is(err, store.ErrAppNotActive):
+		Fail(w, r, http.StatusUnauthorized) // the key's organization is gone
+	case errors.Is(err, store.ErrPageTooDeep):
+		invalid(w, map[string][]string{"page": {"page_too_deep"}})
+	case errors.Is(err, store.ErrBusy), errors.Is(err, store.ErrVersionConflict):
+		web.Logger(r.Context()).Warn("store busy", "error", err.Error())
+		Fail(w, r, http.StatusServiceUnavailable)
+	default:
+		web.Logger(r.Context()).Error("request failed", "error", err.Error())
+		Fail(w, r, http.StatusInternalServerError)
+	}
+}
+
+// app is the app of the request's key. Lago has one API key per organization, so only app
+// keys are accepted here: an account key names no app and gets 401 like a bad key.
+func app(w http.ResponseWriter, r *http.Request, write bool) (string, auth.Principal, bool) {
+	p, ok := web.Principal(r)
+	if !ok || p.Kind == auth.Account {
+		Fail(w, r, http.StatusUnauthorized)
+		return "", auth.Principal{}, false
+	}
+	if write && !p.CanWrite() {
+		Fail(w, r, http.StatusForbidden)
+		return "", auth.Principal{}, false
+	}
+	return p.AppID, p, true
+}
+
+type customerBody struct {
+	Customer customerJSON `json:"customer"`
+}
+
+// Upsert: POST /api/v1/customers {"customer": {...}} creates the customer with that
+// external_id or updates it; 200 either way.
+func (a *API) Upsert(w http.ResponseWriter, r *http.Request) {
+	appID, p, ok := app(w, r, true)
+	if !ok {
+		return
+	}
+	raw, err := web.ReadBody(w, r)
+	if errors.Is(err, web.ErrTooLarge) {
+		Fail(w, r, http.StatusRequestEntityTooLarge)
+		return
+	}
+	var envelope map[string]json.RawMessage
+	if err != nil || json.Unmarshal(raw, &envelope) != nil || envelope["customer"] == nil {
+		Fail(w, r, http.StatusBadRequest)
+		return
+	}
+	in := input{}
+	if json.Unmarshal(envelope["customer"], &in.fields) != nil || in.fields == nil {
+		Fail(w, r, http.StatusBadRequest)
+		return
+	}
+	ext := strings.TrimSpace(in.externalID())
+	if ext == "" {
+		in.add("external_id", codeMandatory)
+	}
+	patch := in.patch()
+	if in.details != nil {
+		invalid(w, in.details)
+		return
+	}
+	c, _, err := a.store.UpsertByExternalID(r.Context(), appID, ext, patch, p.KeyID)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, customerBody{toCustomerJSON(c)})
+}
+
+// Get: GET /api/v1/customers/{external_id}.
+func (a *API) Get(w http.ResponseWriter, r *http.Request) {
+	appID, _, ok := app(w, r, false)
+	if !ok {
+		return
+	}
+	c, err := a.store.FindByExternalID(r.Context(), appID, r.PathValue("external_id"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, customerBody{toCustomerJSON(c)})
+}
+
+// Delete: DELETE /api/v1/customers/{external_id} returns the deleted customer.
+func (a *API) Delete(w http.ResponseWriter, r *http.Request) {
+	appID, _, ok := app(w, r, true)
+	if !ok {
+		return
+	}
+	c, err := a.store.FindByExternalID(r.Context(), appID, r.PathValue("external_id"))
+	if err == nil {
+		c, err = a.store.DeleteCustomer(r.Context(), appID, c.ID)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, customerBody{toCustomerJSON(c)})
+}
+
+type metaJSON struct {
+	CurrentPage int   `json:"current_page"`
+	NextPage    *int  `json:"next_page"`
+	PrevPage    *int  `json:"prev_page"`
+	TotalPages  int   `json:"total_pages"`
+	TotalCount  int64 `json:"total_count"`
+}
+
+type listJSON struct {
+	Customers []customerJSON `json:"customers"`
+	Meta      metaJSON       `json:"meta"`
+}
+
+// List: GET /api/v1/customers?page=&per_page=&search_term=&external_id=, newest first.
+// search_term matches name, legal_name, external_id and email, case-insensitively.
+func (a *API) List(w http.ResponseWriter, r *http.Request) {
+	appID, _, ok := app(w, r, false)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	page, perPage := 1, defaultPerPage
+	details := map[string][]string{}
+	for name, dst := range map[string]*int{"page": &page, "per_page": &perPage} {
+		if s := q.Get(name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				details[name] = append(details[name], codeInvalid)
+				continue
+			}
+			*dst = n
+		}
+	}
+	if len(details) > 0 {
+		invalid(w, details)
+		return
+	}
+	perPage = min(perPage, maxPerPage)
+	res, err := a.store.ListCustomers(r.Context(), appID, store.ListQuery{
+		ExternalID: q.Get("external_id"), Search: q.Get("search_term"),
+		SearchIn: []store.SearchField{store.SearchName, store.SearchLegalName, store.SearchExternalID, store.SearchEmail},
+		Limit:    perPage, Page: page,
+	})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	totalPages := int((res.Total + int64(perPage) - 1) / int64(perPage))
+	out := listJSON{Customers: make([]customerJSON, len(res.Customers)), Meta: metaJSON{CurrentPage: page, TotalPages: totalPages, TotalCount: res.Total}}
+	for i, c := range res.Customers {
+		out.Customers[i] = toCustomerJSON(c)
+	}
+	if page < totalPages {
+		next := page + 1
+		out.Meta.NextPage = &next
+	}
+	if page > 1 {
+		prev := page - 1
+		out.Meta.PrevPage = &prev
+	}
+	web.JSON(w, http.StatusOK, out)
+}
+
+// NotFound answers an unknown route under the Lago prefix.
+func NotFound(w http.ResponseWriter, r *http.Request) { Fail(w, r, http.StatusNotFound) }

@@ -1,0 +1,142 @@
+// Package web holds what every route's net/http handler shares, whatever its dialect: the
+// one-route mux, the principal the authorizer established, bounded bodies, request ids and
+// structured logs. The same handlers run in Lambda (through the API Gateway proxy), in
+// httptest and behind the local gateway.
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+
+	"github.com/clientele/clientele/internal/auth"
+)
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 1 << 20
+
+// ErrTooLarge is returned by ReadBody for a body over MaxBody.
+var ErrTooLarge = errors.New("request body too large")
+
+// Failure renders an error response in a dialect's format. status is the HTTP status; the
+// dialect chooses the code and message that go with it.
+type Failure func(w http.ResponseWriter, r *http.Request, status int)
+
+// Route returns a handler that serves one route pattern ("POST /api/v1/apps/{slug}/customers")
+// and answers everything else with fail(404), as a function behind API Gateway only ever
+// sees its own route. It logs each request as JSON and turns a panic into fail(500).
+func Route(pattern string, h http.Handler, log *slog.Logger, fail Failure) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(pattern, h)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fail(w, r, http.StatusNotFound) })
+	return Logged(mux, pattern, log, fail)
+}
+
+// Logged logs every request with its request id and recovers from panics.
+func Logged(h http.Handler, route string, log *slog.Logger, fail Failure) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		id := RequestID(r.Context())
+		ctx := context.WithValue(r.Context(), loggerKey{}, log.With("request_id", id))
+		r = r.WithContext(ctx)
+		defer func() {
+			if v := recover(); v != nil {
+				Logger(ctx).Error("panic", "panic", v, "stack", string(debug.Stack()))
+				if !rec.wrote {
+					fail(rec, r, http.StatusInternalServerError)
+				}
+			}
+			Logger(ctx).Info("request", "method", r.Method, "path", r.URL.Path, "route", route,
+				"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
+		}()
+		h.ServeHTTP(rec, r)
+	})
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if !r.wrote {
+		r.status, r.wrote = status, true
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+type loggerKey struct{}
+
+// Logger returns the request's logger (with its request id), or the default one.
+func Logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
+
+// RequestID is API Gateway's request id, else the Lambda invocation's, else "".
+func RequestID(ctx context.Context) string {
+	if gw, ok := core.GetAPIGatewayV2ContextFromContext(ctx); ok && gw.RequestID != "" {
+		return gw.RequestID
+	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		return lc.AwsRequestID
+	}
+	return ""
+}
+
+// Principal returns who the request acts as: the principal the authorizer put in the API
+// Gateway request context (or that a test put in the context). ok is false for a missing or
+// invalid key.
+func Principal(r *http.Request) (auth.Principal, bool) {
+	if p, ok := auth.FromContext(r.Context()); ok {
+		return p, true
+	}
+	gw, ok := core.GetAPIGatewayV2ContextFromContext(r.Context())
+	if !ok || gw.Authorizer == nil {
+		return auth.Principal{}, false
+	}
+	return auth.PrincipalFromAuthorizer(gw.Authorizer.Lambda)
+}
+
+// ReadBody reads the whole body, at most MaxBody bytes.
+func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > MaxBody {
+		return nil, ErrTooLarge
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, ErrTooLarge
+	}
+	return b, err
+}
+
+// JSON writes v as a JSON response.
+func JSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, status = []byte(`{}`), http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
