@@ -85,3 +85,27 @@ sizes: build
 		printf '%s %s %s\n' $$fn $$(wc -c < bin/$$fn/bootstrap) $$(gzip -9c bin/$$fn/bootstrap | wc -c); \
 	done | awk '{ t += $$2; z += $$3; printf "%-30s %12d %9.2f %12d\n", $$1, $$2, $$2/1048576, $$3 } \
 		END { printf "%-30s %12d %9.2f %12d\n", "total", t, t/1048576, z }'
+
+# ---- Local API ----------------------------------------------------------------
+#
+# local serves the API on 127.0.0.1:$PORT (default 3000) as API Gateway and Lambda
+# run it (cmd/local: every route of template.yaml behind the local gateway and the
+# authorizer), against DynamoDB Local on port $DYNAMODB_PORT (default 8000), in
+# memory or kept in the folder $DYNAMODB_DATA. It creates the table, prints an
+# account key (BOOTSTRAP_ACCOUNT_KEY registers that one instead), the demo app
+# my-app with a fresh secret key, and a sample curl. Ctrl-C stops both.
+# (The same as `go run ./cmd/ddblocal ... -- go run ./cmd/local`, built first
+# because `go run` exits 1 when interrupted, which make would report as an error.)
+LOCAL_TOOLS = bin/tools
+.PHONY: local
+local:
+	$(GO) build -o $(LOCAL_TOOLS)/ddblocal ./cmd/ddblocal
+	$(GO) build -o $(LOCAL_TOOLS)/local ./cmd/local
+	$(LOCAL_TOOLS)/ddblocal -port "$${DYNAMODB_PORT:-8000}" $${DYNAMODB_DATA:+-data "$$DYNAMODB_DATA"} -- $(LOCAL_TOOLS)/local
+
+# bootstrap-key prints a new account key for a deployed stack's table, with your
+# AWS credentials: make bootstrap-key TABLE=<TableName> [REGION=<region>]
+.PHONY: bootstrap-key
+bootstrap-key:
+	@test -n "$(TABLE)" || { echo "usage: make bootstrap-key TABLE=<TableName> [REGION=<region>]"; exit 2; }
+	@$(GO) run ./cmd/bootstrap-key -table "$(TABLE)" $(if $(REGION),-region "$(REGION)")

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/clientele/clientele/internal/auth"
@@ -29,7 +28,6 @@ const (
 type API struct {
 	store *store.Store
 	now   func() time.Time
-	slugs sync.Map // slug -> app id, for account keys; ids never change for an app's life
 }
 
 // New returns the API over a store.
@@ -65,15 +63,14 @@ func (a *API) app(w http.ResponseWriter, r *http.Request, need access) (appID st
 			return "", false
 		}
 		appID = p.AppID
-	} else if id, cached := a.slugs.Load(slug); cached {
-		appID = id.(string)
 	} else {
+		// Resolved on every request (one read): a slug is reused after its app is purged,
+		// so a per-process cache could send a request to the old app.
 		id, err := a.store.AppIDBySlug(r.Context(), slug)
 		if err != nil {
 			storeError(w, r, err, "app")
 			return "", false
 		}
-		a.slugs.Store(slug, id)
 		appID = id
 	}
 	if need == write && !p.CanWrite() {
@@ -83,11 +80,8 @@ func (a *API) app(w http.ResponseWriter, r *http.Request, need access) (appID st
 	return appID, true
 }
 
-// fail answers for a store error and forgets a cached slug whose app is gone.
+// fail answers for a store error.
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error, what string) {
-	if errors.Is(err, store.ErrAppNotFound) || errors.Is(err, store.ErrAppNotActive) {
-		a.slugs.Delete(r.PathValue("slug"))
-	}
 	storeError(w, r, err, what)
 }
 
@@ -587,7 +581,6 @@ func (a *API) DeleteApp(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err, "app")
 		return
 	}
-	a.slugs.Delete(app.Slug)
 	app.Status = tenant.Deleting
 	web.JSON(w, http.StatusAccepted, data{toAppJSON(app)})
 }
