@@ -39,6 +39,9 @@ const (
 	eventKeyID      = "9d2e4f6a-7b1c-4d3e-8f5a-6b7c8d9e0f1a"
 	eventEmail      = "ada@example.com" // of the customer created by create-customer, and looked up
 	eventExternalID = "crm-1001"
+	// eventTeamID stands for my-app's id (the Lukittu team id, and the app of the Lago
+	// events' key): both runs put the real one in its place.
+	eventTeamID = "0c4f7a2e-5b6d-4e8f-9a1b-2c3d4e5f6a7b"
 )
 
 // outcome is what a function must answer.
@@ -92,7 +95,22 @@ var httpCases = []httpCase{
 	{"delete-api-key", notFound, noContent},
 	{"health", found(map[string]string{"status": "ok"}), found(map[string]string{"status": "ok"})},
 	{"not-found", notFound, notFound},
+
+	{"lukittu-create-customer", created(map[string]string{"email": "grace@example.com", "fullName": "Grace Hopper"}), created(map[string]string{"email": "grace@example.com"})},
+	{"lukittu-list-customers", list, list},
+	{"lukittu-get-customer", lukittuNotFound, found(map[string]string{"email": eventEmail})},
+	{"lukittu-update-customer", lukittuNotFound, found(map[string]string{"email": eventEmail, "fullName": "Ada King"})},
+	{"lukittu-delete-customer", lukittuNotFound, found(map[string]string{"deleted": ""})},
+	{"lago-upsert-customer", found(map[string]string{"external_id": eventExternalID, "name": "Ada King", "country": "GB"}), found(map[string]string{"external_id": eventExternalID, "email": eventEmail})},
+	{"lago-list-customers", list, list},
+	{"lago-get-customer", lagoNotFound, found(map[string]string{"external_id": eventExternalID, "email": eventEmail})},
+	{"lago-delete-customer", lagoNotFound, found(map[string]string{"external_id": eventExternalID})},
 }
+
+var (
+	lukittuNotFound = outcome{status: 404, code: "CUSTOMER_NOT_FOUND"}
+	lagoNotFound    = outcome{status: 404, code: "customer_not_found"}
+)
 
 // recorder is a store.DB that records the IAM actions and indexes its calls need: a
 // transaction needs the action of each of its writes.
@@ -287,7 +305,7 @@ func TestHTTPEvents(t *testing.T) {
 				t.Run(run.name, func(t *testing.T) {
 					t.Parallel()
 					e := newEnv(t)
-					payload := readEvent(t, c.function)
+					payload := []byte(strings.ReplaceAll(string(readEvent(t, c.function)), eventTeamID, e.app.ID))
 					if run.seed {
 						payload = e.seedRecords(t).into(payload)
 					}
@@ -299,10 +317,97 @@ func TestHTTPEvents(t *testing.T) {
 					if resp.StatusCode != run.want.status {
 						t.Errorf("status %d, want %d; body %s", resp.StatusCode, run.want.status, resp.Body)
 					}
-					checkAppsBody(t, c.function, run.want, resp)
+					switch {
+					case strings.HasPrefix(c.function, "lukittu-"):
+						checkLukittuBody(t, run.want, resp)
+					case strings.HasPrefix(c.function, "lago-"):
+						checkLagoBody(t, run.want, resp)
+					default:
+						checkAppsBody(t, c.function, run.want, resp)
+					}
 				})
 			}
 		})
+	}
+}
+
+// checkLukittuBody checks a body against the Lukittu envelope: {data, result: {timestamp,
+// valid, details, code}}, data null and a code on failure.
+func checkLukittuBody(t *testing.T, want outcome, resp events.APIGatewayV2HTTPResponse) {
+	t.Helper()
+	var body struct {
+		Data   json.RawMessage
+		Result struct {
+			Timestamp, Details, Code string
+			Valid                    bool
+		}
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil || body.Result.Timestamp == "" || body.Result.Details == "" {
+		t.Fatalf("body %s, want {data, result: {timestamp, valid, details}}", resp.Body)
+	}
+	if body.Result.Valid != (want.status < 400) {
+		t.Errorf("result.valid = %v for status %d", body.Result.Valid, want.status)
+	}
+	if want.status >= 400 {
+		if body.Result.Code != want.code || string(body.Data) != "null" {
+			t.Errorf("error code %q data %s, want code %q and null data", body.Result.Code, body.Data, want.code)
+		}
+		return
+	}
+	var data map[string]any
+	if err := json.Unmarshal(body.Data, &data); err != nil {
+		t.Fatalf("data is not an object: %s", body.Data)
+	}
+	if want.list {
+		if _, ok := data["customers"].([]any); !ok {
+			t.Errorf("data.customers is not a list: %s", body.Data)
+		}
+		return
+	}
+	checkFields(t, data, want.data)
+}
+
+// checkLagoBody checks a body against Lago's: {"customer": …} or {"customers": […],
+// "meta": …} on success, {status, error, code} on failure.
+func checkLagoBody(t *testing.T, want outcome, resp events.APIGatewayV2HTTPResponse) {
+	t.Helper()
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+		t.Fatalf("the body is not a JSON object: %s", resp.Body)
+	}
+	if want.status >= 400 {
+		var e struct {
+			Status      int
+			Error, Code string
+		}
+		if err := json.Unmarshal([]byte(resp.Body), &e); err != nil || e.Status != want.status || e.Error == "" || e.Code != want.code {
+			t.Errorf("error body %s, want status %d, an error and code %q", resp.Body, want.status, want.code)
+		}
+		return
+	}
+	if want.list {
+		var list []map[string]any
+		if err := json.Unmarshal(body["customers"], &list); err != nil || body["meta"] == nil {
+			t.Errorf("body %s, want customers and meta", resp.Body)
+		}
+		return
+	}
+	var c map[string]any
+	if err := json.Unmarshal(body["customer"], &c); err != nil {
+		t.Fatalf("body %s, want {\"customer\": …}", resp.Body)
+	}
+	checkFields(t, c, want.data)
+}
+
+// checkFields checks that each field's value starts with its prefix ("" only asks for the
+// field to be there).
+func checkFields(t *testing.T, data map[string]any, want map[string]string) {
+	t.Helper()
+	for field, prefix := range want {
+		v, ok := data[field]
+		if s, _ := v.(string); !ok || prefix != "" && !strings.HasPrefix(s, prefix) {
+			t.Errorf("%s = %v, want it to start with %q", field, v, prefix)
+		}
 	}
 }
 

@@ -451,6 +451,9 @@ func TestAppsAPI(t *testing.T) {
 	t.Run("delete app", func(t *testing.T) { t.Parallel(); testDeleteApp(t, e) })
 	t.Run("concurrent writes", func(t *testing.T) { t.Parallel(); testConcurrentWrites(t, e) })
 	t.Run("slug reused after the purge", func(t *testing.T) { t.Parallel(); testSlugReuse(t, e) })
+	t.Run("lukittu", func(t *testing.T) { t.Parallel(); testLukittu(t, e) })
+	t.Run("lago", func(t *testing.T) { t.Parallel(); testLago(t, e) })
+	t.Run("one store beneath three dialects", func(t *testing.T) { t.Parallel(); testDialectsShareOneStore(t, e) })
 }
 
 func testAuth(t *testing.T, e *env) {

@@ -55,17 +55,21 @@ type addressJSON struct {
 }
 
 type customerJSON struct {
-	ID              string         `json:"id"`
-	Email           *string        `json:"email"`
-	FullName        *string        `json:"fullName"`
-	Username        *string        `json:"username"`
-	Metadata        []metadataJSON `json:"metadata"`
-	Address         *addressJSON   `json:"address"`
-	DiscordAccount  *struct{}      `json:"discordAccount"` // always null: see the README
-	TeamID          string         `json:"teamId"`
-	CreatedByUserID string         `json:"createdByUserId"`
-	CreatedAt       string         `json:"createdAt"`
-	UpdatedAt       string         `json:"updatedAt"`
+	ID       string         `json:"id"`
+	Email    *string        `json:"email"`
+	FullName *string        `json:"fullName"`
+	Username *string        `json:"username"`
+	Metadata []metadataJSON `json:"metadata"`
+	// address and discordAccount are left out when empty, not null: the contract declares
+	// them as a $ref with a sibling nullable, which OpenAPI 3.0 ignores, so its schema
+	// rejects null. discordAccount is always left out: Discord accounts cannot be checked
+	// from here (see the README).
+	Address         *addressJSON `json:"address,omitempty"`
+	DiscordAccount  *struct{}    `json:"discordAccount,omitempty"`
+	TeamID          string       `json:"teamId"`
+	CreatedByUserID string       `json:"createdByUserId"`
+	CreatedAt       string       `json:"createdAt"`
+	UpdatedAt       string       `json:"updatedAt"`
 }
 
 func optString(s string) *string {

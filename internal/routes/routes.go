@@ -75,11 +75,11 @@ func All() []Route {
 		licenses  = app + "/licenses"
 		keys      = app + "/api-keys"
 	)
-	notFound := Route{Function: "not-found", Method: CatchAllMethod, Path: CatchAllPath, Public: true}
-	notFound.build = func(d Deps) http.Handler {
-		return web.Logged(http.HandlerFunc(appsapi.NotFound), "not-found", d.Log, appsapi.Fail)
+	catchAll := Route{Function: "not-found", Method: CatchAllMethod, Path: CatchAllPath, Public: true}
+	catchAll.build = func(d Deps) http.Handler {
+		return web.Logged(http.HandlerFunc(notFound), "not-found", d.Log, appsapi.Fail)
 	}
-	return []Route{
+	return append([]Route{
 		apps("create-customer", "POST", customers, act("GetItem", "UpdateItem", "PutItem"), (*appsapi.API).CreateCustomer),
 		apps("get-or-create-customer", "POST", customers+"/get-or-create", act("GetItem", "BatchGetItem", "UpdateItem", "PutItem"), (*appsapi.API).GetOrCreateCustomer),
 		apps("list-customers", "GET", customers, Access{Actions: []string{"GetItem", "Query"}, Indexes: []string{"gsi2", "gsi3"}}, (*appsapi.API).ListCustomers),
@@ -104,8 +104,8 @@ func All() []Route {
 			r.Public = true
 			return r
 		}(),
-		notFound,
-	}
+		catchAll,
+	}, dialectRoutes()...)
 }
 
 // Event functions, which API Gateway does not route to.

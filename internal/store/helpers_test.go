@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 
@@ -128,107 +127,15 @@ func conflictCancel(n int) error {
 	return &types.TransactionCanceledException{Message: aws.String("Transaction cancelled"), CancellationReasons: reasons}
 }
 
-// checkInvariants reads an app's whole partition and checks what the transactions promise:
-// every guard points to a live customer holding that value, every customer has its guards,
-// the app's counter equals its customers, every license has its customer and its index item,
-// and every customer's license counter equals its licenses.
+// checkInvariants fails the test for every broken invariant of the app (see Verify).
 func checkInvariants(tb testing.TB, s *Store, appID string) {
 	tb.Helper()
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appPK(appID))},
-		ConsistentRead:            aws.Bool(true),
+	problems, err := s.Verify(context.Background(), appID)
+	if err != nil {
+		tb.Fatalf("verify: %v", err)
 	}
-	var all []map[string]types.AttributeValue
-	for {
-		out, err := s.db.Query(context.Background(), in)
-		if err != nil {
-			tb.Fatalf("read partition: %v", err)
-		}
-		all = append(all, out.Items...)
-		if out.LastEvaluatedKey == nil {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-	var (
-		app       appItem
-		customers = map[string]customerItem{}
-		emails    = map[string]string{} // email key -> customer id
-		exts      = map[string]string{}
-		licenses  = map[string]licenseItem{} // license id -> owned item
-		indexes   = map[string]licenseItem{}
-	)
-	for _, m := range all {
-		sk := attrS(m, "sk")
-		switch t := attrS(m, "type"); t {
-		case typeApp:
-			app, _ = unmarshal[appItem]("check", m)
-		case typeCustomer:
-			it, err := unmarshal[customerItem]("check", m)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			customers[it.ID] = it
-		case typeEmailGuard:
-			emails[strings.TrimPrefix(sk, "EMAIL#")] = attrS(m, "customer_id")
-		case typeExtGuard:
-			exts[strings.TrimPrefix(sk, "EXT#")] = attrS(m, "customer_id")
-		case typeLicense:
-			it, _ := unmarshal[licenseItem]("check", m)
-			licenses[it.ID] = it
-		case typeKeyRef:
-		case typeLicenseIndex:
-			it, _ := unmarshal[licenseItem]("check", m)
-			indexes[it.ID] = it
-		default:
-			tb.Errorf("unexpected item type %q at %s", t, sk)
-		}
-	}
-	if app.ID != appID {
-		tb.Fatalf("app %s has no META item", appID)
-	}
-	if app.CustomerCount != int64(len(customers)) {
-		tb.Errorf("app counter = %d, customers = %d", app.CustomerCount, len(customers))
-	}
-	for email, id := range emails {
-		c, ok := customers[id]
-		if !ok || customer.EmailKey(c.Email) != email {
-			tb.Errorf("email guard %q points to %s, which does not hold it (exists=%v, email=%q)", email, id, ok, c.Email)
-		}
-	}
-	for ext, id := range exts {
-		c, ok := customers[id]
-		if !ok || c.ExternalID != ext {
-			tb.Errorf("external id guard %q points to %s, which does not hold it (exists=%v)", ext, id, ok)
-		}
-	}
-	owned := map[string]int64{}
-	for id, l := range licenses {
-		if _, ok := customers[l.CustomerID]; !ok {
-			tb.Errorf("license %s has no customer %s", id, l.CustomerID)
-		}
-		if _, ok := indexes[id]; !ok {
-			tb.Errorf("license %s has no index item", id)
-		}
-		owned[l.CustomerID]++
-	}
-	for id := range indexes {
-		if _, ok := licenses[id]; !ok {
-			tb.Errorf("license index %s has no license", id)
-		}
-	}
-	for id, c := range customers {
-		if c.Email != "" && emails[customer.EmailKey(c.Email)] != id {
-			tb.Errorf("customer %s has no guard for email %q", id, c.Email)
-		}
-		if c.ExternalID != "" && exts[c.ExternalID] != id {
-			tb.Errorf("customer %s has no guard for external id %q", id, c.ExternalID)
-		}
-		if c.LicenseCount != owned[id] {
-			tb.Errorf("customer %s license counter = %d, licenses = %d", id, c.LicenseCount, owned[id])
-		}
+	for _, p := range problems {
+		tb.Error(p)
 	}
 }
 

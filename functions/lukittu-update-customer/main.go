@@ -1,0 +1,14 @@
+// Command lukittu-update-customer is the Lambda function of PUT /api/v1/dev/teams/{teamId}/customers/{customerId} (Lukittu-compatible).
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/clientele/clientele/internal/routes"
+)
+
+func main() {
+	h := routes.MustHandler("lukittu-update-customer", routes.DepsFromEnv())
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+}
