@@ -35,12 +35,6 @@ vet:
 ddb-install:
 	$(DDBLOCAL) -install-only
 
-# bench: the store's benchmarks against DynamoDB Local; each reports calls/op, the DynamoDB
-# requests one operation costs.
-.PHONY: bench
-bench:
-	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) test -run '^$$' -bench . -benchtime 30x ./internal/store
-
 # ---- Lambda binaries --------------------------------------------------------
 #
 # LAMBDA_BUILD is the one command that builds a function, for `make build`
@@ -85,6 +79,25 @@ sizes: build
 		printf '%s %s %s\n' $$fn $$(wc -c < bin/$$fn/bootstrap) $$(gzip -9c bin/$$fn/bootstrap | wc -c); \
 	done | awk '{ t += $$2; z += $$3; printf "%-30s %12d %9.2f %12d\n", $$1, $$2, $$2/1048576, $$3 } \
 		END { printf "%-30s %12d %9.2f %12d\n", "total", t, t/1048576, z }'
+
+# bench prints, in one run against DynamoDB Local: the size of every Lambda binary
+# (linux/arm64, as deployed); each function's cold start and warm invocation next to a
+# hello-world aws-lambda-go binary (cmd/coldstart: the same build flags, but for this
+# machine's architecture so that they can run here); and the store's benchmarks, each
+# with calls/op, the DynamoDB requests one operation costs.
+BENCH_BIN = bin/host
+LAMBDA_BUILD_HOST = $(subst GOARCH=arm64,GOARCH=$(shell $(GO) env GOARCH),$(LAMBDA_BUILD))
+.PHONY: bench
+bench: sizes $(LAMBDA_FUNCTIONS:%=$(BENCH_BIN)/%/bootstrap) $(BENCH_BIN)/hello/bootstrap
+	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- sh -c '$(GO) run ./cmd/coldstart -bin $(BENCH_BIN) && \
+		$(GO) test -run "^$$" -bench . -benchtime 30x ./internal/store'
+
+$(BENCH_BIN)/hello/bootstrap: lambda-force
+	$(LAMBDA_BUILD_HOST) -o $@ ./cmd/coldstart/hello
+
+$(BENCH_BIN)/%/bootstrap: lambda-force
+	$(LAMBDA_BUILD_HOST) -o $@ ./functions/$*
+
 
 # ---- Local API ----------------------------------------------------------------
 #
