@@ -190,6 +190,8 @@ func TestFunctionFolders(t *testing.T) {
 	eventMain := map[string]string{
 		routes.AuthorizerFunction: "authorizer.New(d.Store, d.Log).Handle",
 		routes.PurgeFunction:      "purger.New(d.Store, d.Log).Handle",
+		routes.IngestFunction:     "ingest.New(d.Store, d.Log).Handle",
+		routes.PublishFunction:    "changes.FromEnv(log)",
 	}
 	for _, folder := range folders {
 		t.Run(folder, func(t *testing.T) {
@@ -501,6 +503,9 @@ func TestPolicies(t *testing.T) {
 // expectedGrants lists what an Access grants, as "dynamodb:Action on resource" pairs.
 func expectedGrants(a routes.Access) []string {
 	var out []string
+	if a.PutEvents {
+		out = append(out, "events:PutEvents on bus")
+	}
 	for _, action := range a.Actions {
 		out = append(out, "dynamodb:"+action+" on table")
 		if slices.Contains(indexActions, action) {
@@ -562,6 +567,8 @@ func grants(fn *samtemplate.Resource) ([]string, error) {
 					return nil, fmt.Errorf("line %d: statement without Resource", st.Line)
 				case getAttTarget(r) == tableID+".Arn":
 					target = "table"
+				case getAttTarget(r) == "EventBus.Arn":
+					target = "bus"
 				case indexArn.MatchString(subText(r)):
 					target = "index/" + indexArn.FindStringSubmatch(subText(r))[1]
 				default:
@@ -889,6 +896,28 @@ func TestEventFiles(t *testing.T) {
 				for attr, v := range map[string]string{"pk": "APP#" + id, "sk": "#META", "type": "APP", "status": "DELETING", "slug": eventSlug} {
 					if img[attr].DataType() != events.DataTypeString || img[attr].String() != v {
 						t.Errorf("NewImage.%s: want %q", attr, v)
+					}
+				}
+			case name == routes.IngestFunction:
+				var ev events.SQSEvent
+				decodeStrict(t, path, &ev)
+				if len(ev.Records) == 0 || len(ev.Records) > 10 {
+					t.Fatalf("%d records, want a batch of 1 to 10", len(ev.Records))
+				}
+				for _, r := range ev.Records {
+					if r.MessageId == "" || r.EventSource != "aws:sqs" || !json.Valid([]byte(r.Body)) {
+						t.Errorf("record %+v: want a message id, aws:sqs and a JSON command", r)
+					}
+				}
+			case name == routes.PublishFunction:
+				var ev events.DynamoDBEvent
+				decodeStrict(t, path, &ev)
+				if len(ev.Records) == 0 {
+					t.Fatal("no records")
+				}
+				for _, r := range ev.Records {
+					if r.EventSource != "aws:dynamodb" || r.Change.SequenceNumber == "" {
+						t.Errorf("record %s: want aws:dynamodb with a sequence number", r.EventID)
 					}
 				}
 			default:

@@ -33,8 +33,9 @@ type Route struct {
 // Access is a function's DynamoDB access: IAM actions (without the "dynamodb:" prefix) on
 // the table, and the indexes it queries.
 type Access struct {
-	Actions []string
-	Indexes []string
+	Actions   []string
+	Indexes   []string
+	PutEvents bool // events:PutEvents on the customer events bus
 }
 
 // Pattern is the route as a net/http ServeMux pattern.
@@ -112,6 +113,8 @@ func All() []Route {
 const (
 	AuthorizerFunction = "authorizer"
 	PurgeFunction      = "purge-app"
+	IngestFunction     = "ingest-customers" // SQS: queued customer commands
+	PublishFunction    = "publish-changes"  // the table's stream -> EventBridge
 )
 
 // EventAccess returns the DynamoDB access of the functions that are not HTTP routes.
@@ -119,6 +122,8 @@ func EventAccess() map[string]Access {
 	return map[string]Access{
 		AuthorizerFunction: act("GetItem"),
 		PurgeFunction:      act("GetItem", "Query", "BatchWriteItem", "DeleteItem"),
+		IngestFunction:     act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"),
+		PublishFunction:    {PutEvents: true},
 	}
 }
 

@@ -1,0 +1,22 @@
+// Command publish-changes is the Lambda function that puts customer change events from the
+// table's stream on the EventBridge bus.
+package main
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/clientele/clientele/internal/changes"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	h, err := changes.FromEnv(log)
+	if err != nil {
+		log.Error("configuration", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}

@@ -1,0 +1,166 @@
+package changes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+)
+
+// Publisher puts events on EventBridge.
+type Publisher interface {
+	// Publish puts the entries and returns the indexes (into entries) of those that were not
+	// put, in increasing order. err, when not nil, says why a call failed as a whole; its
+	// entries are among the failed ones.
+	Publish(ctx context.Context, entries []types.PutEventsRequestEntry) (failed []int, err error)
+}
+
+// Limits of one PutEvents call.
+const (
+	maxEntriesPerCall = 10
+	maxBytesPerCall   = 256 * 1024
+)
+
+// PutEventsAPI is the part of the EventBridge client the publisher uses.
+type PutEventsAPI interface {
+	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
+}
+
+// EventBridge publishes with PutEvents, in calls of at most 10 entries and 256 KiB. Entries
+// that fail one by one (EventBridge throttling or failing internally for some of a call's
+// entries) are tried again, twice, before they are reported; whole calls are retried by the
+// SDK's retryer.
+type EventBridge struct {
+	client   PutEventsAPI
+	attempts int
+	backoff  time.Duration
+}
+
+// NewEventBridge returns a publisher over an EventBridge client.
+func NewEventBridge(client PutEventsAPI) *EventBridge {
+	return &EventBridge{client: client, attempts: 3, backoff: 50 * time.Millisecond}
+}
+
+// Publish implements Publisher.
+func (p *EventBridge) Publish(ctx context.Context, entries []types.PutEventsRequestEntry) ([]int, error) {
+	var (
+		failed []int
+		errs   []error
+	)
+	for _, chunk := range chunks(entries) {
+		pending := chunk
+		for attempt := 1; len(pending) > 0; attempt++ {
+			batch := make([]types.PutEventsRequestEntry, len(pending))
+			for i, idx := range pending {
+				batch[i] = entries[idx]
+			}
+			out, err := p.client.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: batch})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("put events: %w", err))
+				failed = append(failed, pending...)
+				break
+			}
+			var again []int
+			for i, idx := range pending {
+				if i >= len(out.Entries) || out.Entries[i].ErrorCode != nil || out.Entries[i].EventId == nil {
+					again = append(again, idx)
+				}
+			}
+			if len(again) > 0 && attempt >= p.attempts {
+				failed = append(failed, again...)
+				break
+			}
+			pending = again
+			if len(pending) > 0 {
+				select {
+				case <-ctx.Done():
+					errs = append(errs, ctx.Err())
+					failed = append(failed, pending...)
+					pending = nil
+				case <-time.After(p.backoff << (attempt - 1)):
+				}
+			}
+		}
+	}
+	return failed, errors.Join(errs...)
+}
+
+// chunks splits entries into the index lists of PutEvents calls.
+func chunks(entries []types.PutEventsRequestEntry) [][]int {
+	var (
+		out  [][]int
+		cur  []int
+		size int
+	)
+	for i, e := range entries {
+		n := entrySize(e)
+		if len(cur) > 0 && (len(cur) == maxEntriesPerCall || size+n > maxBytesPerCall) {
+			out = append(out, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, i)
+		size += n
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// entrySize is an entry's size as EventBridge counts it against the call's limit.
+func entrySize(e types.PutEventsRequestEntry) int {
+	n := len(aws.ToString(e.Source)) + len(aws.ToString(e.DetailType)) + len(aws.ToString(e.Detail))
+	if e.Time != nil {
+		n += 14
+	}
+	for _, r := range e.Resources {
+		n += len(r)
+	}
+	return n
+}
+
+// Environment variables of the publishing function.
+const (
+	EnvEventBus            = "EVENT_BUS_NAME"
+	EnvEventBridgeEndpoint = "EVENTBRIDGE_ENDPOINT" // set only to reach an emulator; never in AWS
+)
+
+// FromEnv builds the handler from the environment Lambda provides (AWS_REGION, the function
+// role's credentials, EVENT_BUS_NAME) without the SDK's config package, as the other
+// functions build their clients.
+func FromEnv(log *slog.Logger) (*Handler, error) {
+	bus := os.Getenv(EnvEventBus)
+	if bus == "" {
+		return nil, fmt.Errorf("%s is not set", EnvEventBus)
+	}
+	region := os.Getenv("AWS_REGION")
+	if region == "" {
+		region = os.Getenv("AWS_DEFAULT_REGION")
+	}
+	if region == "" {
+		return nil, fmt.Errorf("AWS_REGION is not set")
+	}
+	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+		return nil, fmt.Errorf("AWS_ACCESS_KEY_ID is not set")
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost, t.IdleConnTimeout = 4, 4, 90*time.Second
+	opts := eventbridge.Options{
+		Region: region,
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
+			os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN"))),
+		HTTPClient: &http.Client{Transport: t, Timeout: 10 * time.Second},
+	}
+	if endpoint := os.Getenv(EnvEventBridgeEndpoint); endpoint != "" {
+		opts.BaseEndpoint = aws.String(endpoint)
+	}
+	return New(NewEventBridge(eventbridge.New(opts)), bus, log), nil
+}

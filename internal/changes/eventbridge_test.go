@@ -1,0 +1,119 @@
+package changes
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+)
+
+// fakeEventBridge answers PutEvents: calls listed in callErr fail as a whole; an entry whose
+// detail is in failing fails that many times, then goes through.
+type fakeEventBridge struct {
+	mu      sync.Mutex
+	calls   [][]string // details of each call
+	callErr map[int]error
+	failing map[string]int
+}
+
+func (f *fakeEventBridge) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var details []string
+	for _, e := range in.Entries {
+		details = append(details, aws.ToString(e.Detail))
+	}
+	f.calls = append(f.calls, details)
+	if err := f.callErr[len(f.calls)-1]; err != nil {
+		return nil, err
+	}
+	out := &eventbridge.PutEventsOutput{}
+	for _, d := range details {
+		if f.failing[d] > 0 {
+			f.failing[d]--
+			out.FailedEntryCount++
+			out.Entries = append(out.Entries, types.PutEventsResultEntry{ErrorCode: aws.String("InternalFailure"), ErrorMessage: aws.String("injected")})
+			continue
+		}
+		out.Entries = append(out.Entries, types.PutEventsResultEntry{EventId: aws.String("ev-" + d)})
+	}
+	return out, nil
+}
+
+func entriesOf(n, size int) []types.PutEventsRequestEntry {
+	es := make([]types.PutEventsRequestEntry, n)
+	for i := range es {
+		d := strconv.Itoa(i)
+		if size > 0 {
+			d += strings.Repeat(" ", size-len(d))
+		}
+		es[i] = types.PutEventsRequestEntry{Source: aws.String(Source), DetailType: aws.String(EventCreated), Detail: aws.String(d), EventBusName: aws.String(bus)}
+	}
+	return es
+}
+
+func callSizes(calls [][]string) []int {
+	var n []int
+	for _, c := range calls {
+		n = append(n, len(c))
+	}
+	return n
+}
+
+func TestEventBridgePublish(t *testing.T) {
+	tests := []struct {
+		name       string
+		entries    []types.PutEventsRequestEntry
+		fake       *fakeEventBridge
+		wantFailed []int
+		wantErr    bool
+		wantCalls  []int // entries per call
+	}{
+		{"chunks of ten", entriesOf(23, 0), &fakeEventBridge{}, nil, false, []int{10, 10, 3}},
+		{"chunks of 256 KiB", entriesOf(5, 100*1024), &fakeEventBridge{}, nil, false, []int{2, 2, 1}},
+		{"an entry failing once is retried", entriesOf(12, 0), &fakeEventBridge{failing: map[string]int{"3": 1, "11": 2}},
+			nil, false, []int{10, 1, 2, 1, 1}},
+		{"an entry failing for good is reported", entriesOf(12, 0), &fakeEventBridge{failing: map[string]int{"4": 99, "5": 99}},
+			[]int{4, 5}, false, []int{10, 2, 2, 2}},
+		{"a failed call reports its entries", entriesOf(25, 0), &fakeEventBridge{callErr: map[int]error{1: errors.New("boom")}},
+			[]int{10, 11, 12, 13, 14, 15, 16, 17, 18, 19}, true, []int{10, 10, 5}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := NewEventBridge(tt.fake)
+			p.backoff = 0
+			failed, err := p.Publish(context.Background(), tt.entries)
+			if !reflect.DeepEqual(failed, tt.wantFailed) {
+				t.Errorf("failed = %v, want %v", failed, tt.wantFailed)
+			}
+			if (err != nil) != tt.wantErr {
+				t.Errorf("err = %v, want an error: %v", err, tt.wantErr)
+			}
+			if got := callSizes(tt.fake.calls); !reflect.DeepEqual(got, tt.wantCalls) {
+				t.Errorf("calls of %v entries, want %v", got, tt.wantCalls)
+			}
+		})
+	}
+}
+
+func TestFromEnv(t *testing.T) {
+	t.Setenv(EnvEventBus, "")
+	if _, err := FromEnv(nil); err == nil || !strings.Contains(err.Error(), EnvEventBus) {
+		t.Errorf("without a bus: err = %v", err)
+	}
+	t.Setenv(EnvEventBus, "clientele-events")
+	t.Setenv("AWS_REGION", "eu-central-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	h, err := FromEnv(nil)
+	if err != nil || h.bus != "clientele-events" {
+		t.Errorf("FromEnv = %+v, %v", h, err)
+	}
+}
