@@ -157,7 +157,7 @@ func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err, "customer")
 		return
 	}
-	web.JSON(w, http.StatusCreated, data{toCustomerJSON(c)})
+	web.JSON(w, http.StatusCreated, data{RenderCustomer(c)})
 }
 
 // GetOrCreateCustomer: POST /api/v1/apps/{slug}/customers/get-or-create; 201 when created,
@@ -184,7 +184,7 @@ func (a *API) GetOrCreateCustomer(w http.ResponseWriter, r *http.Request) {
 	if created {
 		status = http.StatusCreated
 	}
-	web.JSON(w, status, data{toCustomerJSON(c)})
+	web.JSON(w, status, data{RenderCustomer(c)})
 }
 
 type listMeta struct {
@@ -195,8 +195,8 @@ type listMeta struct {
 }
 
 type listJSON struct {
-	Data []customerJSON `json:"data"`
-	Meta listMeta       `json:"meta"`
+	Data []Customer `json:"data"`
+	Meta listMeta   `json:"meta"`
 }
 
 // positiveInt reads an optional positive integer query parameter.
@@ -238,9 +238,9 @@ func (a *API) ListCustomers(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err, "customer")
 		return
 	}
-	out := listJSON{Data: make([]customerJSON, len(res.Customers)), Meta: listMeta{Total: res.Total, Page: page, PerPage: perPage}}
+	out := listJSON{Data: make([]Customer, len(res.Customers)), Meta: listMeta{Total: res.Total, Page: page, PerPage: perPage}}
 	for i, c := range res.Customers {
-		out.Data[i] = toCustomerJSON(c)
+		out.Data[i] = RenderCustomer(c)
 	}
 	if res.NextCursor != "" {
 		out.Meta.NextCursor = &res.NextCursor
@@ -264,7 +264,7 @@ func (a *API) GetCustomer(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err, "customer")
 		return
 	}
-	web.JSON(w, http.StatusOK, data{toCustomerJSON(c)})
+	web.JSON(w, http.StatusOK, data{RenderCustomer(c)})
 }
 
 // CustomerByEmail: GET /api/v1/apps/{slug}/customers/by-email?email=
@@ -294,7 +294,7 @@ func (a *API) findBy(w http.ResponseWriter, r *http.Request, param string, find 
 		a.fail(w, r, err, "customer")
 		return
 	}
-	web.JSON(w, http.StatusOK, data{toCustomerJSON(c)})
+	web.JSON(w, http.StatusOK, data{RenderCustomer(c)})
 }
 
 // UpdateCustomer: PUT /api/v1/apps/{slug}/customers/{id}; only the fields given change, an
@@ -332,7 +332,7 @@ func (a *API) UpdateCustomer(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err, "customer")
 		return
 	}
-	web.JSON(w, http.StatusOK, data{toCustomerJSON(c)})
+	web.JSON(w, http.StatusOK, data{RenderCustomer(c)})
 }
 
 func trimETag(s string) string {

@@ -34,14 +34,16 @@ func optString(s string) *string {
 	return &s
 }
 
-type customerJSON struct {
+// Customer is a customer in the Apps API's representation: prefixed id, unset fields as
+// null, metadata as one object, RFC 3339 times. Change events carry it too.
+type Customer struct {
 	ID          string          `json:"id"`
 	Email       *string         `json:"email"`
 	Name        *string         `json:"name"`
 	Username    *string         `json:"username"`
 	ExternalID  *string         `json:"external_id"`
 	Metadata    json.RawMessage `json:"metadata"`
-	Address     *addressJSON    `json:"address"`
+	Address     *Address        `json:"address"`
 	LegalName   *string         `json:"legal_name"`
 	LegalNumber *string         `json:"legal_number"`
 	LogoURL     *string         `json:"logo_url"`
@@ -53,7 +55,8 @@ type customerJSON struct {
 	UpdatedAt   string          `json:"updated_at"`
 }
 
-type addressJSON struct {
+// Address is a customer's postal address in the Apps API.
+type Address struct {
 	Line1      *string `json:"line1"`
 	Line2      *string `json:"line2"`
 	City       *string `json:"city"`
@@ -62,8 +65,9 @@ type addressJSON struct {
 	PostalCode *string `json:"postal_code"`
 }
 
-func toCustomerJSON(c customer.Customer) customerJSON {
-	out := customerJSON{
+// RenderCustomer renders a customer in the Apps API's representation.
+func RenderCustomer(c customer.Customer) Customer {
+	out := Customer{
 		ID: customerPrefix + c.ID, Email: optString(c.Email), Name: optString(c.Name),
 		Username: optString(c.Username), ExternalID: optString(c.ExternalID),
 		Metadata: metadataObject(c.Metadata), LegalName: optString(c.LegalName),
@@ -73,7 +77,7 @@ func toCustomerJSON(c customer.Customer) customerJSON {
 	}
 	if !c.Address.IsZero() {
 		a := c.Address
-		out.Address = &addressJSON{
+		out.Address = &Address{
 			Line1: optString(a.Line1), Line2: optString(a.Line2), City: optString(a.City),
 			State: optString(a.State), Country: optString(a.Country), PostalCode: optString(a.PostalCode),
 		}
