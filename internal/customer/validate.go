@@ -3,7 +3,6 @@ package customer
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -76,7 +75,18 @@ func (e *ValidationError) Has(field string) bool {
 	return false
 }
 
-var discordIDPattern = regexp.MustCompile(`^\d{17,19}$`)
+// isDiscordID reports whether s is a Discord user id (a snowflake): 17 to 19 digits.
+func isDiscordID(s string) bool {
+	if len(s) < 17 || len(s) > 19 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // Validate checks a normalized customer against the canonical rules. Which fields are
 // required is a dialect's decision; Validate only checks what is set.
@@ -118,7 +128,7 @@ func (c Customer) Validate() error {
 	if c.Address.Country != "" && !IsCountryCode(c.Address.Country) {
 		v.Add("address.country", CodeInvalidCountry, "must be an ISO 3166-1 alpha-2 country code")
 	}
-	if c.DiscordID != "" && !discordIDPattern.MatchString(c.DiscordID) {
+	if c.DiscordID != "" && !isDiscordID(c.DiscordID) {
 		v.Add("discord_id", CodeInvalidFormat, "must be a Discord user id of 17 to 19 digits")
 	}
 	validateMetadata(&v, c.Metadata)

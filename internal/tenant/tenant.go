@@ -3,7 +3,6 @@
 package tenant
 
 import (
-	"regexp"
 	"strings"
 	"time"
 
@@ -30,7 +29,19 @@ type App struct {
 	CreatedAt     time.Time
 }
 
-var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+// IsSlug reports whether s is 1 to 63 lower-case letters, digits and inner hyphens. (Written
+// out rather than as a regexp: package-level regexps are compiled at every cold start.)
+func IsSlug(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // Normalize trims the text fields and lower-cases the slug.
 func (a *App) Normalize() {
@@ -46,7 +57,7 @@ func (a App) Validate() error {
 	switch {
 	case a.Slug == "":
 		v.Add("slug", customer.CodeRequired, "is required")
-	case !slugPattern.MatchString(a.Slug):
+	case !IsSlug(a.Slug):
 		v.Add("slug", customer.CodeInvalidFormat, "must be 1 to 63 lower-case letters, digits or inner hyphens")
 	}
 	switch n := len([]rune(a.Name)); {
