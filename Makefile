@@ -84,14 +84,15 @@ sizes: build
 # (linux/arm64, as deployed); each function's cold start and warm invocation next to a
 # hello-world aws-lambda-go binary (cmd/coldstart: the same build flags, but for this
 # machine's architecture so that they can run here); and the store's benchmarks, each
-# with calls/op, the DynamoDB requests one operation costs; and the throughput of a bulk
+# with calls/op, the DynamoDB requests one operation costs; a warm GET customer through the
+# whole Lambda handler next to a bare GetItem of the same item; and the throughput of a bulk
 # import of 10,000 customers through the ingestion function's handler (cmd/import).
 BENCH_BIN = bin/host
 LAMBDA_BUILD_HOST = $(subst GOARCH=arm64,GOARCH=$(shell $(GO) env GOARCH),$(LAMBDA_BUILD))
 .PHONY: bench
 bench: sizes $(LAMBDA_FUNCTIONS:%=$(BENCH_BIN)/%/bootstrap) $(BENCH_BIN)/hello/bootstrap
 	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- sh -c '$(GO) run ./cmd/coldstart -bin $(BENCH_BIN) && \
-		$(GO) test -run "^$$" -bench . -benchtime 30x ./internal/store && \
+		$(GO) test -run "^$$" -bench . -benchtime 30x ./internal/store ./internal/routes && \
 		$(GO) test -run "^$$" -bench Import10000 -benchtime 1x ./cmd/import'
 
 $(BENCH_BIN)/hello/bootstrap: lambda-force
