@@ -24,6 +24,7 @@ import (
 	"github.com/clientele/clientele/internal/authorizer"
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/dynamotest"
+	"github.com/clientele/clientele/internal/ingest"
 	"github.com/clientele/clientele/internal/purger"
 	"github.com/clientele/clientele/internal/routes"
 	"github.com/clientele/clientele/internal/store"
@@ -210,6 +211,8 @@ func (e *env) handler(t *testing.T, function string) lambda.Handler {
 		return lambda.NewHandler(authorizer.New(e.deps.Store, e.deps.Log).Handle)
 	case routes.PurgeFunction:
 		return lambda.NewHandler(purger.New(e.deps.Store, e.deps.Log).Handle)
+	case routes.IngestFunction:
+		return lambda.NewHandler(ingest.New(e.deps.Store, e.deps.Log).Handle)
 	}
 	return lambda.NewHandler(httpadapter.NewV2(routes.MustHandler(function, e.deps)).ProxyWithContext)
 }
@@ -590,4 +593,42 @@ func TestPurgeEvent(t *testing.T) {
 			t.Errorf("%d items left in the app's partition", out.Count)
 		}
 	})
+}
+
+// TestIngestEvent invokes events/ingest-customers.json through the ingestion function's
+// Lambda handler, on a table where the customer its delete names exists with a license, then
+// again with the upsert changed (an update rather than a create): no message fails, and
+// together the runs call exactly what the function's policy grants.
+func TestIngestEvent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	gone, err := e.seed.CreateCustomer(ctx, e.app.ID, customer.Customer{Email: "old@example.com", ExternalID: "crm-0999"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.seed.CreateLicense(ctx, e.app.ID, customer.License{CustomerID: gone.ID}); err != nil {
+		t.Fatal(err)
+	}
+	raw := readEvent(t, routes.IngestFunction)
+	for _, payload := range [][]byte{raw, []byte(strings.Replace(string(raw), "Jane Doe", "Jane Roe", 1))} {
+		var resp events.SQSEventResponse
+		if err := json.Unmarshal(e.invoke(t, routes.IngestFunction, payload), &resp); err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.BatchItemFailures) != 0 {
+			t.Errorf("batch item failures %v, want none", resp.BatchItemFailures)
+		}
+	}
+	if _, err := e.seed.GetCustomer(ctx, e.app.ID, gone.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the deleted customer: %v, want not found", err)
+	}
+	jane, err := e.seed.FindByExternalID(ctx, e.app.ID, "crm-1001")
+	if err != nil || jane.Name != "Jane Roe" || jane.Version != 2 {
+		t.Errorf("the upserted customer: %+v, %v", jane, err)
+	}
+	actions, _ := e.rec.used()
+	if d := diff(actions, routes.EventAccess()[routes.IngestFunction].Actions); d != "" {
+		t.Errorf("the calls differ from the policy: %s", d)
+	}
 }
