@@ -82,8 +82,11 @@ type Store struct {
 	table string
 	now   func() time.Time
 
-	txRetries     int // extra tries of a transaction cancelled only by TransactionConflict
-	writeAttempts int // tries of a read-modify-write that loses to a concurrent writer
+	txRetries int // extra tries of a transaction cancelled only by TransactionConflict
+	// writeAttempts bounds the tries of a read-modify-write that loses to concurrent writers:
+	// with n writers on one item the last one may lose n-1 times, so it is set above the
+	// concurrency one customer can plausibly see (the growing backoff spreads the rest).
+	writeAttempts int
 }
 
 // New returns a store over the named table.
@@ -93,7 +96,7 @@ func New(db DB, table string) *Store {
 		table:         table,
 		now:           func() time.Time { return time.Now().UTC() },
 		txRetries:     8,
-		writeAttempts: 30,
+		writeAttempts: 50,
 	}
 }
 
