@@ -288,6 +288,10 @@ func (a *API) ListCustomers(w http.ResponseWriter, r *http.Request) {
 	case "10", "25", "50", "100":
 		pageSize, _ = strconv.Atoi(q.Get("pageSize"))
 	}
+	if page > store.MaxListDepth/pageSize {
+		a.fail(w, r, store.ErrPageTooDeep) // and page*pageSize below cannot overflow
+		return
+	}
 	asc := q.Get("sortDirection") == "asc"
 	query := store.ListQuery{
 		Search:   q.Get("search"),

@@ -81,10 +81,11 @@ func (s *Store) ListCustomers(ctx context.Context, appID string, q ListQuery) (L
 			return ListPage{}, err
 		}
 	case q.Page > 1:
-		skip := (q.Page - 1) * q.Limit
-		if skip+q.Limit > MaxListDepth {
+		// Compared before multiplying: a page number near MaxInt would overflow.
+		if q.Page > MaxListDepth/q.Limit {
 			return ListPage{}, ErrPageTooDeep
 		}
+		skip := (q.Page - 1) * q.Limit
 		if !l.filtered() && int64(skip) >= app.CustomerCount {
 			return ListPage{Total: app.CustomerCount}, nil
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -98,8 +99,10 @@ func TestCursorPaginationReturnsEachCustomerOnce(t *testing.T) {
 	if page, err := s.ListCustomers(ctx, app, ListQuery{Limit: 37, Page: 100}); err != nil || len(page.Customers) != 0 || page.Total != 1000 {
 		t.Errorf("page past the data: %v, %d rows, total %d", err, len(page.Customers), page.Total)
 	}
-	if _, err := s.ListCustomers(ctx, app, ListQuery{Limit: 100, Page: 101}); !errors.Is(err, ErrPageTooDeep) {
-		t.Errorf("page beyond the depth limit: %v, want page too deep", err)
+	for _, q := range []ListQuery{{Limit: 100, Page: 101}, {Limit: 20, Page: math.MaxInt}, {Limit: 1000, Page: math.MaxInt / 999}} {
+		if _, err := s.ListCustomers(ctx, app, q); !errors.Is(err, ErrPageTooDeep) {
+			t.Errorf("page %d of %d beyond the depth limit: %v, want page too deep", q.Page, q.Limit, err)
+		}
 	}
 }
 
