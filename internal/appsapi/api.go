@@ -80,9 +80,16 @@ func (a *API) app(w http.ResponseWriter, r *http.Request, need access) (appID st
 	return appID, true
 }
 
-// fail answers for a store error.
-func (a *API) fail(w http.ResponseWriter, r *http.Request, err error, what string) {
-	storeError(w, r, err, what)
+// appAndID is app for the routes that name one record in their path: an id that cannot be
+// one of what's (with or without its prefix) is 404, like an absent record.
+func (a *API) appAndID(w http.ResponseWriter, r *http.Request, need access, prefix, what string) (appID, id string, ok bool) {
+	if appID, ok = a.app(w, r, need); !ok {
+		return "", "", false
+	}
+	if id, ok = parseID(prefix, r.PathValue("id")); !ok {
+		notFound(w, what)
+	}
+	return appID, id, ok
 }
 
 // readBody reads a JSON object body, answering 413 or 400 itself.
@@ -154,7 +161,7 @@ func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := a.store.CreateCustomer(r.Context(), appID, newCustomer(r, p))
 	if err != nil {
-		a.fail(w, r, err, "customer")
+		storeError(w, r, err, "customer")
 		return
 	}
 	web.JSON(w, http.StatusCreated, data{RenderCustomer(c)})
@@ -177,7 +184,7 @@ func (a *API) GetOrCreateCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	c, created, err := a.store.GetOrCreateByEmail(r.Context(), appID, newCustomer(r, p))
 	if err != nil {
-		a.fail(w, r, err, "customer")
+		storeError(w, r, err, "customer")
 		return
 	}
 	status := http.StatusOK
@@ -235,7 +242,7 @@ func (a *API) ListCustomers(w http.ResponseWriter, r *http.Request) {
 		Limit: perPage, Page: page, Cursor: q.Get("cursor"),
 	})
 	if err != nil {
-		a.fail(w, r, err, "customer")
+		storeError(w, r, err, "customer")
 		return
 	}
 	out := listJSON{Data: make([]Customer, len(res.Customers)), Meta: listMeta{Total: res.Total, Page: page, PerPage: perPage}}
@@ -250,18 +257,13 @@ func (a *API) ListCustomers(w http.ResponseWriter, r *http.Request) {
 
 // GetCustomer: GET /api/v1/apps/{slug}/customers/{id}.
 func (a *API) GetCustomer(w http.ResponseWriter, r *http.Request) {
-	appID, ok := a.app(w, r, read)
+	appID, id, ok := a.appAndID(w, r, read, customerPrefix, "customer")
 	if !ok {
-		return
-	}
-	id, ok := parseID(customerPrefix, r.PathValue("id"))
-	if !ok {
-		notFound(w, "customer")
 		return
 	}
 	c, err := a.store.GetCustomer(r.Context(), appID, id)
 	if err != nil {
-		a.fail(w, r, err, "customer")
+		storeError(w, r, err, "customer")
 		return
 	}
 	web.JSON(w, http.StatusOK, data{RenderCustomer(c)})
@@ -291,7 +293,7 @@ func (a *API) findBy(w http.ResponseWriter, r *http.Request, param string, find 
 	}
 	c, err := find(r.Context(), appID, value)
 	if err != nil {
-		a.fail(w, r, err, "customer")
+		storeError(w, r, err, "customer")
 		return
 	}
 	web.JSON(w, http.StatusOK, data{RenderCustomer(c)})
@@ -301,13 +303,8 @@ func (a *API) findBy(w http.ResponseWriter, r *http.Request, param string, find 
 // explicit null clears one. An If-Match header with the customer's version makes the write
 // conditional (409 when it moved on).
 func (a *API) UpdateCustomer(w http.ResponseWriter, r *http.Request) {
-	appID, ok := a.app(w, r, write)
+	appID, id, ok := a.appAndID(w, r, write, customerPrefix, "customer")
 	if !ok {
-		return
-	}
-	id, ok := parseID(customerPrefix, r.PathValue("id"))
-	if !ok {
-		notFound(w, "customer")
 		return
 	}
 	var version int64
@@ -329,7 +326,7 @@ func (a *API) UpdateCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	c, _, err := a.store.UpdateCustomer(r.Context(), appID, id, p, version)
 	if err != nil {
-		a.fail(w, r, err, "customer")
+		storeError(w, r, err, "customer")
 		return
 	}
 	web.JSON(w, http.StatusOK, data{RenderCustomer(c)})
@@ -344,17 +341,12 @@ func trimETag(s string) string {
 
 // DeleteCustomer: DELETE /api/v1/apps/{slug}/customers/{id}; its licenses go with it.
 func (a *API) DeleteCustomer(w http.ResponseWriter, r *http.Request) {
-	appID, ok := a.app(w, r, write)
+	appID, id, ok := a.appAndID(w, r, write, customerPrefix, "customer")
 	if !ok {
-		return
-	}
-	id, ok := parseID(customerPrefix, r.PathValue("id"))
-	if !ok {
-		notFound(w, "customer")
 		return
 	}
 	if _, err := a.store.DeleteCustomer(r.Context(), appID, id); err != nil {
-		a.fail(w, r, err, "customer")
+		storeError(w, r, err, "customer")
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -421,7 +413,7 @@ func (a *API) CreateLicense(w http.ResponseWriter, r *http.Request) {
 	}
 	l, err := a.store.CreateLicense(r.Context(), appID, l)
 	if err != nil {
-		a.fail(w, r, err, "customer")
+		storeError(w, r, err, "customer")
 		return
 	}
 	web.JSON(w, http.StatusCreated, data{toLicenseJSON(l, now)})
@@ -443,7 +435,7 @@ func (a *API) ListLicenses(w http.ResponseWriter, r *http.Request) {
 	}
 	ls, err := a.store.ListLicenses(r.Context(), appID, id)
 	if err != nil {
-		a.fail(w, r, err, "customer")
+		storeError(w, r, err, "customer")
 		return
 	}
 	now := a.now()
@@ -456,18 +448,13 @@ func (a *API) ListLicenses(w http.ResponseWriter, r *http.Request) {
 
 // GetLicense: GET /api/v1/apps/{slug}/licenses/{id}.
 func (a *API) GetLicense(w http.ResponseWriter, r *http.Request) {
-	appID, ok := a.app(w, r, read)
+	appID, id, ok := a.appAndID(w, r, read, licensePrefix, "license")
 	if !ok {
-		return
-	}
-	id, ok := parseID(licensePrefix, r.PathValue("id"))
-	if !ok {
-		notFound(w, "license")
 		return
 	}
 	l, err := a.store.GetLicense(r.Context(), appID, id)
 	if err != nil {
-		a.fail(w, r, err, "license")
+		storeError(w, r, err, "license")
 		return
 	}
 	web.JSON(w, http.StatusOK, data{toLicenseJSON(l, a.now())})
@@ -475,17 +462,12 @@ func (a *API) GetLicense(w http.ResponseWriter, r *http.Request) {
 
 // DeleteLicense: DELETE /api/v1/apps/{slug}/licenses/{id}.
 func (a *API) DeleteLicense(w http.ResponseWriter, r *http.Request) {
-	appID, ok := a.app(w, r, write)
+	appID, id, ok := a.appAndID(w, r, write, licensePrefix, "license")
 	if !ok {
-		return
-	}
-	id, ok := parseID(licensePrefix, r.PathValue("id"))
-	if !ok {
-		notFound(w, "license")
 		return
 	}
 	if _, err := a.store.DeleteLicense(r.Context(), appID, id); err != nil {
-		a.fail(w, r, err, "license")
+		storeError(w, r, err, "license")
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -521,7 +503,7 @@ func (a *API) CreateApp(w http.ResponseWriter, r *http.Request) {
 	}
 	created, err := a.store.CreateApp(r.Context(), app)
 	if err != nil {
-		a.fail(w, r, err, "app")
+		storeError(w, r, err, "app")
 		return
 	}
 	web.JSON(w, http.StatusCreated, data{toAppJSON(created)})
@@ -534,7 +516,7 @@ func (a *API) ListApps(w http.ResponseWriter, r *http.Request) {
 	}
 	apps, err := a.store.ListApps(r.Context())
 	if err != nil {
-		a.fail(w, r, err, "app")
+		storeError(w, r, err, "app")
 		return
 	}
 	out := make([]appJSON, len(apps))
@@ -551,7 +533,7 @@ func (a *API) activeApp(w http.ResponseWriter, r *http.Request) (tenant.App, boo
 		err = store.ErrAppNotActive
 	}
 	if err != nil {
-		a.fail(w, r, err, "app")
+		storeError(w, r, err, "app")
 		return tenant.App{}, false
 	}
 	return app, true
@@ -578,7 +560,7 @@ func (a *API) DeleteApp(w http.ResponseWriter, r *http.Request) {
 		err = a.store.DeleteApp(r.Context(), app.ID)
 	}
 	if err != nil {
-		a.fail(w, r, err, "app")
+		storeError(w, r, err, "app")
 		return
 	}
 	app.Status = tenant.Deleting
@@ -607,7 +589,7 @@ func (a *API) CreateAPIKey(w http.ResponseWriter, r *http.Request) {
 	secret, hash := auth.Generate(kind)
 	k, err := a.store.CreateKey(r.Context(), hash, auth.Key{AppID: app.ID, AppSlug: app.Slug, Kind: kind, Hint: auth.Hint(secret)})
 	if err != nil {
-		a.fail(w, r, err, "app")
+		storeError(w, r, err, "app")
 		return
 	}
 	out := toKeyJSON(k)
@@ -626,7 +608,7 @@ func (a *API) ListAPIKeys(w http.ResponseWriter, r *http.Request) {
 	}
 	keys, err := a.store.ListKeys(r.Context(), app.ID)
 	if err != nil {
-		a.fail(w, r, err, "app")
+		storeError(w, r, err, "app")
 		return
 	}
 	out := make([]keyJSON, len(keys))
@@ -651,7 +633,7 @@ func (a *API) DeleteAPIKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := a.store.DeleteKey(r.Context(), app.ID, id); err != nil {
-		a.fail(w, r, err, "api key")
+		storeError(w, r, err, "api key")
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

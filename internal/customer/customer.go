@@ -56,6 +56,17 @@ type Metadata struct {
 	DisplayInInvoice bool
 }
 
+// Text is the value as the dialects whose metadata values are strings show it (Lukittu,
+// Lago): a JSON string as itself, any other JSON value (written through the Apps API) as its
+// JSON text.
+func (m Metadata) Text() string {
+	var s string
+	if json.Unmarshal(m.Value, &s) == nil {
+		return s
+	}
+	return string(m.Value)
+}
+
 // EmailKey is the form under which an email is unique within an app.
 func EmailKey(email string) string { return strings.ToLower(email) }
 

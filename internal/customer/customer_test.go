@@ -174,3 +174,11 @@ func TestLicenseStatusAt(t *testing.T) {
 		}
 	}
 }
+
+func TestMetadataText(t *testing.T) {
+	for raw, want := range map[string]string{`"gold"`: "gold", `5`: "5", `{"a":1}`: `{"a":1}`, `"say \"hi\""`: `say "hi"`} {
+		if got := (Metadata{Key: "k", Value: json.RawMessage(raw)}).Text(); got != want {
+			t.Errorf("Text of %s = %q, want %q", raw, got, want)
+		}
+	}
+}

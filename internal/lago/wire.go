@@ -96,7 +96,7 @@ func toCustomerJSON(c customer.Customer) customerJSON {
 	}
 	for i, m := range c.Metadata {
 		out.Metadata[i] = metadataJSON{
-			LagoID: metadataID(c.ID, m.Key), Key: m.Key, Value: metadataText(m.Value),
+			LagoID: metadataID(c.ID, m.Key), Key: m.Key, Value: m.Text(),
 			DisplayInInvoice: m.DisplayInInvoice, CreatedAt: timeJSON(c.CreatedAt),
 		}
 	}
@@ -111,14 +111,6 @@ func metadataID(customerID, key string) string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b)
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-func metadataText(v json.RawMessage) string {
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		return s
-	}
-	return string(v)
 }
 
 // input reads Lago's customer object: every key present changes its field, an explicit

@@ -91,7 +91,7 @@ func toCustomerJSON(teamID string, c customer.Customer) customerJSON {
 		out.CreatedByUserID = id
 	}
 	for i, m := range c.Metadata {
-		out.Metadata[i] = metadataJSON{Key: m.Key, Value: metadataText(m.Value), Locked: m.Locked}
+		out.Metadata[i] = metadataJSON{Key: m.Key, Value: m.Text(), Locked: m.Locked}
 	}
 	if a := c.Address; !a.IsZero() {
 		out.Address = &addressJSON{
@@ -101,16 +101,6 @@ func toCustomerJSON(teamID string, c customer.Customer) customerJSON {
 		}
 	}
 	return out
-}
-
-// metadataText renders a stored JSON value as Lukittu's string value: a JSON string as
-// itself, anything else (written through another dialect) as its JSON text.
-func metadataText(v json.RawMessage) string {
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		return s
-	}
-	return string(v)
 }
 
 // customerIn is the strict request body of POST and PUT.
