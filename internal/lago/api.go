@@ -174,10 +174,7 @@ func (a *API) Delete(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, err := a.store.FindByExternalID(r.Context(), appID, r.PathValue("external_id"))
-	if err == nil {
-		c, err = a.store.DeleteCustomer(r.Context(), appID, c.ID)
-	}
+	c, err := a.store.DeleteByExternalID(r.Context(), appID, r.PathValue("external_id"))
 	if err != nil {
 		a.fail(w, r, err)
 		return

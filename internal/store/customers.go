@@ -156,34 +156,38 @@ func (s *Store) FindByExternalID(ctx context.Context, appID, externalID string) 
 // findByGuard reads the guard with the app's status, then the customer it points to: two
 // strongly consistent reads, where a GSI query would be one eventually consistent read.
 func (s *Store) findByGuard(ctx context.Context, op, appID, guardSK string) (customer.Customer, error) {
+	it, err := s.itemByGuard(ctx, op, appID, guardSK)
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	return it.customer(), nil
+}
+
+func (s *Store) itemByGuard(ctx context.Context, op, appID, guardSK string) (customerItem, error) {
 	if _, ok := customer.ParseID(appID); !ok {
-		return customer.Customer{}, ErrAppNotFound
+		return customerItem{}, ErrAppNotFound
 	}
 	for attempt := 0; ; attempt++ {
 		got, err := s.getMany(ctx, op, itemKey(appPK(appID), metaSK), itemKey(appPK(appID), guardSK))
 		if err != nil {
-			return customer.Customer{}, err
+			return customerItem{}, err
 		}
 		if err := checkActive(got[0]); err != nil {
-			return customer.Customer{}, err
+			return customerItem{}, err
 		}
 		if got[1] == nil {
-			return customer.Customer{}, ErrNotFound
+			return customerItem{}, ErrNotFound
 		}
 		m, err := s.getOne(ctx, op, itemKey(appPK(appID), customerSK(attrS(got[1], "customer_id"))))
 		if err != nil {
-			return customer.Customer{}, err
+			return customerItem{}, err
 		}
 		if m != nil {
-			it, err := unmarshal[customerItem](op, m)
-			if err != nil {
-				return customer.Customer{}, err
-			}
-			return it.customer(), nil
+			return unmarshal[customerItem](op, m)
 		}
 		// The customer was deleted, or its value moved, between the two reads.
 		if attempt >= 2 {
-			return customer.Customer{}, ErrNotFound
+			return customerItem{}, ErrNotFound
 		}
 	}
 }
@@ -382,8 +386,26 @@ func (s *Store) customerUpdate(appID string, cur, next customer.Customer) (txIte
 // DeleteCustomer deletes a customer with its guards and licenses in one transaction, and
 // returns it as it was.
 func (s *Store) DeleteCustomer(ctx context.Context, appID, id string) (customer.Customer, error) {
+	return s.deleteLatest(ctx, func() (customerItem, error) { return s.customerItem(ctx, appID, id) }, appID)
+}
+
+// DeleteByExternalID deletes the customer with that external id, as DeleteCustomer does,
+// without reading it a second time.
+func (s *Store) DeleteByExternalID(ctx context.Context, appID, externalID string) (customer.Customer, error) {
+	externalID = strings.TrimSpace(externalID)
+	if externalID == "" || len(externalID) > customer.MaxTextLen*4 {
+		return customer.Customer{}, ErrNotFound
+	}
+	return s.deleteLatest(ctx, func() (customerItem, error) {
+		return s.itemByGuard(ctx, "delete customer", appID, externalIDSK(externalID))
+	}, appID)
+}
+
+// deleteLatest reads the customer and deletes it on that version, again while a
+// concurrent writer wins.
+func (s *Store) deleteLatest(ctx context.Context, read func() (customerItem, error), appID string) (customer.Customer, error) {
 	for attempt := 0; attempt < s.writeAttempts; attempt++ {
-		it, err := s.customerItem(ctx, appID, id)
+		it, err := read()
 		if err != nil {
 			return customer.Customer{}, err
 		}

@@ -582,3 +582,26 @@ func TestCallsPerOperation(t *testing.T) {
 		})
 	}
 }
+
+func TestDeleteByExternalID(t *testing.T) {
+	var calls counter
+	s, _ := newStore(t, calls.install)
+	ctx := context.Background()
+	app := newApp(t, s, "delete-ext")
+	c := mustCreate(t, s, app, customer.Customer{Email: "e@example.com", ExternalID: "ext-del"})
+
+	calls.reset()
+	gone, err := s.DeleteByExternalID(ctx, app, "ext-del")
+	if err != nil || gone.ID != c.ID {
+		t.Fatalf("delete: %v %+v", err, gone)
+	}
+	if n := calls.total(); n != 3 { // guard with the app, the customer, the transaction
+		t.Errorf("%d DynamoDB calls (%s), want 3", n, &calls)
+	}
+	for _, ext := range []string{"ext-del", "", strings.Repeat("x", 2000)} {
+		if _, err := s.DeleteByExternalID(ctx, app, ext); !errors.Is(err, ErrNotFound) {
+			t.Errorf("delete %q: %v, want not found", ext, err)
+		}
+	}
+	checkInvariants(t, s, app)
+}
