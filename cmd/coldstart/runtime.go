@@ -21,6 +21,7 @@ type runtimeAPI struct {
 	handed  map[string]time.Time // request id -> when its event was handed out
 	answers chan answer
 	seq     int
+	polled  time.Time // when the first /next arrived: the end of the function's init
 }
 
 type answer struct {
@@ -51,7 +52,19 @@ func (api *runtimeAPI) addr() string { return api.ln.Addr().String() }
 
 func (api *runtimeAPI) close() { api.srv.Close() }
 
+// firstPoll is when the function first asked for an event: the end of its init.
+func (api *runtimeAPI) firstPoll() time.Time {
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	return api.polled
+}
+
 func (api *runtimeAPI) next(w http.ResponseWriter, r *http.Request) {
+	api.mu.Lock()
+	if api.polled.IsZero() {
+		api.polled = time.Now()
+	}
+	api.mu.Unlock()
 	var ev []byte
 	select {
 	case ev = <-api.events:

@@ -4,13 +4,14 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/clientele/clientele/internal/dynamo"
 )
 
 // attributeValues converts a stream record's image (the Lambda event's attribute values) to
-// the SDK's, which the store decodes.
-func attributeValues(img map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
-	out := make(map[string]types.AttributeValue, len(img))
+// internal/dynamo's, which the store decodes.
+func attributeValues(img map[string]events.DynamoDBAttributeValue) (map[string]dynamo.AttributeValue, error) {
+	out := make(map[string]dynamo.AttributeValue, len(img))
 	for k, v := range img {
 		av, err := attributeValue(v)
 		if err != nil {
@@ -21,33 +22,33 @@ func attributeValues(img map[string]events.DynamoDBAttributeValue) (map[string]t
 	return out, nil
 }
 
-func attributeValue(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
+func attributeValue(v events.DynamoDBAttributeValue) (dynamo.AttributeValue, error) {
 	switch v.DataType() {
 	case events.DataTypeString:
-		return &types.AttributeValueMemberS{Value: v.String()}, nil
+		return &dynamo.AttributeValueMemberS{Value: v.String()}, nil
 	case events.DataTypeNumber:
-		return &types.AttributeValueMemberN{Value: v.Number()}, nil
+		return &dynamo.AttributeValueMemberN{Value: v.Number()}, nil
 	case events.DataTypeBinary:
-		return &types.AttributeValueMemberB{Value: v.Binary()}, nil
+		return &dynamo.AttributeValueMemberB{Value: v.Binary()}, nil
 	case events.DataTypeBoolean:
-		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
+		return &dynamo.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
 	case events.DataTypeNull:
-		return &types.AttributeValueMemberNULL{Value: true}, nil
+		return &dynamo.AttributeValueMemberNULL{Value: true}, nil
 	case events.DataTypeStringSet:
-		return &types.AttributeValueMemberSS{Value: v.StringSet()}, nil
+		return &dynamo.AttributeValueMemberSS{Value: v.StringSet()}, nil
 	case events.DataTypeNumberSet:
-		return &types.AttributeValueMemberNS{Value: v.NumberSet()}, nil
+		return &dynamo.AttributeValueMemberNS{Value: v.NumberSet()}, nil
 	case events.DataTypeBinarySet:
-		return &types.AttributeValueMemberBS{Value: v.BinarySet()}, nil
+		return &dynamo.AttributeValueMemberBS{Value: v.BinarySet()}, nil
 	case events.DataTypeMap:
 		m, err := attributeValues(v.Map())
 		if err != nil {
 			return nil, err
 		}
-		return &types.AttributeValueMemberM{Value: m}, nil
+		return &dynamo.AttributeValueMemberM{Value: m}, nil
 	case events.DataTypeList:
 		src := v.List()
-		l := make([]types.AttributeValue, len(src))
+		l := make([]dynamo.AttributeValue, len(src))
 		for i, e := range src {
 			av, err := attributeValue(e)
 			if err != nil {
@@ -55,7 +56,7 @@ func attributeValue(v events.DynamoDBAttributeValue) (types.AttributeValue, erro
 			}
 			l[i] = av
 		}
-		return &types.AttributeValueMemberL{Value: l}, nil
+		return &dynamo.AttributeValueMemberL{Value: l}, nil
 	}
 	return nil, fmt.Errorf("unknown data type %v", v.DataType())
 }

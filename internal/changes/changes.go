@@ -15,8 +15,6 @@ import (
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/store"
@@ -64,7 +62,7 @@ func New(pub Publisher, bus string, log *slog.Logger) *Handler {
 func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
 	var (
-		entries []types.PutEventsRequestEntry
+		entries []PutEventsRequestEntry
 		records []events.DynamoDBEventRecord // the record of each entry
 	)
 	for _, rec := range ev.Records {
@@ -94,7 +92,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		}
 		rec := records[i]
 		h.log.WarnContext(ctx, "event not published: its record will be retried", "event_id", rec.EventID,
-			"sequence_number", rec.Change.SequenceNumber, "detail_type", aws.ToString(entries[i].DetailType))
+			"sequence_number", rec.Change.SequenceNumber, "detail_type", entries[i].DetailType)
 		if seq := rec.Change.SequenceNumber; !reported[seq] {
 			reported[seq] = true
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: seq})
@@ -107,7 +105,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 
 // Entry returns the event of one stream record; ok is false for records that are no customer
 // change.
-func (h *Handler) Entry(rec events.DynamoDBEventRecord) (entry types.PutEventsRequestEntry, ok bool, err error) {
+func (h *Handler) Entry(rec events.DynamoDBEventRecord) (entry PutEventsRequestEntry, ok bool, err error) {
 	before, err := decode(rec.Change.OldImage)
 	if err != nil {
 		return entry, false, fmt.Errorf("old image: %w", err)
@@ -147,16 +145,15 @@ func (h *Handler) Entry(rec events.DynamoDBEventRecord) (entry types.PutEventsRe
 	if err != nil {
 		return entry, false, err
 	}
-	entry = types.PutEventsRequestEntry{
-		Source:     aws.String(Source),
-		DetailType: aws.String(name),
-		Detail:     aws.String(string(detail)),
-	}
-	if h.bus != "" {
-		entry.EventBusName = aws.String(h.bus)
+	entry = PutEventsRequestEntry{
+		Source:       Source,
+		DetailType:   name,
+		Detail:       string(detail),
+		EventBusName: h.bus,
 	}
 	if t := rec.Change.ApproximateCreationDateTime.Time; !t.IsZero() {
-		entry.Time = aws.Time(t.UTC())
+		t = t.UTC()
+		entry.Time = &t
 	}
 	return entry, true, nil
 }

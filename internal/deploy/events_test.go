@@ -23,6 +23,7 @@ import (
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/authorizer"
 	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/dynamo"
 	"github.com/clientele/clientele/internal/dynamotest"
 	"github.com/clientele/clientele/internal/ingest"
 	"github.com/clientele/clientele/internal/purger"
@@ -126,14 +127,14 @@ func record(db store.DB) *recorder {
 	return &recorder{DB: db, actions: map[string]bool{}, indexes: map[string]bool{}}
 }
 
-func (r *recorder) add(index *string, actions ...string) {
+func (r *recorder) add(index string, actions ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, a := range actions {
 		r.actions[a] = true
 	}
-	if index != nil {
-		r.indexes[*index] = true
+	if index != "" {
+		r.indexes[index] = true
 	}
 }
 
@@ -143,40 +144,40 @@ func (r *recorder) used() (actions, indexes []string) {
 	return sortedKeys(r.actions), sortedKeys(r.indexes)
 }
 
-func (r *recorder) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	r.add(nil, "GetItem")
-	return r.DB.GetItem(ctx, in, optFns...)
+func (r *recorder) GetItem(ctx context.Context, in *dynamo.GetItemInput) (*dynamo.GetItemOutput, error) {
+	r.add("", "GetItem")
+	return r.DB.GetItem(ctx, in)
 }
 
-func (r *recorder) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	r.add(nil, "BatchGetItem")
-	return r.DB.BatchGetItem(ctx, in, optFns...)
+func (r *recorder) BatchGetItem(ctx context.Context, in *dynamo.BatchGetItemInput) (*dynamo.BatchGetItemOutput, error) {
+	r.add("", "BatchGetItem")
+	return r.DB.BatchGetItem(ctx, in)
 }
 
-func (r *recorder) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+func (r *recorder) Query(ctx context.Context, in *dynamo.QueryInput) (*dynamo.QueryOutput, error) {
 	r.add(in.IndexName, "Query")
-	return r.DB.Query(ctx, in, optFns...)
+	return r.DB.Query(ctx, in)
 }
 
-func (r *recorder) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	r.add(nil, "BatchWriteItem")
-	return r.DB.BatchWriteItem(ctx, in, optFns...)
+func (r *recorder) BatchWriteItem(ctx context.Context, in *dynamo.BatchWriteItemInput) (*dynamo.BatchWriteItemOutput, error) {
+	r.add("", "BatchWriteItem")
+	return r.DB.BatchWriteItem(ctx, in)
 }
 
-func (r *recorder) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+func (r *recorder) TransactWriteItems(ctx context.Context, in *dynamo.TransactWriteItemsInput) (*dynamo.TransactWriteItemsOutput, error) {
 	for _, it := range in.TransactItems {
 		switch {
 		case it.Put != nil:
-			r.add(nil, "PutItem")
+			r.add("", "PutItem")
 		case it.Update != nil:
-			r.add(nil, "UpdateItem")
+			r.add("", "UpdateItem")
 		case it.Delete != nil:
-			r.add(nil, "DeleteItem")
+			r.add("", "DeleteItem")
 		case it.ConditionCheck != nil:
-			r.add(nil, "ConditionCheckItem")
+			r.add("", "ConditionCheckItem")
 		}
 	}
-	return r.DB.TransactWriteItems(ctx, in, optFns...)
+	return r.DB.TransactWriteItems(ctx, in)
 }
 
 // env is one function's world: a table of its own on DynamoDB Local with the app my-app,
@@ -192,7 +193,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	tbl := dynamotest.New(t)
-	e := &env{tbl: tbl, seed: store.New(tbl.Client, tbl.Name), rec: record(tbl.Client)}
+	e := &env{tbl: tbl, seed: store.New(tbl.DB, tbl.Name), rec: record(tbl.DB)}
 	e.deps = routes.Deps{Store: store.New(e.rec, tbl.Name), Log: slog.New(slog.NewJSONHandler(t.Output(), nil))}
 	app, err := e.seed.CreateApp(t.Context(), tenant.App{Slug: eventSlug, Name: "My App"})
 	if err != nil {

@@ -28,7 +28,7 @@ import (
 func BenchmarkWarmGetCustomer(b *testing.B) {
 	ctx := context.Background()
 	tbl := dynamotest.New(b)
-	s := store.New(tbl.Client, tbl.Name)
+	s := store.New(tbl.DB, tbl.Name)
 	app, err := s.CreateApp(ctx, tenant.App{Slug: "bench", Name: "Bench"})
 	if err != nil {
 		b.Fatal(err)

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/clientele/clientele/internal/dynamo"
 
 	"github.com/clientele/clientele/internal/customer"
 )
@@ -137,7 +135,7 @@ func (q ListQuery) filter() string {
 func (q ListQuery) lister(s *Store, appID string) lister {
 	l := lister{s: s, appID: appID, oldest: q.Oldest}
 	var conds []string
-	values := map[string]types.AttributeValue{}
+	values := map[string]dynamo.AttributeValue{}
 	if q.EmailContains != "" {
 		conds = append(conds, "contains(gsi1sk, :email)")
 		values[":email"] = str(q.EmailContains)
@@ -159,11 +157,11 @@ func (q ListQuery) lister(s *Store, appID string) lister {
 
 // listByExternalID serves the exact external-id filter: at most one customer.
 func (s *Store) listByExternalID(ctx context.Context, appID string, q ListQuery) (ListPage, error) {
-	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-		TableName:              aws.String(s.table),
-		IndexName:              aws.String(indexExternalID),
-		KeyConditionExpression: aws.String("gsi2pk = :pk AND gsi2sk = :ext"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
+	out, err := s.db.Query(ctx, &dynamo.QueryInput{
+		TableName:              s.table,
+		IndexName:              indexExternalID,
+		KeyConditionExpression: "gsi2pk = :pk AND gsi2sk = :ext",
+		ExpressionAttributeValues: map[string]dynamo.AttributeValue{
 			":pk": str(appPK(appID)), ":ext": str(q.ExternalID),
 		},
 	})
@@ -214,22 +212,22 @@ type lister struct {
 	appID  string
 	oldest bool
 	filter string // a filter expression, or ""
-	values map[string]types.AttributeValue
+	values map[string]dynamo.AttributeValue
 }
 
 func (l lister) filtered() bool { return l.filter != "" }
 
-func (l lister) query(start key) *dynamodb.QueryInput {
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(l.s.table),
-		IndexName:                 aws.String(indexCreated),
-		KeyConditionExpression:    aws.String("gsi3pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appPK(l.appID))},
-		ScanIndexForward:          aws.Bool(l.oldest),
+func (l lister) query(start key) *dynamo.QueryInput {
+	in := &dynamo.QueryInput{
+		TableName:                 l.s.table,
+		IndexName:                 indexCreated,
+		KeyConditionExpression:    "gsi3pk = :pk",
+		ExpressionAttributeValues: map[string]dynamo.AttributeValue{":pk": str(appPK(l.appID))},
+		ScanIndexForward:          &l.oldest,
 		ExclusiveStartKey:         start,
 	}
 	if l.filtered() {
-		in.FilterExpression = aws.String(l.filter)
+		in.FilterExpression = l.filter
 		for k, v := range l.values {
 			in.ExpressionAttributeValues[k] = v
 		}
@@ -248,7 +246,7 @@ func (l lister) collect(ctx context.Context, start key, limit int) ([]customerIt
 		if l.filtered() {
 			want = max(want, 200)
 		}
-		in.Limit = aws.Int32(int32(want))
+		in.Limit = int32(want)
 		out, err := l.s.db.Query(ctx, in)
 		if err != nil {
 			return nil, false, fail("list customers", err)
@@ -274,14 +272,14 @@ func (l lister) collect(ctx context.Context, start key, limit int) ([]customerIt
 // after them; ok is false when fewer than n exist.
 func (l lister) skip(ctx context.Context, n int) (_ key, ok bool, _ error) {
 	in := l.query(nil)
-	in.ProjectionExpression = aws.String("pk, sk, gsi3pk, gsi3sk")
+	in.ProjectionExpression = "pk, sk, gsi3pk, gsi3sk"
 	seen := 0
 	for {
 		want := n - seen
 		if l.filtered() {
 			want = max(want, 1000)
 		}
-		in.Limit = aws.Int32(int32(want))
+		in.Limit = int32(want)
 		out, err := l.s.db.Query(ctx, in)
 		if err != nil {
 			return nil, false, fail("list customers", err)
@@ -304,7 +302,7 @@ func (l lister) total(ctx context.Context, app appItem) (int64, error) {
 		return app.CustomerCount, nil
 	}
 	in := l.query(nil)
-	in.Select = types.SelectCount
+	in.Select = dynamo.SelectCount
 	var n int64
 	for {
 		out, err := l.s.db.Query(ctx, in)

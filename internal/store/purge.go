@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/clientele/clientele/internal/dynamo"
 
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/tenant"
@@ -17,13 +15,13 @@ const appsPK = "APPS"
 
 // ListApps lists the account's active apps, oldest first.
 func (s *Store) ListApps(ctx context.Context) ([]tenant.App, error) {
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		IndexName:                 aws.String(indexCreated),
-		KeyConditionExpression:    aws.String("gsi3pk = :pk"),
-		FilterExpression:          aws.String("#status = :active"),
+	in := &dynamo.QueryInput{
+		TableName:                 s.table,
+		IndexName:                 indexCreated,
+		KeyConditionExpression:    "gsi3pk = :pk",
+		FilterExpression:          "#status = :active",
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appsPK), ":active": str(string(appActive))},
+		ExpressionAttributeValues: map[string]dynamo.AttributeValue{":pk": str(appsPK), ":active": str(string(appActive))},
 	}
 	var apps []tenant.App
 	for {
@@ -57,11 +55,11 @@ func (s *Store) DeleteApp(ctx context.Context, appID string) error {
 			"SET #status = :deleting, delete_requested_at = :now ADD version :one", "attribute_exists(pk)",
 			expr{
 				names: map[string]string{"#status": "status"},
-				values: map[string]types.AttributeValue{
+				values: map[string]dynamo.AttributeValue{
 					":deleting": str(string(tenant.Deleting)), ":now": str(formatTime(s.now())), ":one": num(1),
 				},
 			},
-			func(map[string]types.AttributeValue) error { return ErrAppNotFound }),
+			func(map[string]dynamo.AttributeValue) error { return ErrAppNotFound }),
 	})
 }
 
@@ -79,14 +77,14 @@ func (s *Store) PurgeApp(ctx context.Context, appID string) (int, error) {
 	if meta.Status != string(tenant.Deleting) {
 		return 0, ErrAppActive
 	}
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    aws.String("pk = :pk AND sk > :meta"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appPK(appID)), ":meta": str(metaSK)},
-		ProjectionExpression:      aws.String("pk, sk, #type, #hash"),
+	in := &dynamo.QueryInput{
+		TableName:                 s.table,
+		KeyConditionExpression:    "pk = :pk AND sk > :meta",
+		ExpressionAttributeValues: map[string]dynamo.AttributeValue{":pk": str(appPK(appID)), ":meta": str(metaSK)},
+		ProjectionExpression:      "pk, sk, #type, #hash",
 		ExpressionAttributeNames:  map[string]string{"#type": "type", "#hash": "hash"},
-		ConsistentRead:            aws.Bool(true),
-		Limit:                     aws.Int32(500),
+		ConsistentRead:            true,
+		Limit:                     500,
 	}
 	deleted := 0
 	for {
@@ -113,16 +111,16 @@ func (s *Store) PurgeApp(ctx context.Context, appID string) (int, error) {
 	}
 	err = s.transact(ctx, "purge app", []txItem{
 		condDelete(s.table, itemKey(appPK(appID), metaSK), "#status = :deleting",
-			expr{names: map[string]string{"#status": "status"}, values: map[string]types.AttributeValue{":deleting": str(string(tenant.Deleting))}},
-			func(old map[string]types.AttributeValue) error {
+			expr{names: map[string]string{"#status": "status"}, values: map[string]dynamo.AttributeValue{":deleting": str(string(tenant.Deleting))}},
+			func(old map[string]dynamo.AttributeValue) error {
 				if old == nil {
 					return nil
 				}
 				return ErrAppActive
 			}),
 		condDelete(s.table, itemKey(slugPK(meta.Slug), slugSK), "app_id = :id",
-			expr{values: map[string]types.AttributeValue{":id": str(appID)}},
-			func(map[string]types.AttributeValue) error { return ErrVersionConflict }),
+			expr{values: map[string]dynamo.AttributeValue{":id": str(appID)}},
+			func(map[string]dynamo.AttributeValue) error { return ErrVersionConflict }),
 	})
 	if err != nil {
 		return deleted, err
@@ -136,14 +134,14 @@ func (s *Store) deleteKeys(ctx context.Context, keys []key) (int, error) {
 	deleted := 0
 	for len(keys) > 0 {
 		n := min(len(keys), 25)
-		reqs := make([]types.WriteRequest, n)
+		reqs := make([]dynamo.WriteRequest, n)
 		for i, k := range keys[:n] {
-			reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
+			reqs[i] = dynamo.WriteRequest{DeleteRequest: &dynamo.DeleteRequest{Key: k}}
 		}
 		keys = keys[n:]
-		pending := map[string][]types.WriteRequest{s.table: reqs}
+		pending := map[string][]dynamo.WriteRequest{s.table: reqs}
 		for attempt := 0; len(pending[s.table]) > 0; attempt++ {
-			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			out, err := s.db.BatchWriteItem(ctx, &dynamo.BatchWriteItemInput{RequestItems: pending})
 			if err != nil {
 				return deleted, fail("purge app", err)
 			}

@@ -4,23 +4,21 @@ import (
 	"context"
 	"errors"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/clientele/clientele/internal/dynamo"
 )
 
 // txItem is one write of a transaction and what its failed condition means. onFail receives
 // the item as it was (nil when absent), since every conditional write asks for ALL_OLD.
 type txItem struct {
-	write  types.TransactWriteItem
-	onFail func(old map[string]types.AttributeValue) error
+	write  dynamo.TransactWriteItem
+	onFail func(old map[string]dynamo.AttributeValue) error
 }
 
 // transact runs the writes as one transaction. A cancellation whose only causes are
 // TransactionConflict (which the SDK's retryer does not retry) is retried with jitter a
 // bounded number of times; a failed condition is mapped, by position, to its item's error.
 func (s *Store) transact(ctx context.Context, op string, items []txItem) error {
-	in := &dynamodb.TransactWriteItemsInput{TransactItems: make([]types.TransactWriteItem, len(items))}
+	in := &dynamo.TransactWriteItemsInput{TransactItems: make([]dynamo.TransactWriteItem, len(items))}
 	for i, it := range items {
 		in.TransactItems[i] = it.write
 	}
@@ -29,13 +27,13 @@ func (s *Store) transact(ctx context.Context, op string, items []txItem) error {
 		if err == nil {
 			return nil
 		}
-		var tce *types.TransactionCanceledException
+		var tce *dynamo.TransactionCanceledException
 		if !errors.As(err, &tce) {
 			return fail(op, err)
 		}
 		reasons := tce.CancellationReasons
 		for i, r := range reasons {
-			if aws.ToString(r.Code) == "ConditionalCheckFailed" && i < len(items) && items[i].onFail != nil {
+			if r.Code == "ConditionalCheckFailed" && i < len(items) && items[i].onFail != nil {
 				return items[i].onFail(r.Item)
 			}
 		}
@@ -52,10 +50,10 @@ func (s *Store) transact(ctx context.Context, op string, items []txItem) error {
 }
 
 // onlyConflicts reports whether a cancellation was caused by concurrent transactions alone.
-func onlyConflicts(reasons []types.CancellationReason) bool {
+func onlyConflicts(reasons []dynamo.CancellationReason) bool {
 	conflict := false
 	for _, r := range reasons {
-		switch aws.ToString(r.Code) {
+		switch r.Code {
 		case "TransactionConflict":
 			conflict = true
 		case "", "None":
@@ -66,13 +64,13 @@ func onlyConflicts(reasons []types.CancellationReason) bool {
 	return conflict
 }
 
-func condPut(table string, item map[string]types.AttributeValue, onFail func(map[string]types.AttributeValue) error) txItem {
+func condPut(table string, item map[string]dynamo.AttributeValue, onFail func(map[string]dynamo.AttributeValue) error) txItem {
 	return txItem{
-		write: types.TransactWriteItem{Put: &types.Put{
-			TableName:                           aws.String(table),
+		write: dynamo.TransactWriteItem{Put: &dynamo.Put{
+			TableName:                           table,
 			Item:                                item,
-			ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+			ConditionExpression:                 "attribute_not_exists(pk)",
+			ReturnValuesOnConditionCheckFailure: dynamo.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		onFail: onFail,
 	}
@@ -81,7 +79,7 @@ func condPut(table string, item map[string]types.AttributeValue, onFail func(map
 // expr carries a condition or update expression with its names and values.
 type expr struct {
 	names  map[string]string
-	values map[string]types.AttributeValue
+	values map[string]dynamo.AttributeValue
 }
 
 func (e expr) namesOrNil() map[string]string {
@@ -91,37 +89,37 @@ func (e expr) namesOrNil() map[string]string {
 	return e.names
 }
 
-func (e expr) valuesOrNil() map[string]types.AttributeValue {
+func (e expr) valuesOrNil() map[string]dynamo.AttributeValue {
 	if len(e.values) == 0 {
 		return nil
 	}
 	return e.values
 }
 
-func condDelete(table string, k key, cond string, e expr, onFail func(map[string]types.AttributeValue) error) txItem {
+func condDelete(table string, k key, cond string, e expr, onFail func(map[string]dynamo.AttributeValue) error) txItem {
 	return txItem{
-		write: types.TransactWriteItem{Delete: &types.Delete{
-			TableName:                           aws.String(table),
+		write: dynamo.TransactWriteItem{Delete: &dynamo.Delete{
+			TableName:                           table,
 			Key:                                 k,
-			ConditionExpression:                 aws.String(cond),
+			ConditionExpression:                 cond,
 			ExpressionAttributeNames:            e.namesOrNil(),
 			ExpressionAttributeValues:           e.valuesOrNil(),
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+			ReturnValuesOnConditionCheckFailure: dynamo.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		onFail: onFail,
 	}
 }
 
-func condUpdate(table string, k key, update, cond string, e expr, onFail func(map[string]types.AttributeValue) error) txItem {
+func condUpdate(table string, k key, update, cond string, e expr, onFail func(map[string]dynamo.AttributeValue) error) txItem {
 	return txItem{
-		write: types.TransactWriteItem{Update: &types.Update{
-			TableName:                           aws.String(table),
+		write: dynamo.TransactWriteItem{Update: &dynamo.Update{
+			TableName:                           table,
 			Key:                                 k,
-			UpdateExpression:                    aws.String(update),
-			ConditionExpression:                 aws.String(cond),
+			UpdateExpression:                    update,
+			ConditionExpression:                 cond,
 			ExpressionAttributeNames:            e.namesOrNil(),
 			ExpressionAttributeValues:           e.valuesOrNil(),
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+			ReturnValuesOnConditionCheckFailure: dynamo.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		onFail: onFail,
 	}
@@ -130,13 +128,13 @@ func condUpdate(table string, k key, update, cond string, e expr, onFail func(ma
 // appActiveCheck conditions a transaction on the app being ACTIVE.
 func (s *Store) appActiveCheck(appID string) txItem {
 	return txItem{
-		write: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName:                           aws.String(s.table),
+		write: dynamo.TransactWriteItem{ConditionCheck: &dynamo.ConditionCheck{
+			TableName:                           s.table,
 			Key:                                 itemKey(appPK(appID), metaSK),
-			ConditionExpression:                 aws.String("#status = :active"),
+			ConditionExpression:                 "#status = :active",
 			ExpressionAttributeNames:            map[string]string{"#status": "status"},
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":active": str(string(appActive))},
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+			ExpressionAttributeValues:           map[string]dynamo.AttributeValue{":active": str(string(appActive))},
+			ReturnValuesOnConditionCheckFailure: dynamo.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		onFail: appFailure,
 	}
@@ -148,13 +146,13 @@ func (s *Store) appCounter(appID string, delta int64) txItem {
 		"ADD customer_count :delta", "#status = :active",
 		expr{
 			names:  map[string]string{"#status": "status"},
-			values: map[string]types.AttributeValue{":delta": num(delta), ":active": str(string(appActive))},
+			values: map[string]dynamo.AttributeValue{":delta": num(delta), ":active": str(string(appActive))},
 		},
 		appFailure)
 }
 
 // appFailure explains a failed app condition from the app item as it was.
-func appFailure(old map[string]types.AttributeValue) error {
+func appFailure(old map[string]dynamo.AttributeValue) error {
 	if old == nil {
 		return ErrAppNotFound
 	}
@@ -163,14 +161,14 @@ func appFailure(old map[string]types.AttributeValue) error {
 
 // getMany reads items by key with strong consistency, in one BatchGetItem where it can;
 // the result is aligned with keys, nil where an item does not exist.
-func (s *Store) getMany(ctx context.Context, op string, keys ...key) ([]map[string]types.AttributeValue, error) {
+func (s *Store) getMany(ctx context.Context, op string, keys ...key) ([]map[string]dynamo.AttributeValue, error) {
 	pending := make([]key, len(keys))
 	copy(pending, keys)
-	found := make(map[[2]string]map[string]types.AttributeValue, len(keys))
+	found := make(map[[2]string]map[string]dynamo.AttributeValue, len(keys))
 	for attempt := 0; len(pending) > 0; attempt++ {
-		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
-			RequestItems: map[string]types.KeysAndAttributes{
-				s.table: {Keys: pending, ConsistentRead: aws.Bool(true)},
+		out, err := s.db.BatchGetItem(ctx, &dynamo.BatchGetItemInput{
+			RequestItems: map[string]dynamo.KeysAndAttributes{
+				s.table: {Keys: pending, ConsistentRead: true},
 			},
 		})
 		if err != nil {
@@ -189,7 +187,7 @@ func (s *Store) getMany(ctx context.Context, op string, keys ...key) ([]map[stri
 			}
 		}
 	}
-	res := make([]map[string]types.AttributeValue, len(keys))
+	res := make([]map[string]dynamo.AttributeValue, len(keys))
 	for i, k := range keys {
 		res[i] = found[keyID(k)]
 	}
@@ -197,9 +195,9 @@ func (s *Store) getMany(ctx context.Context, op string, keys ...key) ([]map[stri
 }
 
 // getOne reads one item with strong consistency; nil when it does not exist.
-func (s *Store) getOne(ctx context.Context, op string, k key) (map[string]types.AttributeValue, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(s.table), Key: k, ConsistentRead: aws.Bool(true),
+func (s *Store) getOne(ctx context.Context, op string, k key) (map[string]dynamo.AttributeValue, error) {
+	out, err := s.db.GetItem(ctx, &dynamo.GetItemInput{
+		TableName: s.table, Key: k, ConsistentRead: true,
 	})
 	if err != nil {
 		return nil, fail(op, err)
@@ -207,13 +205,13 @@ func (s *Store) getOne(ctx context.Context, op string, k key) (map[string]types.
 	return out.Item, nil
 }
 
-func keyID(m map[string]types.AttributeValue) [2]string {
+func keyID(m map[string]dynamo.AttributeValue) [2]string {
 	return [2]string{attrS(m, "pk"), attrS(m, "sk")}
 }
 
 // attrS returns a string attribute, or "" when absent or of another type.
-func attrS(m map[string]types.AttributeValue, name string) string {
-	if v, ok := m[name].(*types.AttributeValueMemberS); ok {
+func attrS(m map[string]dynamo.AttributeValue, name string) string {
+	if v, ok := m[name].(*dynamo.AttributeValueMemberS); ok {
 		return v.Value
 	}
 	return ""

@@ -1,0 +1,352 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/clientele/clientele/internal/awsjson"
+)
+
+// Item is an item, or a key, as attribute values by name.
+type Item = map[string]AttributeValue
+
+// Options configure a Client.
+type Options struct {
+	Region      string
+	Endpoint    string // empty: DynamoDB's public endpoint in Region
+	Credentials awsjson.Credentials
+	HTTP        *http.Client // keep-alive client, built once per process
+	// Intercept, when set, wraps every operation: see awsjson.Client.Intercept.
+	Intercept func(ctx context.Context, op string, in any, call func(context.Context) error) error
+}
+
+// Client calls DynamoDB.
+type Client struct {
+	api *awsjson.Client
+}
+
+// New returns a client.
+func New(o Options) *Client {
+	endpoint := o.Endpoint
+	if endpoint == "" {
+		endpoint = awsjson.Endpoint("dynamodb", o.Region)
+	}
+	return &Client{api: &awsjson.Client{
+		Service: "dynamodb", Region: o.Region, Endpoint: endpoint,
+		TargetPrefix: "DynamoDB_20120810", JSONVersion: "1.0",
+		Credentials: o.Credentials, HTTP: o.HTTP, Intercept: o.Intercept,
+	}}
+}
+
+// Enumerations the store uses.
+type (
+	ReturnValuesOnConditionCheckFailure string
+	Select                              string
+)
+
+const (
+	ReturnValuesOnConditionCheckFailureAllOld ReturnValuesOnConditionCheckFailure = "ALL_OLD"
+	SelectCount                               Select                              = "COUNT"
+)
+
+type GetItemInput struct {
+	TableName                string
+	Key                      Item
+	ConsistentRead           bool              `json:",omitempty"`
+	ProjectionExpression     string            `json:",omitempty"`
+	ExpressionAttributeNames map[string]string `json:",omitempty"`
+}
+
+type GetItemOutput struct {
+	Item Item // nil when there is no such item
+}
+
+func (o *GetItemOutput) UnmarshalJSON(b []byte) error {
+	var w struct{ Item map[string]wireValue }
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	var err error
+	o.Item, err = itemOf(w.Item)
+	return err
+}
+
+func (c *Client) GetItem(ctx context.Context, in *GetItemInput) (*GetItemOutput, error) {
+	out := new(GetItemOutput)
+	return out, c.do(ctx, "GetItem", in, out)
+}
+
+type QueryInput struct {
+	TableName                 string
+	IndexName                 string            `json:",omitempty"`
+	KeyConditionExpression    string            `json:",omitempty"`
+	FilterExpression          string            `json:",omitempty"`
+	ProjectionExpression      string            `json:",omitempty"`
+	ExpressionAttributeNames  map[string]string `json:",omitempty"`
+	ExpressionAttributeValues Item              `json:",omitempty"`
+	ConsistentRead            bool              `json:",omitempty"`
+	ScanIndexForward          *bool             `json:",omitempty"` // DynamoDB's default is true
+	Limit                     int32             `json:",omitempty"`
+	ExclusiveStartKey         Item              `json:",omitempty"`
+	Select                    Select            `json:",omitempty"`
+}
+
+type QueryOutput struct {
+	Items            []Item
+	Count            int32
+	ScannedCount     int32
+	LastEvaluatedKey Item
+}
+
+func (o *QueryOutput) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Items            []map[string]wireValue
+		Count            int32
+		ScannedCount     int32
+		LastEvaluatedKey map[string]wireValue
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	o.Count, o.ScannedCount = w.Count, w.ScannedCount
+	var err error
+	if o.Items, err = itemsOf(w.Items); err != nil {
+		return err
+	}
+	o.LastEvaluatedKey, err = itemOf(w.LastEvaluatedKey)
+	return err
+}
+
+func (c *Client) Query(ctx context.Context, in *QueryInput) (*QueryOutput, error) {
+	out := new(QueryOutput)
+	return out, c.do(ctx, "Query", in, out)
+}
+
+type KeysAndAttributes struct {
+	Keys                     []Item
+	ConsistentRead           bool              `json:",omitempty"`
+	ProjectionExpression     string            `json:",omitempty"`
+	ExpressionAttributeNames map[string]string `json:",omitempty"`
+}
+
+func (k *KeysAndAttributes) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Keys                     []map[string]wireValue
+		ConsistentRead           bool
+		ProjectionExpression     string
+		ExpressionAttributeNames map[string]string
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	keys, err := itemsOf(w.Keys)
+	*k = KeysAndAttributes{Keys: keys, ConsistentRead: w.ConsistentRead,
+		ProjectionExpression: w.ProjectionExpression, ExpressionAttributeNames: w.ExpressionAttributeNames}
+	return err
+}
+
+type BatchGetItemInput struct {
+	RequestItems map[string]KeysAndAttributes
+}
+
+type BatchGetItemOutput struct {
+	Responses       map[string][]Item
+	UnprocessedKeys map[string]KeysAndAttributes
+}
+
+func (o *BatchGetItemOutput) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Responses       map[string][]map[string]wireValue
+		UnprocessedKeys map[string]KeysAndAttributes
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	o.UnprocessedKeys = w.UnprocessedKeys
+	o.Responses = make(map[string][]Item, len(w.Responses))
+	for table, ws := range w.Responses {
+		items, err := itemsOf(ws)
+		if err != nil {
+			return err
+		}
+		o.Responses[table] = items
+	}
+	return nil
+}
+
+func (c *Client) BatchGetItem(ctx context.Context, in *BatchGetItemInput) (*BatchGetItemOutput, error) {
+	out := new(BatchGetItemOutput)
+	return out, c.do(ctx, "BatchGetItem", in, out)
+}
+
+type WriteRequest struct {
+	PutRequest    *PutRequest    `json:",omitempty"`
+	DeleteRequest *DeleteRequest `json:",omitempty"`
+}
+
+type PutRequest struct{ Item Item }
+
+func (r *PutRequest) UnmarshalJSON(b []byte) error {
+	var w struct{ Item map[string]wireValue }
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	var err error
+	r.Item, err = itemOf(w.Item)
+	return err
+}
+
+type DeleteRequest struct{ Key Item }
+
+func (r *DeleteRequest) UnmarshalJSON(b []byte) error {
+	var w struct{ Key map[string]wireValue }
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	var err error
+	r.Key, err = itemOf(w.Key)
+	return err
+}
+
+type BatchWriteItemInput struct {
+	RequestItems map[string][]WriteRequest
+}
+
+type BatchWriteItemOutput struct {
+	UnprocessedItems map[string][]WriteRequest
+}
+
+func (c *Client) BatchWriteItem(ctx context.Context, in *BatchWriteItemInput) (*BatchWriteItemOutput, error) {
+	out := new(BatchWriteItemOutput)
+	return out, c.do(ctx, "BatchWriteItem", in, out)
+}
+
+// TransactWriteItem is one write of a transaction: exactly one member is set.
+type TransactWriteItem struct {
+	Put            *Put            `json:",omitempty"`
+	Update         *Update         `json:",omitempty"`
+	Delete         *Delete         `json:",omitempty"`
+	ConditionCheck *ConditionCheck `json:",omitempty"`
+}
+
+type Put struct {
+	TableName                           string
+	Item                                Item
+	ConditionExpression                 string                              `json:",omitempty"`
+	ExpressionAttributeNames            map[string]string                   `json:",omitempty"`
+	ExpressionAttributeValues           Item                                `json:",omitempty"`
+	ReturnValuesOnConditionCheckFailure ReturnValuesOnConditionCheckFailure `json:",omitempty"`
+}
+
+type Update struct {
+	TableName                           string
+	Key                                 Item
+	UpdateExpression                    string
+	ConditionExpression                 string                              `json:",omitempty"`
+	ExpressionAttributeNames            map[string]string                   `json:",omitempty"`
+	ExpressionAttributeValues           Item                                `json:",omitempty"`
+	ReturnValuesOnConditionCheckFailure ReturnValuesOnConditionCheckFailure `json:",omitempty"`
+}
+
+type Delete struct {
+	TableName                           string
+	Key                                 Item
+	ConditionExpression                 string                              `json:",omitempty"`
+	ExpressionAttributeNames            map[string]string                   `json:",omitempty"`
+	ExpressionAttributeValues           Item                                `json:",omitempty"`
+	ReturnValuesOnConditionCheckFailure ReturnValuesOnConditionCheckFailure `json:",omitempty"`
+}
+
+type ConditionCheck struct {
+	TableName                           string
+	Key                                 Item
+	ConditionExpression                 string
+	ExpressionAttributeNames            map[string]string                   `json:",omitempty"`
+	ExpressionAttributeValues           Item                                `json:",omitempty"`
+	ReturnValuesOnConditionCheckFailure ReturnValuesOnConditionCheckFailure `json:",omitempty"`
+}
+
+type TransactWriteItemsInput struct {
+	TransactItems      []TransactWriteItem
+	ClientRequestToken string `json:",omitempty"`
+}
+
+type TransactWriteItemsOutput struct{}
+
+// TransactWriteItems runs a transaction. A cancelled one answers *TransactionCanceledException.
+func (c *Client) TransactWriteItems(ctx context.Context, in *TransactWriteItemsInput) (*TransactWriteItemsOutput, error) {
+	out := new(TransactWriteItemsOutput)
+	return out, c.do(ctx, "TransactWriteItems", in, out)
+}
+
+// CancellationReason says why one item of a cancelled transaction failed; Code is "None"
+// for the items that did not.
+type CancellationReason struct {
+	Code    string
+	Message string
+	Item    Item // the item as it was, when ALL_OLD was asked for
+}
+
+// TransactionCanceledException is a cancelled transaction, with a reason per item.
+type TransactionCanceledException struct {
+	Message             string
+	CancellationReasons []CancellationReason
+}
+
+func (e *TransactionCanceledException) Error() string {
+	return "TransactionCanceledException: " + e.Message
+}
+
+// ConditionalCheckFailedException is a failed condition of a single-item write.
+type ConditionalCheckFailedException struct {
+	Message string
+	Item    Item
+}
+
+func (e *ConditionalCheckFailedException) Error() string {
+	return "ConditionalCheckFailedException: " + e.Message
+}
+
+func (c *Client) do(ctx context.Context, op string, in, out any) error {
+	err := c.api.Do(ctx, op, in, out)
+	var ae *awsjson.APIError
+	if err == nil || !errors.As(err, &ae) {
+		return err
+	}
+	switch ae.Code {
+	case "TransactionCanceledException":
+		var w struct {
+			CancellationReasons []struct {
+				Code    string
+				Message string
+				Item    map[string]wireValue
+			}
+		}
+		if json.Unmarshal(ae.Body, &w) != nil {
+			return err
+		}
+		tce := &TransactionCanceledException{Message: ae.Message}
+		for _, r := range w.CancellationReasons {
+			item, derr := itemOf(r.Item)
+			if derr != nil {
+				return fmt.Errorf("dynamo: %s: %w", op, derr)
+			}
+			tce.CancellationReasons = append(tce.CancellationReasons, CancellationReason{Code: r.Code, Message: r.Message, Item: item})
+		}
+		return fmt.Errorf("dynamo: %s: %w", op, tce)
+	case "ConditionalCheckFailedException":
+		var w struct{ Item map[string]wireValue }
+		if json.Unmarshal(ae.Body, &w) != nil {
+			return err
+		}
+		item, derr := itemOf(w.Item)
+		if derr != nil {
+			return fmt.Errorf("dynamo: %s: %w", op, derr)
+		}
+		return fmt.Errorf("dynamo: %s: %w", op, &ConditionalCheckFailedException{Message: ae.Message, Item: item})
+	}
+	return err
+}

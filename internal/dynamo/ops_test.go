@@ -1,0 +1,76 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/clientele/clientele/internal/awsjson"
+)
+
+// answer serves one canned DynamoDB answer and records the request's target and body.
+func answer(t *testing.T, status int, body string) (*Client, *http.Request, *string) {
+	t.Helper()
+	var got http.Request
+	var sent string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = *r
+		b, _ := io.ReadAll(r.Body)
+		sent = string(b)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	c := New(Options{Region: "us-east-1", Endpoint: srv.URL, HTTP: srv.Client(),
+		Credentials: awsjson.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"}})
+	return c, &got, &sent
+}
+
+func TestCancelledTransactionGivesItsReasonsAndOldItems(t *testing.T) {
+	c, req, sent := answer(t, 400, `{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+		"Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]",
+		"CancellationReasons":[{"Code":"None"},{"Code":"ConditionalCheckFailed","Message":"The conditional request failed","Item":{"pk":{"S":"APP#1"},"status":{"S":"DELETING"}}}]}`)
+	_, err := c.TransactWriteItems(context.Background(), &TransactWriteItemsInput{TransactItems: []TransactWriteItem{
+		{ConditionCheck: &ConditionCheck{TableName: "t", Key: Item{"pk": &AttributeValueMemberS{Value: "APP#1"}}, ConditionExpression: "attribute_exists(pk)"}},
+		{Put: &Put{TableName: "t", Item: Item{"pk": &AttributeValueMemberS{Value: "APP#1"}}}},
+	}})
+	var tce *TransactionCanceledException
+	if !errors.As(err, &tce) {
+		t.Fatalf("err = %v, want a TransactionCanceledException", err)
+	}
+	if len(tce.CancellationReasons) != 2 || tce.CancellationReasons[0].Code != "None" || tce.CancellationReasons[1].Code != "ConditionalCheckFailed" {
+		t.Fatalf("reasons = %+v", tce.CancellationReasons)
+	}
+	if s, _ := tce.CancellationReasons[1].Item["status"].(*AttributeValueMemberS); s == nil || s.Value != "DELETING" {
+		t.Errorf("old item = %v", tce.CancellationReasons[1].Item)
+	}
+	if target := req.Header.Get("X-Amz-Target"); target != "DynamoDB_20120810.TransactWriteItems" {
+		t.Errorf("X-Amz-Target = %q", target)
+	}
+	if !strings.Contains(*sent, `"ConditionCheck":{"TableName":"t"`) || strings.Contains(*sent, `"Update"`) {
+		t.Errorf("request body = %s", *sent)
+	}
+}
+
+func TestFailedConditionGivesTheOldItem(t *testing.T) {
+	c, _, _ := answer(t, 400, `{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed","Item":{"v":{"N":"2"}}}`)
+	_, err := c.GetItem(context.Background(), &GetItemInput{TableName: "t", Key: Item{"pk": &AttributeValueMemberS{Value: "a"}}})
+	var ccf *ConditionalCheckFailedException
+	if !errors.As(err, &ccf) || ccf.Item["v"].(*AttributeValueMemberN).Value != "2" || ccf.Message != "The conditional request failed" {
+		t.Fatalf("err = %v, want a ConditionalCheckFailedException with the old item", err)
+	}
+}
+
+func TestOtherErrorsAreAPIErrors(t *testing.T) {
+	c, _, _ := answer(t, 400, `{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}`)
+	_, err := c.Query(context.Background(), &QueryInput{TableName: "missing"})
+	var ae *awsjson.APIError
+	if !errors.As(err, &ae) || ae.Code != "ResourceNotFoundException" {
+		t.Fatalf("err = %v, want an APIError ResourceNotFoundException", err)
+	}
+}

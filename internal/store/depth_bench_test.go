@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clientele/clientele/internal/dynamo"
+
+	"github.com/clientele/clientele/internal/customer"
+)
+
+const (
+	depthCustomers = 10050
+	depthOffset    = 10000
+	depthPageSize  = 20 // the store's and the API's default page size
+	depthWalkPage  = 100
+)
+
+// BenchmarkListDepth checks that a cursor page deep in a list costs about what the first
+// page costs. The two are requested alternately in one loop, so that the drift of
+// DynamoDB Local (JIT warm-up, GC) weighs on both alike, and the ratio of their times is
+// reported as deep/first.
+func BenchmarkListDepth(b *testing.B) {
+	ctx := b.Context()
+	var calls counter
+	s, tbl := newStore(b, calls.install)
+	app := newApp(b, s, "depth")
+
+	start := time.Now()
+	ids := seedDepth(b, tbl.DB, tbl.Name, app)
+	b.Logf("seeded %d customers in %v", len(ids), time.Since(start).Round(time.Millisecond))
+	cursor := walkToDepth(b, s, app, ids)
+
+	// The list is newest first and customer i was created i-th.
+	want := func(pos int) string { return ids[len(ids)-1-pos] }
+	check := func(what string, page ListPage, from int) {
+		if len(page.Customers) != depthPageSize {
+			b.Fatalf("%s: %d customers, want %d", what, len(page.Customers), depthPageSize)
+		}
+		for i, c := range page.Customers {
+			if c.ID != want(from+i) {
+				b.Fatalf("%s: row %d is %s, want %s", what, i, c.ID, want(from+i))
+			}
+		}
+	}
+
+	type side struct {
+		q     ListQuery
+		from  int
+		ns    time.Duration
+		calls int
+	}
+	first := &side{q: ListQuery{Limit: depthPageSize}}
+	deep := &side{q: ListQuery{Limit: depthPageSize, Cursor: cursor}, from: depthOffset}
+	get := func(sd *side, name string) {
+		before := calls.total()
+		t0 := time.Now()
+		page, err := s.ListCustomers(ctx, app, sd.q)
+		sd.ns += time.Since(t0)
+		sd.calls += calls.total() - before
+		if err != nil {
+			b.Fatalf("%s: %v", name, err)
+		}
+		check(name, page, sd.from)
+	}
+
+	calls.reset()
+	n := 0
+	for ; b.Loop(); n++ {
+		// Swapping the order each time keeps either request from always following the other.
+		if n%2 == 0 {
+			get(first, "first page")
+			get(deep, "deep page")
+		} else {
+			get(deep, "deep page")
+			get(first, "first page")
+		}
+	}
+	b.ReportMetric(float64(first.ns.Nanoseconds())/float64(n), "ns/first-page")
+	b.ReportMetric(float64(deep.ns.Nanoseconds())/float64(n), "ns/deep-page")
+	b.ReportMetric(float64(deep.ns)/float64(first.ns), "deep/first")
+	b.ReportMetric(float64(first.calls)/float64(n), "calls/first-page")
+	b.ReportMetric(float64(deep.calls)/float64(n), "calls/deep-page")
+}
+
+// seedDepth writes depthCustomers customers straight into the table, as CreateCustomer
+// would write their items, 25 to a BatchWriteItem, and sets the app's counter to match.
+// It returns their ids in creation order. There are no email or external-id guards: the
+// listing does not read them.
+func seedDepth(b *testing.B, db *dynamo.Client, table, app string) []string {
+	b.Helper()
+	ctx := b.Context()
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	ids := make([]string, depthCustomers)
+	var batches [][]dynamo.WriteRequest
+	for i := range ids {
+		c := customer.Customer{
+			Email:      fmt.Sprintf("user%05d@depth.example.com", i),
+			Name:       fmt.Sprintf("User %05d", i),
+			ExternalID: fmt.Sprintf("ext-%05d", i),
+		}
+		c.Normalize()
+		c.ID = customer.NewID()
+		c.CreatedAt = base.Add(time.Duration(i) * time.Millisecond)
+		c.UpdatedAt = c.CreatedAt
+		c.Version = 1
+		ids[i] = c.ID
+		item, err := marshal("seed", newCustomerItem(app, c))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i%25 == 0 {
+			batches = append(batches, make([]dynamo.WriteRequest, 0, 25))
+		}
+		last := &batches[len(batches)-1]
+		*last = append(*last, dynamo.WriteRequest{PutRequest: &dynamo.PutRequest{Item: item}})
+	}
+
+	const writers = 8
+	work := make(chan []dynamo.WriteRequest)
+	errs := make(chan error, writers)
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			for batch := range work {
+				if err := writeBatch(ctx, db, table, batch); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	for _, batch := range batches {
+		select {
+		case work <- batch:
+		case err := <-errs:
+			close(work)
+			wg.Wait()
+			b.Fatalf("seed: %v", err)
+		}
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatalf("seed: %v", err)
+	}
+
+	_, err := db.TransactWriteItems(ctx, &dynamo.TransactWriteItemsInput{TransactItems: []dynamo.TransactWriteItem{{Update: &dynamo.Update{
+		TableName:                 table,
+		Key:                       itemKey(appPK(app), metaSK),
+		UpdateExpression:          "SET customer_count = :n",
+		ExpressionAttributeValues: map[string]dynamo.AttributeValue{":n": num(depthCustomers)},
+	}}}})
+	if err != nil {
+		b.Fatalf("seed: set customer count: %v", err)
+	}
+	return ids
+}
+
+// writeBatch writes one batch, resending what DynamoDB leaves unprocessed.
+func writeBatch(ctx context.Context, db *dynamo.Client, table string, batch []dynamo.WriteRequest) error {
+	pending := map[string][]dynamo.WriteRequest{table: batch}
+	for attempt := 0; len(pending[table]) > 0; attempt++ {
+		if attempt == 10 {
+			return fmt.Errorf("%d items still unprocessed after %d attempts", len(pending[table]), attempt)
+		}
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return err
+			}
+		}
+		out, err := db.BatchWriteItem(ctx, &dynamo.BatchWriteItemInput{RequestItems: pending})
+		if err != nil {
+			return err
+		}
+		pending = out.UnprocessedItems
+	}
+	return nil
+}
+
+// walkToDepth pages through the list with cursors up to depthOffset and returns the cursor
+// of the page that starts there, failing unless the walk saw ids newest first, each once.
+func walkToDepth(b *testing.B, s *Store, app string, ids []string) string {
+	b.Helper()
+	seen := make(map[string]bool, depthOffset)
+	cursor := ""
+	for pos := 0; pos < depthOffset; {
+		page, err := s.ListCustomers(b.Context(), app, ListQuery{Limit: depthWalkPage, Cursor: cursor})
+		if err != nil {
+			b.Fatalf("walk at %d: %v", pos, err)
+		}
+		if page.Total != depthCustomers {
+			b.Fatalf("walk at %d: total %d, want %d", pos, page.Total, depthCustomers)
+		}
+		if len(page.Customers) == 0 || page.NextCursor == "" {
+			b.Fatalf("walk ended at %d (%d customers, cursor %q), want %d", pos, len(page.Customers), page.NextCursor, depthOffset)
+		}
+		for _, c := range page.Customers {
+			if seen[c.ID] {
+				b.Fatalf("walk at %d: %s seen twice", pos, c.ID)
+			}
+			seen[c.ID] = true
+			if want := ids[len(ids)-1-pos]; c.ID != want {
+				b.Fatalf("walk at %d: %s, want %s", pos, c.ID, want)
+			}
+			pos++
+		}
+		cursor = page.NextCursor
+	}
+	if len(seen) != depthOffset {
+		b.Fatalf("walk saw %d customers, want %d", len(seen), depthOffset)
+	}
+	return cursor
+}
