@@ -224,7 +224,17 @@ func (l lister) query(start key) *dynamo.QueryInput {
 		KeyConditionExpression:    "gsi3pk = :pk",
 		ExpressionAttributeValues: map[string]dynamo.AttributeValue{":pk": str(appPK(l.appID))},
 		ScanIndexForward:          &l.oldest,
-		ExclusiveStartKey:         start,
+	}
+	if start != nil {
+		// Past the start by a key condition rather than ExclusiveStartKey: the same rows,
+		// since gsi3sk is unique (it ends with the customer's id), but DynamoDB Local seeks
+		// to a key condition where it walks the index up to a start key.
+		after := " < :after"
+		if l.oldest {
+			after = " > :after"
+		}
+		in.KeyConditionExpression += " AND gsi3sk" + after
+		in.ExpressionAttributeValues[":after"] = start["gsi3sk"]
 	}
 	if l.filtered() {
 		in.FilterExpression = l.filter
