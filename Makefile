@@ -85,18 +85,24 @@ sizes: build
 # hello-world aws-lambda-go binary (cmd/coldstart: the same build flags, but for this
 # machine's architecture so that they can run here); and the store's benchmarks, each
 # with calls/op, the DynamoDB requests one operation costs; a warm GET customer through the
-# whole Lambda handler next to a bare GetItem of the same item; and the throughput of a bulk
-# import of 10,000 customers through the ingestion function's handler (cmd/import).
+# whole Lambda handler next to a bare GetItem of the same item; a cursor page 10,000 deep
+# next to a first page; and the throughput of a bulk import of 10,000 customers through the
+# ingestion function's handler (cmd/import). Each part gets a fresh DynamoDB Local, which
+# slows down for good once it has held a 10,000-item table, and the packages run one at a
+# time (-p 1) so that no benchmark shares the machine with another.
 BENCH_BIN = bin/host
 LAMBDA_BUILD_HOST = $(subst GOARCH=arm64,GOARCH=$(shell $(GO) env GOARCH),$(LAMBDA_BUILD))
 .PHONY: bench
-bench: sizes $(LAMBDA_FUNCTIONS:%=$(BENCH_BIN)/%/bootstrap) $(BENCH_BIN)/hello/bootstrap
-	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- sh -c '$(GO) run ./cmd/coldstart -bin $(BENCH_BIN) && \
-		$(GO) test -run "^$$" -bench . -benchtime 30x ./internal/store ./internal/routes && \
-		$(GO) test -run "^$$" -bench Import10000 -benchtime 1x ./cmd/import'
+bench: sizes $(LAMBDA_FUNCTIONS:%=$(BENCH_BIN)/%/bootstrap) $(BENCH_BIN)/hello/bootstrap $(BENCH_BIN)/floor/bootstrap
+	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) run ./cmd/coldstart -bin $(BENCH_BIN)
+	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) test -p 1 -run '^$$' -bench . -benchtime 30x ./internal/routes ./internal/store
+	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) test -run '^$$' -bench Import10000 -benchtime 1x ./cmd/import
 
 $(BENCH_BIN)/hello/bootstrap: lambda-force
 	$(LAMBDA_BUILD_HOST) -o $@ ./cmd/coldstart/hello
+
+$(BENCH_BIN)/floor/bootstrap: lambda-force
+	$(LAMBDA_BUILD_HOST) -o $@ ./cmd/coldstart/floor
 
 $(BENCH_BIN)/%/bootstrap: lambda-force
 	$(LAMBDA_BUILD_HOST) -o $@ ./functions/$*

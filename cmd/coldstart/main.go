@@ -2,7 +2,8 @@
 // bootstrap binary runs in a fresh process against a minimal Lambda Runtime API served
 // here, and the time from exec to its first completed invocation is compared with that of
 // a hello-world aws-lambda-go binary built with the same flags. It prints, per function,
-// the binary's size, the median init, cold and warm invocation, and the ratios to hello.
+// the binary's size, the median init, cold and warm invocation, and the ratios to hello, and
+// to floor: hello plus one GetItem, the least a function that reads DynamoDB does.
 //
 //	go run ./cmd/ddblocal -- go run ./cmd/coldstart -bin bin/host -events events
 //
@@ -39,7 +40,7 @@ import (
 func main() {
 	bin := flag.String("bin", "bin/host", "folder of <function>/bootstrap binaries built for this machine, with hello/bootstrap")
 	eventsDir := flag.String("events", "events", "folder of <function>.json events")
-	samples := flag.Int("samples", 11, "fresh processes per function")
+	samples := flag.Int("samples", 15, "fresh processes per function")
 	flag.Parse()
 	if err := run(*bin, *eventsDir, *samples); err != nil {
 		fmt.Fprintln(os.Stderr, "coldstart:", err)
@@ -93,7 +94,7 @@ func run(bin, eventsDir string, samples int) error {
 			continue
 		}
 		event := []byte("{}")
-		if d.Name() != "hello" {
+		if d.Name() != "hello" && d.Name() != "floor" {
 			if event, err = os.ReadFile(filepath.Join(eventsDir, d.Name()+".json")); err != nil {
 				return fmt.Errorf("%s: %w", d.Name(), err)
 			}
@@ -114,33 +115,39 @@ func run(bin, eventsDir string, samples int) error {
 		}
 	}
 	var results []figures
-	var hello figures
+	var hello, floor figures
 	for _, sub := range subjects {
 		f := figures{name: sub.name, size: sub.size}
 		f.init = median(sub.runs, func(r run1) time.Duration { return r.init })
 		f.cold = median(sub.runs, func(r run1) time.Duration { return r.cold })
 		f.warm = median(sub.runs, func(r run1) time.Duration { return r.warm })
 		f.own = median(sub.runs, func(r run1) time.Duration { return r.cold - r.warm })
-		if sub.name == "hello" {
+		switch sub.name {
+		case "hello":
 			hello = f
-			continue
+		case "floor":
+			floor = f
+		default:
+			results = append(results, f)
 		}
-		results = append(results, f)
 	}
-	if hello.size == 0 {
-		return fmt.Errorf("no %s/hello/bootstrap to compare with", bin)
+	if hello.size == 0 || floor.size == 0 {
+		return fmt.Errorf("no %s/hello/bootstrap or %[1]s/floor/bootstrap to compare with", bin)
 	}
 	slices.SortFunc(results, func(a, b figures) int { return cmp.Compare(b.own, a.own) })
-	fmt.Printf("%-30s %7s %6s %8s %8s %8s %9s %6s\n", "function", "size", "x", "init", "cold", "warm", "cold-warm", "x")
+	fmt.Printf("%-30s %7s %6s %8s %8s %8s %9s %6s %7s\n", "function", "size", "x", "init", "cold", "warm", "cold-warm", "x", "x floor")
 	row := func(f figures) {
-		fmt.Printf("%-30s %6.1fM %5.2fx %6.1fms %6.1fms %6.1fms %7.1fms %5.2fx\n", f.name, float64(f.size)/(1<<20),
-			float64(f.size)/float64(hello.size), ms(f.init), ms(f.cold), ms(f.warm), ms(f.own), ms(f.own)/ms(hello.own))
+		fmt.Printf("%-30s %6.1fM %5.2fx %6.1fms %6.1fms %6.1fms %7.1fms %5.2fx %6.2fx\n", f.name, float64(f.size)/(1<<20),
+			float64(f.size)/float64(hello.size), ms(f.init), ms(f.cold), ms(f.warm), ms(f.own), ms(f.own)/ms(hello.own),
+			ms(f.own)/ms(floor.own))
 	}
 	row(hello)
-	worstCold, worstSize := 0.0, 0.0
+	row(floor)
+	worstCold, worstFloor, worstSize := 0.0, 0.0, 0.0
 	for _, f := range results {
 		row(f)
 		worstCold = max(worstCold, ms(f.own)/ms(hello.own))
+		worstFloor = max(worstFloor, ms(f.own)/ms(floor.own))
 		worstSize = max(worstSize, float64(f.size)/float64(hello.size))
 	}
 	verdict := func(ratio, limit float64) string {
@@ -149,10 +156,11 @@ func run(bin, eventsDir string, samples int) error {
 		}
 		return fmt.Sprintf("OVER %.1fx", limit)
 	}
-	fmt.Printf("\n%d functions, %d fresh processes each (medians): worst cold ratio %.2fx (%s), worst size ratio %.2fx (%s)\n",
-		len(results), samples, worstCold, verdict(worstCold, maxColdRatio), worstSize, verdict(worstSize, maxSizeRatio))
+	fmt.Printf("\n%d functions, %d fresh processes each (medians): worst cold ratio %.2fx to hello (%s), %.2fx to floor;"+
+		" worst size ratio %.2fx (%s)\n", len(results), samples, worstCold, verdict(worstCold, maxColdRatio), worstFloor,
+		worstSize, verdict(worstSize, maxSizeRatio))
 	fmt.Println("init: exec to the first poll for an event; cold: exec to the first response; warm: the second request, same process;")
-	fmt.Println("cold-warm: the function's own start-up, compared with hello's (x).")
+	fmt.Println("cold-warm: the start-up, compared with hello's (x) and with floor's (hello + one GetItem on a fresh connection).")
 	return nil
 }
 
@@ -186,6 +194,7 @@ func sample(path string, event []byte, endpoint, table string) (run1, error) {
 		"AWS_LAMBDA_FUNCTION_NAME=" + filepath.Base(filepath.Dir(path)), "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512",
 		"_HANDLER=bootstrap", "TZ=:UTC",
 		"TABLE_NAME=" + table, "DYNAMODB_ENDPOINT=" + endpoint, "EVENT_BUS_NAME=bench",
+		"EVENTBRIDGE_ENDPOINT=http://" + api.addr(),
 	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {

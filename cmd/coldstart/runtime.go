@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -43,6 +44,7 @@ func newRuntimeAPI() (*runtimeAPI, error) {
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", api.respond("response"))
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", api.respond("error"))
 	mux.HandleFunc("POST /2018-06-01/runtime/init/error", api.respond("error"))
+	mux.HandleFunc("POST /{$}", putEvents)
 	api.srv = &http.Server{Handler: mux}
 	go api.srv.Serve(ln)
 	return api, nil
@@ -96,6 +98,25 @@ func (api *runtimeAPI) respond(status string) http.HandlerFunc {
 		w.WriteHeader(http.StatusAccepted)
 		api.answers <- answer{id: id, at: at, handed: handed, status: status, body: body}
 	}
+}
+
+// putEvents stands in for EventBridge (publish-changes is pointed here, there being no
+// emulator of it): it accepts every entry of a PutEvents request.
+func putEvents(w http.ResponseWriter, r *http.Request) {
+	var in struct{ Entries []json.RawMessage }
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || r.Header.Get("X-Amz-Target") != "AWSEvents.PutEvents" {
+		http.Error(w, `{"__type":"ValidationException","message":"not a PutEvents request"}`, http.StatusBadRequest)
+		return
+	}
+	out := struct {
+		FailedEntryCount int
+		Entries          []map[string]string
+	}{}
+	for i := range in.Entries {
+		out.Entries = append(out.Entries, map[string]string{"EventId": "bench-" + strconv.Itoa(i)})
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	json.NewEncoder(w).Encode(out)
 }
 
 // await waits for the next answer.
