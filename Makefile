@@ -95,7 +95,7 @@ LAMBDA_BUILD_HOST = $(subst GOARCH=arm64,GOARCH=$(shell $(GO) env GOARCH),$(LAMB
 .PHONY: bench
 bench: sizes $(LAMBDA_FUNCTIONS:%=$(BENCH_BIN)/%/bootstrap) $(BENCH_BIN)/hello/bootstrap $(BENCH_BIN)/floor/bootstrap
 	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) run ./cmd/coldstart -bin $(BENCH_BIN)
-	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) test -p 1 -run '^$$' -bench . -benchtime 30x ./internal/routes ./internal/store
+	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) test -p 1 -run '^$$' -bench . -benchtime 100x ./internal/routes ./internal/store
 	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) test -run '^$$' -bench Import10000 -benchtime 1x ./cmd/import
 
 $(BENCH_BIN)/hello/bootstrap: lambda-force
