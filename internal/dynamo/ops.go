@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -277,7 +278,16 @@ type TransactWriteItemsInput struct {
 type TransactWriteItemsOutput struct{}
 
 // TransactWriteItems runs a transaction. A cancelled one answers *TransactionCanceledException.
+//
+// Without a ClientRequestToken it gets a fresh one, as the AWS SDK gives it, so that an
+// attempt resent after a lost answer does not run the transaction twice (whose conditions
+// would then fail against its own first run).
 func (c *Client) TransactWriteItems(ctx context.Context, in *TransactWriteItemsInput) (*TransactWriteItemsOutput, error) {
+	if in.ClientRequestToken == "" {
+		withToken := *in
+		withToken.ClientRequestToken = rand.Text() // 26 characters; DynamoDB takes up to 36
+		in = &withToken
+	}
 	out := new(TransactWriteItemsOutput)
 	return out, c.do(ctx, "TransactWriteItems", in, out)
 }

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -72,5 +73,31 @@ func TestOtherErrorsAreAPIErrors(t *testing.T) {
 	var ae *awsjson.APIError
 	if !errors.As(err, &ae) || ae.Code != "ResourceNotFoundException" {
 		t.Fatalf("err = %v, want an APIError ResourceNotFoundException", err)
+	}
+}
+
+func TestEachTransactionCallGetsItsOwnIdempotencyToken(t *testing.T) {
+	c, _, sent := answer(t, 200, `{}`)
+	in := &TransactWriteItemsInput{TransactItems: []TransactWriteItem{{Put: &Put{TableName: "t", Item: Item{"pk": &AttributeValueMemberS{Value: "a"}}}}}}
+	var tokens []string
+	for range 2 {
+		if _, err := c.TransactWriteItems(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+		var body struct{ ClientRequestToken string }
+		if err := json.Unmarshal([]byte(*sent), &body); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(body.ClientRequestToken); n == 0 || n > 36 {
+			t.Fatalf("ClientRequestToken %q: want 1 to 36 characters", body.ClientRequestToken)
+		}
+		tokens = append(tokens, body.ClientRequestToken)
+	}
+	if tokens[0] == tokens[1] || in.ClientRequestToken != "" {
+		t.Errorf("tokens %q, input's %q: want two different tokens and the input untouched", tokens, in.ClientRequestToken)
+	}
+	in.ClientRequestToken = "mine"
+	if _, err := c.TransactWriteItems(context.Background(), in); err != nil || !strings.Contains(*sent, `"ClientRequestToken":"mine"`) {
+		t.Errorf("a caller's token was not sent as is: %v, %s", err, *sent)
 	}
 }
