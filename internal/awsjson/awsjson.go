@@ -281,10 +281,15 @@ func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	c.httpOnce.Do(func() {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConns, t.MaxIdleConnsPerHost, t.IdleConnTimeout = 32, 32, 90*time.Second
-		c.http = &http.Client{Transport: t}
-	})
+	c.httpOnce.Do(func() { c.http = NewHTTPClient(0) })
 	return c.http
+}
+
+// NewHTTPClient returns an HTTP client for a Client that keeps its connections alive between
+// calls (and between a Lambda function's invocations), each attempt bounded by timeout (0:
+// only by the context). Build one per process, in main.
+func NewHTTPClient(timeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost, t.IdleConnTimeout = 32, 32, 90*time.Second
+	return &http.Client{Transport: t, Timeout: timeout}
 }

@@ -223,10 +223,6 @@ func FromEnv(log *slog.Logger) (*Handler, error) {
 	if creds.AccessKeyID == "" {
 		return nil, fmt.Errorf("AWS_ACCESS_KEY_ID is not set")
 	}
-	// One keep-alive client for the life of the execution environment.
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns, t.MaxIdleConnsPerHost, t.IdleConnTimeout = 4, 4, 90*time.Second
-	hc := &http.Client{Transport: t, Timeout: 10 * time.Second}
-	client := NewEventsClient(region, os.Getenv(EnvEventBridgeEndpoint), creds, hc)
+	client := NewEventsClient(region, os.Getenv(EnvEventBridgeEndpoint), creds, awsjson.NewHTTPClient(10*time.Second))
 	return New(NewEventBridge(client), bus, log), nil
 }

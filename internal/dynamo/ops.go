@@ -310,53 +310,31 @@ func (e *TransactionCanceledException) Error() string {
 	return "TransactionCanceledException: " + e.Message
 }
 
-// ConditionalCheckFailedException is a failed condition of a single-item write.
-type ConditionalCheckFailedException struct {
-	Message string
-	Item    Item
-}
-
-func (e *ConditionalCheckFailedException) Error() string {
-	return "ConditionalCheckFailedException: " + e.Message
-}
-
+// do makes a call; a cancelled transaction comes back as *TransactionCanceledException,
+// with its reasons decoded, any other error as awsjson returns it.
 func (c *Client) do(ctx context.Context, op string, in, out any) error {
 	err := c.api.Do(ctx, op, in, out)
 	var ae *awsjson.APIError
-	if err == nil || !errors.As(err, &ae) {
+	if !errors.As(err, &ae) || ae.Code != "TransactionCanceledException" {
 		return err
 	}
-	switch ae.Code {
-	case "TransactionCanceledException":
-		var w struct {
-			CancellationReasons []struct {
-				Code    string
-				Message string
-				Item    map[string]wireValue
-			}
+	var w struct {
+		CancellationReasons []struct {
+			Code    string
+			Message string
+			Item    map[string]wireValue
 		}
-		if json.Unmarshal(ae.Body, &w) != nil {
-			return err
-		}
-		tce := &TransactionCanceledException{Message: ae.Message}
-		for _, r := range w.CancellationReasons {
-			item, derr := itemOf(r.Item)
-			if derr != nil {
-				return fmt.Errorf("dynamo: %s: %w", op, derr)
-			}
-			tce.CancellationReasons = append(tce.CancellationReasons, CancellationReason{Code: r.Code, Message: r.Message, Item: item})
-		}
-		return fmt.Errorf("dynamo: %s: %w", op, tce)
-	case "ConditionalCheckFailedException":
-		var w struct{ Item map[string]wireValue }
-		if json.Unmarshal(ae.Body, &w) != nil {
-			return err
-		}
-		item, derr := itemOf(w.Item)
+	}
+	if json.Unmarshal(ae.Body, &w) != nil {
+		return err
+	}
+	tce := &TransactionCanceledException{Message: ae.Message}
+	for _, r := range w.CancellationReasons {
+		item, derr := itemOf(r.Item)
 		if derr != nil {
 			return fmt.Errorf("dynamo: %s: %w", op, derr)
 		}
-		return fmt.Errorf("dynamo: %s: %w", op, &ConditionalCheckFailedException{Message: ae.Message, Item: item})
+		tce.CancellationReasons = append(tce.CancellationReasons, CancellationReason{Code: r.Code, Message: r.Message, Item: item})
 	}
-	return err
+	return fmt.Errorf("dynamo: %s: %w", op, tce)
 }

@@ -58,15 +58,6 @@ func TestCancelledTransactionGivesItsReasonsAndOldItems(t *testing.T) {
 	}
 }
 
-func TestFailedConditionGivesTheOldItem(t *testing.T) {
-	c, _, _ := answer(t, 400, `{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed","Item":{"v":{"N":"2"}}}`)
-	_, err := c.GetItem(context.Background(), &GetItemInput{TableName: "t", Key: Item{"pk": &AttributeValueMemberS{Value: "a"}}})
-	var ccf *ConditionalCheckFailedException
-	if !errors.As(err, &ccf) || ccf.Item["v"].(*AttributeValueMemberN).Value != "2" || ccf.Message != "The conditional request failed" {
-		t.Fatalf("err = %v, want a ConditionalCheckFailedException with the old item", err)
-	}
-}
-
 func TestOtherErrorsAreAPIErrors(t *testing.T) {
 	c, _, _ := answer(t, 400, `{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}`)
 	_, err := c.Query(context.Background(), &QueryInput{TableName: "missing"})

@@ -3,7 +3,6 @@ package routes
 import (
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"time"
 
@@ -63,15 +62,6 @@ func DynamoDBFromEnv() (*dynamo.Client, string, error) {
 		Region:      region,
 		Endpoint:    endpoint,
 		Credentials: creds,
-		HTTP:        &http.Client{Transport: transport(), Timeout: 10 * time.Second},
+		HTTP:        awsjson.NewHTTPClient(10 * time.Second),
 	}), table, nil
-}
-
-// transport keeps connections to DynamoDB alive between invocations.
-func transport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 16
-	t.MaxIdleConnsPerHost = 16
-	t.IdleConnTimeout = 90 * time.Second
-	return t
 }

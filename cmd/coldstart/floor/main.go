@@ -6,8 +6,8 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -20,7 +20,7 @@ func main() {
 		Region:      os.Getenv("AWS_REGION"),
 		Endpoint:    os.Getenv("DYNAMODB_ENDPOINT"),
 		Credentials: awsjson.CredentialsFromEnv(),
-		HTTP:        &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
+		HTTP:        awsjson.NewHTTPClient(10 * time.Second),
 	})
 	table := os.Getenv("TABLE_NAME")
 	key := dynamo.Item{"pk": &dynamo.AttributeValueMemberS{Value: "FLOOR"}, "sk": &dynamo.AttributeValueMemberS{Value: "FLOOR"}}
