@@ -40,7 +40,7 @@ import (
 func main() {
 	bin := flag.String("bin", "bin/host", "folder of <function>/bootstrap binaries built for this machine, with hello/bootstrap")
 	eventsDir := flag.String("events", "events", "folder of <function>.json events")
-	samples := flag.Int("samples", 15, "fresh processes per function")
+	samples := flag.Int("samples", 25, "fresh processes per function")
 	flag.Parse()
 	if err := run(*bin, *eventsDir, *samples); err != nil {
 		fmt.Fprintln(os.Stderr, "coldstart:", err)

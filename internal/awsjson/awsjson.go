@@ -90,9 +90,19 @@ func Endpoint(service, region string) string {
 	return e
 }
 
-// Do sends op with in encoded as JSON (encoding/json; nil sends {}) and decodes a 2xx body
-// into out (out may be nil). Errors name the service and op; an error the service answered
-// is an [*APIError] (errors.As), a cancelled or expired ctx is errors.Is ctx.Err().
+// Appender is an input that writes its own JSON: request bodies encoded without reflection.
+// encoding/json builds a codec for each struct type on its first use, which a Lambda function
+// pays in its first invocation.
+type Appender interface {
+	// AppendJSON appends the JSON encoding of the input to b and returns the extended buffer.
+	AppendJSON(b []byte) []byte
+}
+
+// Do sends op with in encoded as JSON (its AppendJSON if it is an [Appender], else
+// encoding/json; nil sends {}) and decodes a 2xx body into out (out may be nil) with its
+// UnmarshalJSON if it is a [json.Unmarshaler], else encoding/json. Errors name the service
+// and op; an error the service answered is an [*APIError] (errors.As), a cancelled or
+// expired ctx is errors.Is ctx.Err().
 func (c *Client) Do(ctx context.Context, op string, in, out any) error {
 	err := c.do(ctx, op, in, out)
 	if err != nil {
@@ -107,7 +117,9 @@ func (c *Client) do(ctx context.Context, op string, in, out any) error {
 		return err
 	}
 	body := []byte("{}")
-	if in != nil {
+	if a, ok := in.(Appender); ok {
+		body = a.AppendJSON(nil)
+	} else if in != nil {
 		if body, err = json.Marshal(in); err != nil {
 			return fmt.Errorf("encode input: %w", err)
 		}
@@ -224,7 +236,13 @@ func (c *Client) attempt(ctx context.Context, t target, body []byte, out any) (r
 		ae := newAPIError(resp, data)
 		return retryable(ae), ae
 	}
-	if out != nil {
+	if u, ok := out.(json.Unmarshaler); ok {
+		// Directly: json.Unmarshal would first scan the whole body to check its syntax,
+		// which a hand-written decoder does as it goes.
+		if err := u.UnmarshalJSON(data); err != nil {
+			return false, fmt.Errorf("decode response: %w", err)
+		}
+	} else if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
 			return false, fmt.Errorf("decode response: %w", err)
 		}

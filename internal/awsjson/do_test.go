@@ -157,6 +157,88 @@ func TestDoNilInputSendsEmptyObjectAndNilOutputIgnoresBody(t *testing.T) {
 	}
 }
 
+// appendingInput writes its JSON itself, and differently from what its tags would give
+// encoding/json, so that the test can tell which one wrote the body.
+type appendingInput struct {
+	TableName string `json:"tableName"`
+	calls     int
+}
+
+func (in *appendingInput) AppendJSON(b []byte) []byte {
+	in.calls++
+	return append(b, `{"TableName":"`+in.TableName+`"}`...)
+}
+
+func TestDoEncodesAnAppenderWithItsAppendJSONAndOthersWithEncodingJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		in   any
+		want string
+	}{
+		{"an Appender", &appendingInput{TableName: "t"}, `{"TableName":"t"}`},
+		{"a struct", struct {
+			TableName string `json:"tableName"`
+		}{"t"}, `{"tableName":"t"}`},
+		{"a map", map[string]string{"TableName": "t"}, `{"TableName":"t"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, c := newFake(t, ok)
+			c.MaxAttempts = 2
+			f.replies = []reply{apiError(500, "InternalServerError", ""), ok}
+			if err := c.Do(context.Background(), "GetItem", tt.in, nil); err != nil {
+				t.Fatal(err)
+			}
+			for i, body := range f.bodies {
+				if body != tt.want {
+					t.Errorf("attempt %d sent %s, want %s", i+1, body, tt.want)
+				}
+			}
+			if a, ok := tt.in.(*appendingInput); ok && a.calls != 1 {
+				t.Errorf("AppendJSON called %d times for 2 attempts, want once", a.calls)
+			}
+		})
+	}
+}
+
+// recordingOutput is a json.Unmarshaler that keeps what it was handed.
+type recordingOutput struct {
+	body  string
+	calls int
+	err   error
+}
+
+func (o *recordingOutput) UnmarshalJSON(b []byte) error {
+	o.body, o.calls = string(b), o.calls+1
+	return o.err
+}
+
+func TestDoHandsTheBodyToAnUnmarshalerAndReturnsItsError(t *testing.T) {
+	const body = `{"Item":{"pk":{"S":"a"}}}`
+	refusal := errors.New("not an item")
+	tests := []struct {
+		name    string
+		out     *recordingOutput
+		wantErr error
+	}{
+		{"decoded", &recordingOutput{}, nil},
+		{"refused", &recordingOutput{err: refusal}, refusal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, c := newFake(t, ok)
+			f.replies = []reply{{status: 200, body: body}}
+			err := c.Do(context.Background(), "GetItem", nil, tt.out)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr != nil && !strings.Contains(err.Error(), "decode response")) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if tt.out.calls != 1 || tt.out.body != body {
+				t.Errorf("UnmarshalJSON called %d times with %s, want once with %s", tt.out.calls, tt.out.body, body)
+			}
+		})
+	}
+}
+
 func TestDoRetries(t *testing.T) {
 	tests := []struct {
 		name        string

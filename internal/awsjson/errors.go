@@ -43,21 +43,20 @@ func newAPIError(resp *http.Response, body []byte) *APIError {
 		Body:       body,
 		RequestID:  resp.Header.Get("X-Amzn-Requestid"),
 	}
-	var w struct {
-		Type     string `json:"__type"`
-		Code     string `json:"code"`
-		Message  string `json:"message"`
-		MessageC string `json:"Message"`
-	}
+	// A generic map, not a struct: encoding/json would build a struct codec by reflection
+	// on the first error a Lambda function meets.
+	var w map[string]any
 	if json.Unmarshal(body, &w) == nil {
-		e.Message = w.Message
-		if e.Message == "" {
-			e.Message = w.MessageC
+		text := func(keys ...string) string {
+			for _, k := range keys {
+				if s, ok := w[k].(string); ok && s != "" {
+					return s
+				}
+			}
+			return ""
 		}
-		e.Code = w.Type
-		if e.Code == "" {
-			e.Code = w.Code
-		}
+		e.Message = text("message", "Message")
+		e.Code = text("__type", "code")
 	}
 	if e.Code == "" {
 		e.Code = resp.Header.Get("X-Amzn-Errortype")

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/clientele/clientele/internal/apigw"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/authorizer"
 	"github.com/clientele/clientele/internal/customer"
@@ -209,13 +210,13 @@ func (e *env) handler(t *testing.T, function string) lambda.Handler {
 	t.Helper()
 	switch function {
 	case routes.AuthorizerFunction:
-		return lambda.NewHandler(authorizer.New(e.deps.Store, e.deps.Log).Handle)
+		return lambda.NewHandler(apigw.AuthorizerHandler(authorizer.New(e.deps.Store, e.deps.Log).Handle))
 	case routes.PurgeFunction:
 		return lambda.NewHandler(purger.New(e.deps.Store, e.deps.Log).Handle)
 	case routes.IngestFunction:
 		return lambda.NewHandler(ingest.New(e.deps.Store, e.deps.Log).Handle)
 	}
-	return lambda.NewHandler(httpadapter.NewV2(routes.MustHandler(function, e.deps)).ProxyWithContext)
+	return lambda.NewHandler(apigw.Handler(httpadapter.NewV2(routes.MustHandler(function, e.deps)).ProxyWithContext))
 }
 
 // invoke sends payload to the function as the Lambda runtime would, and checks that the
@@ -284,9 +285,9 @@ func readEvent(t *testing.T, function string) []byte {
 }
 
 // TestHTTPEvents invokes every HTTP function's event through the function's real Lambda
-// handler (httpadapter over its route's handler) against DynamoDB Local, on a fresh and on
-// a seeded table, and checks the status, that the body is JSON in the Apps API's format,
-// and that the function called only what its policy grants.
+// handler (apigw.Handler and httpadapter over its route's handler) against DynamoDB Local,
+// on a fresh and on a seeded table, and checks the status, that the body is JSON in the Apps
+// API's format, and that the function called only what its policy grants.
 func TestHTTPEvents(t *testing.T) {
 	t.Parallel()
 	covered := map[string]bool{}

@@ -2,10 +2,11 @@ package dynamo
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/json"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 
 	"github.com/clientele/clientele/internal/awsjson"
@@ -66,13 +67,7 @@ type GetItemOutput struct {
 }
 
 func (o *GetItemOutput) UnmarshalJSON(b []byte) error {
-	var w struct{ Item map[string]wireValue }
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	var err error
-	o.Item, err = itemOf(w.Item)
-	return err
+	return decode(b, "GetItemOutput", o.read)
 }
 
 func (c *Client) GetItem(ctx context.Context, in *GetItemInput) (*GetItemOutput, error) {
@@ -103,22 +98,7 @@ type QueryOutput struct {
 }
 
 func (o *QueryOutput) UnmarshalJSON(b []byte) error {
-	var w struct {
-		Items            []map[string]wireValue
-		Count            int32
-		ScannedCount     int32
-		LastEvaluatedKey map[string]wireValue
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	o.Count, o.ScannedCount = w.Count, w.ScannedCount
-	var err error
-	if o.Items, err = itemsOf(w.Items); err != nil {
-		return err
-	}
-	o.LastEvaluatedKey, err = itemOf(w.LastEvaluatedKey)
-	return err
+	return decode(b, "QueryOutput", o.read)
 }
 
 func (c *Client) Query(ctx context.Context, in *QueryInput) (*QueryOutput, error) {
@@ -134,19 +114,7 @@ type KeysAndAttributes struct {
 }
 
 func (k *KeysAndAttributes) UnmarshalJSON(b []byte) error {
-	var w struct {
-		Keys                     []map[string]wireValue
-		ConsistentRead           bool
-		ProjectionExpression     string
-		ExpressionAttributeNames map[string]string
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	keys, err := itemsOf(w.Keys)
-	*k = KeysAndAttributes{Keys: keys, ConsistentRead: w.ConsistentRead,
-		ProjectionExpression: w.ProjectionExpression, ExpressionAttributeNames: w.ExpressionAttributeNames}
-	return err
+	return decode(b, "KeysAndAttributes", k.read)
 }
 
 type BatchGetItemInput struct {
@@ -159,23 +127,7 @@ type BatchGetItemOutput struct {
 }
 
 func (o *BatchGetItemOutput) UnmarshalJSON(b []byte) error {
-	var w struct {
-		Responses       map[string][]map[string]wireValue
-		UnprocessedKeys map[string]KeysAndAttributes
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	o.UnprocessedKeys = w.UnprocessedKeys
-	o.Responses = make(map[string][]Item, len(w.Responses))
-	for table, ws := range w.Responses {
-		items, err := itemsOf(ws)
-		if err != nil {
-			return err
-		}
-		o.Responses[table] = items
-	}
-	return nil
+	return decode(b, "BatchGetItemOutput", o.read)
 }
 
 func (c *Client) BatchGetItem(ctx context.Context, in *BatchGetItemInput) (*BatchGetItemOutput, error) {
@@ -191,25 +143,13 @@ type WriteRequest struct {
 type PutRequest struct{ Item Item }
 
 func (r *PutRequest) UnmarshalJSON(b []byte) error {
-	var w struct{ Item map[string]wireValue }
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	var err error
-	r.Item, err = itemOf(w.Item)
-	return err
+	return decode(b, "PutRequest", r.read)
 }
 
 type DeleteRequest struct{ Key Item }
 
 func (r *DeleteRequest) UnmarshalJSON(b []byte) error {
-	var w struct{ Key map[string]wireValue }
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	var err error
-	r.Key, err = itemOf(w.Key)
-	return err
+	return decode(b, "DeleteRequest", r.read)
 }
 
 type BatchWriteItemInput struct {
@@ -218,6 +158,10 @@ type BatchWriteItemInput struct {
 
 type BatchWriteItemOutput struct {
 	UnprocessedItems map[string][]WriteRequest
+}
+
+func (o *BatchWriteItemOutput) UnmarshalJSON(b []byte) error {
+	return decode(b, "BatchWriteItemOutput", o.read)
 }
 
 func (c *Client) BatchWriteItem(ctx context.Context, in *BatchWriteItemInput) (*BatchWriteItemOutput, error) {
@@ -277,6 +221,10 @@ type TransactWriteItemsInput struct {
 
 type TransactWriteItemsOutput struct{}
 
+func (o *TransactWriteItemsOutput) UnmarshalJSON(b []byte) error {
+	return decode(b, "TransactWriteItemsOutput", o.read)
+}
+
 // TransactWriteItems runs a transaction. A cancelled one answers *TransactionCanceledException.
 //
 // Without a ClientRequestToken it gets a fresh one, as the AWS SDK gives it, so that an
@@ -285,11 +233,21 @@ type TransactWriteItemsOutput struct{}
 func (c *Client) TransactWriteItems(ctx context.Context, in *TransactWriteItemsInput) (*TransactWriteItemsOutput, error) {
 	if in.ClientRequestToken == "" {
 		withToken := *in
-		withToken.ClientRequestToken = rand.Text() // 26 characters; DynamoDB takes up to 36
+		withToken.ClientRequestToken = newToken()
 		in = &withToken
 	}
 	out := new(TransactWriteItemsOutput)
 	return out, c.do(ctx, "TransactWriteItems", in, out)
+}
+
+// newToken returns 128 random bits as 32 hexadecimal digits (DynamoDB takes up to 36
+// characters). A token must be unique, not secret: math/rand/v2's generator (ChaCha8, seeded
+// by the OS) does, where crypto/rand's first read costs a cold start a few hundred µs.
+func newToken() string {
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
+	return hex.EncodeToString(b[:])
 }
 
 // CancellationReason says why one item of a cancelled transaction failed; Code is "None"
@@ -318,23 +276,12 @@ func (c *Client) do(ctx context.Context, op string, in, out any) error {
 	if !errors.As(err, &ae) || ae.Code != "TransactionCanceledException" {
 		return err
 	}
-	var w struct {
-		CancellationReasons []struct {
-			Code    string
-			Message string
-			Item    map[string]wireValue
-		}
-	}
-	if json.Unmarshal(ae.Body, &w) != nil {
+	reasons, bad, derr := cancellationReasons(ae.Body)
+	if derr != nil {
 		return err
 	}
-	tce := &TransactionCanceledException{Message: ae.Message}
-	for _, r := range w.CancellationReasons {
-		item, derr := itemOf(r.Item)
-		if derr != nil {
-			return fmt.Errorf("dynamo: %s: %w", op, derr)
-		}
-		tce.CancellationReasons = append(tce.CancellationReasons, CancellationReason{Code: r.Code, Message: r.Message, Item: item})
+	if bad != nil {
+		return fmt.Errorf("dynamo: %s: %w", op, bad)
 	}
-	return fmt.Errorf("dynamo: %s: %w", op, tce)
+	return fmt.Errorf("dynamo: %s: %w", op, &TransactionCanceledException{Message: ae.Message, CancellationReasons: reasons})
 }

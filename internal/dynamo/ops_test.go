@@ -58,6 +58,33 @@ func TestCancelledTransactionGivesItsReasonsAndOldItems(t *testing.T) {
 	}
 }
 
+func TestCancelledTransactionWithoutReasonsOrWithUndecodableOnes(t *testing.T) {
+	tests := []struct {
+		name         string
+		body         string
+		wantTCE      bool
+		wantAPIError bool // as with any other error
+	}{
+		{"no reasons", `{"__type":"#TransactionCanceledException","Message":"cancelled"}`, true, false},
+		{"reasons of the wrong type", `{"__type":"#TransactionCanceledException","CancellationReasons":{}}`, false, true},
+		{"a reason's item of no known type", `{"__type":"#TransactionCanceledException","CancellationReasons":[{"Code":"x","Item":{"a":{}}}]}`, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, _ := answer(t, 400, tt.body)
+			_, err := c.TransactWriteItems(context.Background(), &TransactWriteItemsInput{})
+			if err == nil {
+				t.Fatal("a cancelled transaction gave no error")
+			}
+			var tce *TransactionCanceledException
+			var ae *awsjson.APIError
+			if errors.As(err, &tce) != tt.wantTCE || errors.As(err, &ae) != tt.wantAPIError {
+				t.Errorf("err = %v; want a TransactionCanceledException: %v, an APIError: %v", err, tt.wantTCE, tt.wantAPIError)
+			}
+		})
+	}
+}
+
 func TestOtherErrorsAreAPIErrors(t *testing.T) {
 	c, _, _ := answer(t, 400, `{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}`)
 	_, err := c.Query(context.Background(), &QueryInput{TableName: "missing"})

@@ -9,11 +9,6 @@
 // code reads the same; tests and local tools that create tables keep using the SDK.
 package dynamo
 
-import (
-	"encoding/json"
-	"fmt"
-)
-
 // AttributeValue is one of the AttributeValueMember types.
 type AttributeValue interface {
 	isAttributeValue()
@@ -45,135 +40,15 @@ func (*AttributeValueMemberNS) isAttributeValue()   {}
 func (*AttributeValueMemberBS) isAttributeValue()   {}
 
 // Each member encodes as DynamoDB's JSON wire form: {"S":"text"}, {"N":"12"}, {"B":"base64"}...
+// Nil slices and maps are written empty: {"L":[]}, {"M":{}}.
 
-func (v *AttributeValueMemberS) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct{ S string }{v.Value})
-}
-
-func (v *AttributeValueMemberN) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct{ N string }{v.Value})
-}
-
-func (v *AttributeValueMemberB) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct{ B []byte }{nonNil(v.Value)})
-}
-
-func (v *AttributeValueMemberBOOL) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct{ BOOL bool }{v.Value})
-}
-
-func (v *AttributeValueMemberNULL) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct{ NULL bool }{v.Value})
-}
-
-func (v *AttributeValueMemberM) MarshalJSON() ([]byte, error) {
-	m := v.Value
-	if m == nil {
-		m = map[string]AttributeValue{}
-	}
-	return json.Marshal(struct{ M map[string]AttributeValue }{m})
-}
-
-func (v *AttributeValueMemberL) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct{ L []AttributeValue }{nonNil(v.Value)})
-}
-
-func (v *AttributeValueMemberSS) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct{ SS []string }{nonNil(v.Value)})
-}
-
-func (v *AttributeValueMemberNS) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct{ NS []string }{nonNil(v.Value)})
-}
-
-func (v *AttributeValueMemberBS) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct{ BS [][]byte }{nonNil(v.Value)})
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
-// wireValue decodes one attribute value of a response. Every member is a pointer or a
-// reference so that an absent member can be told from an empty one.
-type wireValue struct {
-	S    *string
-	N    *string
-	B    []byte
-	BOOL *bool
-	NULL *bool
-	M    map[string]wireValue
-	L    []wireValue
-	SS   []string
-	NS   []string
-	BS   [][]byte
-}
-
-func (w wireValue) value() (AttributeValue, error) {
-	switch {
-	case w.S != nil:
-		return &AttributeValueMemberS{Value: *w.S}, nil
-	case w.N != nil:
-		return &AttributeValueMemberN{Value: *w.N}, nil
-	case w.B != nil:
-		return &AttributeValueMemberB{Value: w.B}, nil
-	case w.BOOL != nil:
-		return &AttributeValueMemberBOOL{Value: *w.BOOL}, nil
-	case w.NULL != nil:
-		return &AttributeValueMemberNULL{Value: *w.NULL}, nil
-	case w.M != nil:
-		m, err := itemOf(w.M)
-		return &AttributeValueMemberM{Value: m}, err
-	case w.L != nil:
-		l := make([]AttributeValue, len(w.L))
-		for i, e := range w.L {
-			v, err := e.value()
-			if err != nil {
-				return nil, err
-			}
-			l[i] = v
-		}
-		return &AttributeValueMemberL{Value: l}, nil
-	case w.SS != nil:
-		return &AttributeValueMemberSS{Value: w.SS}, nil
-	case w.NS != nil:
-		return &AttributeValueMemberNS{Value: w.NS}, nil
-	case w.BS != nil:
-		return &AttributeValueMemberBS{Value: w.BS}, nil
-	}
-	return nil, fmt.Errorf("dynamo: attribute value of no known type")
-}
-
-// itemOf turns a decoded item into attribute values; nil stays nil (no item).
-func itemOf(w map[string]wireValue) (map[string]AttributeValue, error) {
-	if w == nil {
-		return nil, nil
-	}
-	m := make(map[string]AttributeValue, len(w))
-	for k, e := range w {
-		v, err := e.value()
-		if err != nil {
-			return nil, fmt.Errorf("%w (attribute %q)", err, k)
-		}
-		m[k] = v
-	}
-	return m, nil
-}
-
-func itemsOf(ws []map[string]wireValue) ([]map[string]AttributeValue, error) {
-	if ws == nil {
-		return nil, nil
-	}
-	items := make([]map[string]AttributeValue, len(ws))
-	for i, w := range ws {
-		m, err := itemOf(w)
-		if err != nil {
-			return nil, err
-		}
-		items[i] = m
-	}
-	return items, nil
-}
+func (v *AttributeValueMemberS) MarshalJSON() ([]byte, error)    { return appendValue(nil, v), nil }
+func (v *AttributeValueMemberN) MarshalJSON() ([]byte, error)    { return appendValue(nil, v), nil }
+func (v *AttributeValueMemberB) MarshalJSON() ([]byte, error)    { return appendValue(nil, v), nil }
+func (v *AttributeValueMemberBOOL) MarshalJSON() ([]byte, error) { return appendValue(nil, v), nil }
+func (v *AttributeValueMemberNULL) MarshalJSON() ([]byte, error) { return appendValue(nil, v), nil }
+func (v *AttributeValueMemberM) MarshalJSON() ([]byte, error)    { return appendValue(nil, v), nil }
+func (v *AttributeValueMemberL) MarshalJSON() ([]byte, error)    { return appendValue(nil, v), nil }
+func (v *AttributeValueMemberSS) MarshalJSON() ([]byte, error)   { return appendValue(nil, v), nil }
+func (v *AttributeValueMemberNS) MarshalJSON() ([]byte, error)   { return appendValue(nil, v), nil }
+func (v *AttributeValueMemberBS) MarshalJSON() ([]byte, error)   { return appendValue(nil, v), nil }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/clientele/clientele/internal/apigw"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/dynamo"
@@ -56,7 +57,7 @@ func BenchmarkWarmGetCustomer(b *testing.B) {
 		b.Fatal(err)
 	}
 	deps := routes.Deps{Store: s, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
-	h := lambda.NewHandler(httpadapter.NewV2(routes.MustHandler("get-customer", deps)).ProxyWithContext)
+	h := lambda.NewHandler(apigw.Handler(httpadapter.NewV2(routes.MustHandler("get-customer", deps)).ProxyWithContext))
 
 	key := func(sk string) dynamo.Item {
 		return dynamo.Item{"pk": &dynamo.AttributeValueMemberS{Value: "APP#" + app.ID}, "sk": &dynamo.AttributeValueMemberS{Value: sk}}
