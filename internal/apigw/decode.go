@@ -1,7 +1,6 @@
 package apigw
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -50,26 +49,10 @@ func (d *decoder) end(err error) error {
 // decodeError words an error of decoding data as encoding/json would, a type error naming
 // the field by its path of JSON keys (requestContext.timeEpoch).
 func decodeError(data []byte, err error) error {
-	switch e := err.(type) {
-	case nil:
-		return nil
-	case *jsontext.TypeError:
-		value := e.Found.String()
-		if e.Number != "" {
-			value = "number " + e.Number
-		}
-		at := e.Path
-		if at == "" {
-			at = "the event"
-		}
-		return fmt.Errorf("apigw: cannot decode JSON %s into %s of type %s", value, at, e.Want)
-	case *jsontext.SyntaxError:
-		if e.Offset >= len(data) {
-			return errors.New("apigw: unexpected end of JSON input")
-		}
-		return fmt.Errorf("apigw: invalid character %q %s at offset %d", data[e.Offset], e.Context, e.Offset)
+	if err != nil {
+		return fmt.Errorf("apigw: %w", jsontext.DecodeError(data, err, "the event"))
 	}
-	return fmt.Errorf("apigw: %w", err)
+	return nil
 }
 
 var requestFields = []string{
@@ -79,32 +62,32 @@ var requestFields = []string{
 }
 
 func (d *decoder) request(r *events.APIGatewayV2HTTPRequest) error {
-	return d.members("events.APIGatewayV2HTTPRequest", requestFields, func(field string) error {
+	return d.StructInto("events.APIGatewayV2HTTPRequest", requestFields, func(field string) error {
 		switch field {
 		case "version":
-			return d.str(&r.Version)
+			return d.StringInto(&r.Version)
 		case "routeKey":
-			return d.str(&r.RouteKey)
+			return d.StringInto(&r.RouteKey)
 		case "rawPath":
-			return d.str(&r.RawPath)
+			return d.StringInto(&r.RawPath)
 		case "rawQueryString":
-			return d.str(&r.RawQueryString)
+			return d.StringInto(&r.RawQueryString)
 		case "cookies":
-			return d.stringSlice(&r.Cookies)
+			return d.StringsInto(&r.Cookies)
 		case "headers":
-			return d.stringMap(&r.Headers)
+			return d.StringMapInto(&r.Headers)
 		case "queryStringParameters":
-			return d.stringMap(&r.QueryStringParameters)
+			return d.StringMapInto(&r.QueryStringParameters)
 		case "pathParameters":
-			return d.stringMap(&r.PathParameters)
+			return d.StringMapInto(&r.PathParameters)
 		case "requestContext":
 			return d.requestContext(&r.RequestContext)
 		case "stageVariables":
-			return d.stringMap(&r.StageVariables)
+			return d.StringMapInto(&r.StageVariables)
 		case "body":
-			return d.str(&r.Body)
+			return d.StringInto(&r.Body)
 		case "isBase64Encoded":
-			return d.boolean(&r.IsBase64Encoded)
+			return d.BoolInto(&r.IsBase64Encoded)
 		}
 		return nil
 	})
@@ -117,34 +100,34 @@ var authorizerRequestFields = []string{
 }
 
 func (d *decoder) authorizerRequest(r *events.APIGatewayV2CustomAuthorizerV2Request) error {
-	return d.members("events.APIGatewayV2CustomAuthorizerV2Request", authorizerRequestFields, func(field string) error {
+	return d.StructInto("events.APIGatewayV2CustomAuthorizerV2Request", authorizerRequestFields, func(field string) error {
 		switch field {
 		case "version":
-			return d.str(&r.Version)
+			return d.StringInto(&r.Version)
 		case "type":
-			return d.str(&r.Type)
+			return d.StringInto(&r.Type)
 		case "routeArn":
-			return d.str(&r.RouteArn)
+			return d.StringInto(&r.RouteArn)
 		case "identitySource":
-			return d.stringSlice(&r.IdentitySource)
+			return d.StringsInto(&r.IdentitySource)
 		case "routeKey":
-			return d.str(&r.RouteKey)
+			return d.StringInto(&r.RouteKey)
 		case "rawPath":
-			return d.str(&r.RawPath)
+			return d.StringInto(&r.RawPath)
 		case "rawQueryString":
-			return d.str(&r.RawQueryString)
+			return d.StringInto(&r.RawQueryString)
 		case "cookies":
-			return d.stringSlice(&r.Cookies)
+			return d.StringsInto(&r.Cookies)
 		case "headers":
-			return d.stringMap(&r.Headers)
+			return d.StringMapInto(&r.Headers)
 		case "queryStringParameters":
-			return d.stringMap(&r.QueryStringParameters)
+			return d.StringMapInto(&r.QueryStringParameters)
 		case "requestContext":
 			return d.requestContext(&r.RequestContext)
 		case "pathParameters":
-			return d.stringMap(&r.PathParameters)
+			return d.StringMapInto(&r.PathParameters)
 		case "stageVariables":
-			return d.stringMap(&r.StageVariables)
+			return d.StringMapInto(&r.StageVariables)
 		}
 		return nil
 	})
@@ -156,28 +139,28 @@ var requestContextFields = []string{
 }
 
 func (d *decoder) requestContext(c *events.APIGatewayV2HTTPRequestContext) error {
-	return d.members("events.APIGatewayV2HTTPRequestContext", requestContextFields, func(field string) error {
+	return d.StructInto("events.APIGatewayV2HTTPRequestContext", requestContextFields, func(field string) error {
 		switch field {
 		case "routeKey":
-			return d.str(&c.RouteKey)
+			return d.StringInto(&c.RouteKey)
 		case "accountId":
-			return d.str(&c.AccountID)
+			return d.StringInto(&c.AccountID)
 		case "stage":
-			return d.str(&c.Stage)
+			return d.StringInto(&c.Stage)
 		case "requestId":
-			return d.str(&c.RequestID)
+			return d.StringInto(&c.RequestID)
 		case "authorizer":
-			return pointer(d, &c.Authorizer, d.authorizer)
+			return jsontext.PointerInto(&d.Decoder, &c.Authorizer, d.authorizer)
 		case "apiId":
-			return d.str(&c.APIID)
+			return d.StringInto(&c.APIID)
 		case "domainName":
-			return d.str(&c.DomainName)
+			return d.StringInto(&c.DomainName)
 		case "domainPrefix":
-			return d.str(&c.DomainPrefix)
+			return d.StringInto(&c.DomainPrefix)
 		case "time":
-			return d.str(&c.Time)
+			return d.StringInto(&c.Time)
 		case "timeEpoch":
-			return d.integer(&c.TimeEpoch)
+			return d.Int64Into(&c.TimeEpoch)
 		case "http":
 			return d.http(&c.HTTP)
 		case "authentication":
@@ -190,14 +173,14 @@ func (d *decoder) requestContext(c *events.APIGatewayV2HTTPRequestContext) error
 var authorizerFields = []string{"jwt", "lambda", "iam"}
 
 func (d *decoder) authorizer(a *events.APIGatewayV2HTTPRequestContextAuthorizerDescription) error {
-	return d.members("events.APIGatewayV2HTTPRequestContextAuthorizerDescription", authorizerFields, func(field string) error {
+	return d.StructInto("events.APIGatewayV2HTTPRequestContextAuthorizerDescription", authorizerFields, func(field string) error {
 		switch field {
 		case "jwt":
-			return pointer(d, &a.JWT, d.jwt)
+			return jsontext.PointerInto(&d.Decoder, &a.JWT, d.jwt)
 		case "lambda":
-			return d.valueMap(&a.Lambda)
+			return d.ValueMapInto(&a.Lambda)
 		case "iam":
-			return pointer(d, &a.IAM, d.iam)
+			return jsontext.PointerInto(&d.Decoder, &a.IAM, d.iam)
 		}
 		return nil
 	})
@@ -206,12 +189,12 @@ func (d *decoder) authorizer(a *events.APIGatewayV2HTTPRequestContextAuthorizerD
 var jwtFields = []string{"claims", "scopes"}
 
 func (d *decoder) jwt(j *events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription) error {
-	return d.members("events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription", jwtFields, func(field string) error {
+	return d.StructInto("events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription", jwtFields, func(field string) error {
 		switch field {
 		case "claims":
-			return d.stringMap(&j.Claims)
+			return d.StringMapInto(&j.Claims)
 		case "scopes":
-			return d.stringSlice(&j.Scopes)
+			return d.StringsInto(&j.Scopes)
 		}
 		return nil
 	})
@@ -222,22 +205,22 @@ var iamFields = []string{
 }
 
 func (d *decoder) iam(i *events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription) error {
-	return d.members("events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription", iamFields, func(field string) error {
+	return d.StructInto("events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription", iamFields, func(field string) error {
 		switch field {
 		case "accessKey":
-			return d.str(&i.AccessKey)
+			return d.StringInto(&i.AccessKey)
 		case "accountId":
-			return d.str(&i.AccountID)
+			return d.StringInto(&i.AccountID)
 		case "callerId":
-			return d.str(&i.CallerID)
+			return d.StringInto(&i.CallerID)
 		case "cognitoIdentity":
 			return d.cognitoIdentity(&i.CognitoIdentity)
 		case "principalOrgId":
-			return d.str(&i.PrincipalOrgID)
+			return d.StringInto(&i.PrincipalOrgID)
 		case "userArn":
-			return d.str(&i.UserARN)
+			return d.StringInto(&i.UserARN)
 		case "userId":
-			return d.str(&i.UserID)
+			return d.StringInto(&i.UserID)
 		}
 		return nil
 	})
@@ -246,14 +229,14 @@ func (d *decoder) iam(i *events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescr
 var cognitoIdentityFields = []string{"amr", "identityId", "identityPoolId"}
 
 func (d *decoder) cognitoIdentity(c *events.APIGatewayV2HTTPRequestContextAuthorizerCognitoIdentity) error {
-	return d.members("events.APIGatewayV2HTTPRequestContextAuthorizerCognitoIdentity", cognitoIdentityFields, func(field string) error {
+	return d.StructInto("events.APIGatewayV2HTTPRequestContextAuthorizerCognitoIdentity", cognitoIdentityFields, func(field string) error {
 		switch field {
 		case "amr":
-			return d.stringSlice(&c.AMR)
+			return d.StringsInto(&c.AMR)
 		case "identityId":
-			return d.str(&c.IdentityID)
+			return d.StringInto(&c.IdentityID)
 		case "identityPoolId":
-			return d.str(&c.IdentityPoolID)
+			return d.StringInto(&c.IdentityPoolID)
 		}
 		return nil
 	})
@@ -262,18 +245,18 @@ func (d *decoder) cognitoIdentity(c *events.APIGatewayV2HTTPRequestContextAuthor
 var httpFields = []string{"method", "path", "protocol", "sourceIp", "userAgent"}
 
 func (d *decoder) http(h *events.APIGatewayV2HTTPRequestContextHTTPDescription) error {
-	return d.members("events.APIGatewayV2HTTPRequestContextHTTPDescription", httpFields, func(field string) error {
+	return d.StructInto("events.APIGatewayV2HTTPRequestContextHTTPDescription", httpFields, func(field string) error {
 		switch field {
 		case "method":
-			return d.str(&h.Method)
+			return d.StringInto(&h.Method)
 		case "path":
-			return d.str(&h.Path)
+			return d.StringInto(&h.Path)
 		case "protocol":
-			return d.str(&h.Protocol)
+			return d.StringInto(&h.Protocol)
 		case "sourceIp":
-			return d.str(&h.SourceIP)
+			return d.StringInto(&h.SourceIP)
 		case "userAgent":
-			return d.str(&h.UserAgent)
+			return d.StringInto(&h.UserAgent)
 		}
 		return nil
 	})
@@ -282,7 +265,7 @@ func (d *decoder) http(h *events.APIGatewayV2HTTPRequestContextHTTPDescription) 
 var authenticationFields = []string{"clientCert"}
 
 func (d *decoder) authentication(a *events.APIGatewayV2HTTPRequestContextAuthentication) error {
-	return d.members("events.APIGatewayV2HTTPRequestContextAuthentication", authenticationFields, func(string) error {
+	return d.StructInto("events.APIGatewayV2HTTPRequestContextAuthentication", authenticationFields, func(string) error {
 		return d.clientCert(&a.ClientCert)
 	})
 }
@@ -290,16 +273,16 @@ func (d *decoder) authentication(a *events.APIGatewayV2HTTPRequestContextAuthent
 var clientCertFields = []string{"clientCertPem", "issuerDN", "serialNumber", "subjectDN", "validity"}
 
 func (d *decoder) clientCert(c *events.APIGatewayV2HTTPRequestContextAuthenticationClientCert) error {
-	return d.members("events.APIGatewayV2HTTPRequestContextAuthenticationClientCert", clientCertFields, func(field string) error {
+	return d.StructInto("events.APIGatewayV2HTTPRequestContextAuthenticationClientCert", clientCertFields, func(field string) error {
 		switch field {
 		case "clientCertPem":
-			return d.str(&c.ClientCertPem)
+			return d.StringInto(&c.ClientCertPem)
 		case "issuerDN":
-			return d.str(&c.IssuerDN)
+			return d.StringInto(&c.IssuerDN)
 		case "serialNumber":
-			return d.str(&c.SerialNumber)
+			return d.StringInto(&c.SerialNumber)
 		case "subjectDN":
-			return d.str(&c.SubjectDN)
+			return d.StringInto(&c.SubjectDN)
 		case "validity":
 			return d.validity(&c.Validity)
 		}
@@ -310,159 +293,13 @@ func (d *decoder) clientCert(c *events.APIGatewayV2HTTPRequestContextAuthenticat
 var validityFields = []string{"notAfter", "notBefore"}
 
 func (d *decoder) validity(v *events.APIGatewayV2HTTPRequestContextAuthenticationClientCertValidity) error {
-	return d.members("events.APIGatewayV2HTTPRequestContextAuthenticationClientCertValidity", validityFields, func(field string) error {
+	return d.StructInto("events.APIGatewayV2HTTPRequestContextAuthenticationClientCertValidity", validityFields, func(field string) error {
 		switch field {
 		case "notAfter":
-			return d.str(&v.NotAfter)
+			return d.StringInto(&v.NotAfter)
 		case "notBefore":
-			return d.str(&v.NotBefore)
+			return d.StringInto(&v.NotBefore)
 		}
 		return nil
 	})
-}
-
-// pointer decodes an object into **p, allocating it when *p is nil; null sets *p to nil.
-func pointer[T any](d *decoder, p **T, decode func(*T) error) error {
-	switch d.Kind() {
-	case jsontext.Null:
-		*p = nil
-		return d.Null()
-	case jsontext.Object:
-		if *p == nil {
-			*p = new(T)
-		}
-	}
-	return decode(*p) // decode touches *p only for an object
-}
-
-// members decodes the object at the decoder into a struct of type typ and the given
-// fields, with field; null leaves the struct as it is, and any other value is an error.
-func (d *decoder) members(typ string, fields []string, field func(name string) error) error {
-	switch d.Kind() {
-	case jsontext.Object:
-		return d.Struct(fields, field)
-	case jsontext.Null:
-		return d.Null()
-	}
-	return d.mismatch(typ)
-}
-
-func (d *decoder) str(p *string) error {
-	switch d.Kind() {
-	case jsontext.String:
-		s, err := d.String()
-		if err != nil {
-			return err
-		}
-		*p = s
-		return nil
-	case jsontext.Null:
-		return d.Null()
-	}
-	return d.mismatch("string")
-}
-
-func (d *decoder) boolean(p *bool) error {
-	switch d.Kind() {
-	case jsontext.Bool:
-		v, err := d.Bool()
-		*p = v
-		return err
-	case jsontext.Null:
-		return d.Null()
-	}
-	return d.mismatch("bool")
-}
-
-func (d *decoder) integer(p *int64) error {
-	switch d.Kind() {
-	case jsontext.Number:
-		n, err := d.Int(64)
-		if err != nil {
-			return err
-		}
-		*p = n
-		return nil
-	case jsontext.Null:
-		return d.Null()
-	}
-	return d.mismatch("int64")
-}
-
-// stringSlice decodes an array of strings into *p as encoding/json decodes into a slice: into
-// its elements in place, growing it as needed, then cutting it to the array's length.
-func (d *decoder) stringSlice(p *[]string) error {
-	switch d.Kind() {
-	case jsontext.Array:
-		s := *p
-		n := 0
-		err := d.Array(func(i int) error {
-			if i < cap(s) {
-				s = s[:i+1]
-			} else {
-				s = append(s, "")
-			}
-			n = i + 1
-			return d.str(&s[i])
-		})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			s = []string{}
-		}
-		*p = s[:n]
-		return nil
-	case jsontext.Null:
-		*p = nil
-		return d.Null()
-	}
-	return d.mismatch("[]string")
-}
-
-// stringMap decodes an object of strings into *p, adding to the map there is.
-func (d *decoder) stringMap(p *map[string]string) error {
-	return mapInto(d, p, "map[string]string", func() (s string, err error) {
-		err = d.str(&s)
-		return s, err
-	})
-}
-
-// valueMap decodes an object of any values into *p, adding to the map there is.
-func (d *decoder) valueMap(p *map[string]any) error {
-	return mapInto(d, p, "map[string]interface {}", d.Value)
-}
-
-// mapInto decodes an object into *p, each value with value, adding to the map there is;
-// null sets *p to nil.
-func mapInto[V any](d *decoder, p *map[string]V, typ string, value func() (V, error)) error {
-	switch d.Kind() {
-	case jsontext.Object:
-		if *p == nil {
-			*p = make(map[string]V)
-		}
-		m := *p
-		return d.Object(func(key []byte) error {
-			v, err := value()
-			if err != nil {
-				return err
-			}
-			m[string(key)] = v
-			return nil
-		})
-	case jsontext.Null:
-		*p = nil
-		return d.Null()
-	}
-	return d.mismatch(typ)
-}
-
-// mismatch reads past a value that does not fit typ and returns the error that says so,
-// unless the value is malformed: encoding/json reports a syntax error first.
-func (d *decoder) mismatch(typ string) error {
-	err := d.Mismatch(typ)
-	if serr := d.Skip(); serr != nil {
-		return serr
-	}
-	return err
 }

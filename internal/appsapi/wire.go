@@ -10,6 +10,7 @@ import (
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/tenant"
+	"github.com/clientele/clientele/internal/web"
 )
 
 // Prefixes of rendered ids; ids are accepted back with or without them.
@@ -90,19 +91,16 @@ func metadataObject(md []customer.Metadata) json.RawMessage {
 	if len(md) == 0 {
 		return json.RawMessage("{}")
 	}
-	var b bytes.Buffer
-	b.WriteByte('{')
+	b := []byte{'{'}
 	for i, m := range md {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		k, _ := json.Marshal(m.Key)
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(m.Value)
+		b = web.AppendString(b, m.Key)
+		b = append(b, ':')
+		b = append(b, m.Value...)
 	}
-	b.WriteByte('}')
-	return b.Bytes()
+	return append(b, '}')
 }
 
 type licenseJSON struct {

@@ -214,7 +214,7 @@ func (e *env) handler(t *testing.T, function string) lambda.Handler {
 	case routes.PurgeFunction:
 		return lambda.NewHandler(purger.New(e.deps.Store, e.deps.Log).Handle)
 	case routes.IngestFunction:
-		return lambda.NewHandler(ingest.New(e.deps.Store, e.deps.Log).Handle)
+		return lambda.NewHandler(ingest.New(e.deps.Store, e.deps.Log).Handler())
 	}
 	return lambda.NewHandler(apigw.Handler(httpadapter.NewV2(routes.MustHandler(function, e.deps)).ProxyWithContext))
 }

@@ -190,7 +190,7 @@ func TestFunctionFolders(t *testing.T) {
 	eventMain := map[string]string{
 		routes.AuthorizerFunction: "apigw.AuthorizerHandler(authorizer.New(d.Store, d.Log).Handle)",
 		routes.PurgeFunction:      "purger.New(d.Store, d.Log).Handle",
-		routes.IngestFunction:     "ingest.New(d.Store, d.Log).Handle",
+		routes.IngestFunction:     "ingest.New(d.Store, d.Log).Handler()",
 		routes.PublishFunction:    "changes.FromEnv(log)",
 	}
 	for _, folder := range folders {
