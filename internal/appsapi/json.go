@@ -124,15 +124,10 @@ func (k keyJSON) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// AppendJSON appends the answer's JSON to b. Data of a type it does not know is written by
-// json.Marshal, as null if that fails; the routes give it none.
+// AppendJSON appends the answer's JSON to b.
 func (d data) AppendJSON(b []byte) []byte {
 	b = append(b, `{"data":`...)
 	switch v := d.Data.(type) {
-	case nil:
-		b = append(b, "null"...)
-	case web.Appender:
-		b = v.AppendJSON(b)
 	case []licenseJSON:
 		b = web.AppendAll(b, v)
 	case []appJSON:
@@ -142,11 +137,7 @@ func (d data) AppendJSON(b []byte) []byte {
 	case map[string]string:
 		b = jsontext.AppendObject(b, v, true, web.AppendString)
 	default:
-		j, err := json.Marshal(v)
-		if err != nil {
-			j = []byte("null")
-		}
-		b = append(b, j...)
+		b = web.AppendAny(b, v)
 	}
 	return append(b, '}')
 }

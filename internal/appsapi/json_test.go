@@ -12,29 +12,20 @@ import (
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/tenant"
 	"github.com/clientele/clientele/internal/web"
-)
-
-// Strings that encoding/json escapes, or that are easy to get wrong.
-const (
-	quoted  = "say \"hi\" \\ back/slash"
-	control = "tab\there\nnew\rline\x00\x01\x1f\x7f\b\f"
-	htmlish = "<script>a && b</script>"
-	lineSep = "a\u2028b\u2029c"
-	badUTF8 = "bad \xff\xfe utf-8 \xc3"
-	unicode = "Zoë O'Brien — 日本語 🙂"
+	"github.com/clientele/clientele/internal/web/webtest"
 )
 
 func ptr(s string) *string { return &s }
 
 func fullCustomer() Customer {
 	return Customer{
-		ID: "cus_" + quoted, Email: ptr(htmlish), Name: ptr(unicode), Username: ptr(control),
-		ExternalID: ptr(lineSep), Metadata: json.RawMessage(`{ "a" : [1, 2, {"b": "<&>\u2028"}], "c": null }`),
-		Address: &Address{Line1: ptr(badUTF8), Line2: ptr(""), City: ptr("Paris"), State: ptr(htmlish),
-			Country: ptr("FR"), PostalCode: ptr(lineSep)},
-		LegalName: ptr("ACME"), LegalNumber: ptr(quoted), LogoURL: ptr("https://x.test/?a=1&b=2"),
+		ID: "cus_" + webtest.Quoted, Email: ptr(webtest.HTMLish), Name: ptr(webtest.Unicode), Username: ptr(webtest.Control),
+		ExternalID: ptr(webtest.LineSep), Metadata: json.RawMessage(`{ "a" : [1, 2, {"b": "<&>\u2028"}], "c": null }`),
+		Address: &Address{Line1: ptr(webtest.BadUTF8), Line2: ptr(""), City: ptr("Paris"), State: ptr(webtest.HTMLish),
+			Country: ptr("FR"), PostalCode: ptr(webtest.LineSep)},
+		LegalName: ptr("ACME"), LegalNumber: ptr(webtest.Quoted), LogoURL: ptr("https://x.test/?a=1&b=2"),
 		Phone: ptr("+33"), URL: ptr(""), DiscordID: ptr("123"), Version: -1 << 63,
-		CreatedAt: "2026-11-30T12:00:00Z", UpdatedAt: badUTF8,
+		CreatedAt: "2026-11-30T12:00:00Z", UpdatedAt: webtest.BadUTF8,
 	}
 }
 
@@ -50,8 +41,8 @@ var wireValues = []struct {
 	{"Customer with metadata of spaces and escapes", Customer{Metadata: json.RawMessage("\n{\"k\\u0022\" :\t\"\\u003c<\u2029\" , \"n\": -1.5e10 }\n")}},
 	{"Customer with scalar metadata", Customer{Metadata: json.RawMessage(`"<b>"`)}},
 	{"rendered Customer", RenderCustomer(customer.Customer{
-		ID: "0193a8d4-6f44-7d4b-9c3e-3f1f6e2a1b2c", Email: "a@example.com", Name: htmlish,
-		Metadata: []customer.Metadata{{Key: "plan<&>", Value: json.RawMessage(`"pro & <b>"`)}, {Key: badUTF8, Value: json.RawMessage(`{"n":[1,2]}`)}},
+		ID: "0193a8d4-6f44-7d4b-9c3e-3f1f6e2a1b2c", Email: "a@example.com", Name: webtest.HTMLish,
+		Metadata: []customer.Metadata{{Key: "plan<&>", Value: json.RawMessage(`"pro & <b>"`)}, {Key: webtest.BadUTF8, Value: json.RawMessage(`{"n":[1,2]}`)}},
 		Address:  customer.Address{Line1: "1 Main St", Country: "US"}, Version: 3,
 		CreatedAt: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 11, 30, 13, 0, 0, 0, time.FixedZone("x", 3600)),
 	})},
@@ -61,43 +52,43 @@ var wireValues = []struct {
 	{"Address", fullCustomer().Address},
 
 	{"zero licenseJSON", licenseJSON{}},
-	{"licenseJSON", licenseJSON{ID: "lic_" + htmlish, CustomerID: "cus_" + quoted, Status: control, ExpiresAt: ptr(lineSep), CreatedAt: badUTF8}},
+	{"licenseJSON", licenseJSON{ID: "lic_" + webtest.HTMLish, CustomerID: "cus_" + webtest.Quoted, Status: webtest.Control, ExpiresAt: ptr(webtest.LineSep), CreatedAt: webtest.BadUTF8}},
 	{"licenseJSON with empty expiry", licenseJSON{ID: "lic_1", ExpiresAt: ptr("")}},
 
 	{"zero appJSON", appJSON{}},
-	{"appJSON", appJSON{ID: "app_1", UUID: unicode, Slug: htmlish, Name: quoted, Description: ptr(control), Status: lineSep, CustomerCount: 1<<63 - 1, CreatedAt: badUTF8}},
+	{"appJSON", appJSON{ID: "app_1", UUID: webtest.Unicode, Slug: webtest.HTMLish, Name: webtest.Quoted, Description: ptr(webtest.Control), Status: webtest.LineSep, CustomerCount: 1<<63 - 1, CreatedAt: webtest.BadUTF8}},
 	{"appJSON with empty description", appJSON{Description: ptr(""), CustomerCount: -5}},
 
 	{"zero keyJSON", keyJSON{}},
-	{"keyJSON", keyJSON{ID: "key_1", Type: "secret", Key: ptr(htmlish), Hint: quoted, CreatedAt: lineSep}},
+	{"keyJSON", keyJSON{ID: "key_1", Type: "secret", Key: ptr(webtest.HTMLish), Hint: webtest.Quoted, CreatedAt: webtest.LineSep}},
 	{"keyJSON with empty key", keyJSON{Key: ptr("")}},
 
 	{"nil data", data{}},
 	{"data of a Customer", data{fullCustomer()}},
 	{"data of a nil Address", data{(*Address)(nil)}},
 	{"data of a license", data{licenseJSON{ID: "lic_1"}}},
-	{"data of licenses", data{[]licenseJSON{{ID: "lic_1"}, {ExpiresAt: ptr(htmlish)}}}},
+	{"data of licenses", data{[]licenseJSON{{ID: "lic_1"}, {ExpiresAt: ptr(webtest.HTMLish)}}}},
 	{"data of no licenses", data{[]licenseJSON{}}},
 	{"data of nil licenses", data{[]licenseJSON(nil)}},
 	{"data of an app", data{appJSON{Slug: "s"}}},
-	{"data of apps", data{[]appJSON{{Slug: "a"}, {Slug: htmlish}}}},
+	{"data of apps", data{[]appJSON{{Slug: "a"}, {Slug: webtest.HTMLish}}}},
 	{"data of nil apps", data{[]appJSON(nil)}},
 	{"data of a key", data{keyJSON{Hint: "h"}}},
 	{"data of keys", data{[]keyJSON{{Hint: "a"}, {Key: ptr("k")}}}},
 	{"data of no keys", data{[]keyJSON{}}},
-	{"data of a map", data{map[string]string{"status": "ok", "table": "reachable", "<&>": badUTF8, "": ""}}},
+	{"data of a map", data{map[string]string{"status": "ok", "table": "reachable", "<&>": webtest.BadUTF8, "": ""}}},
 	{"data of an empty map", data{map[string]string{}}},
 	{"data of a nil map", data{map[string]string(nil)}},
-	{"data of another type", data{map[string]any{"n": 1, "s": htmlish, "l": []int{1}}}},
+	{"data of another type", data{map[string]any{"n": 1, "s": webtest.HTMLish, "l": []int{1}}}},
 
 	{"zero listJSON", listJSON{}},
-	{"listJSON", listJSON{Data: []Customer{fullCustomer(), {}}, Meta: listMeta{Total: 1 << 40, Page: 2, PerPage: 50, NextCursor: ptr(htmlish)}}},
+	{"listJSON", listJSON{Data: []Customer{fullCustomer(), {}}, Meta: listMeta{Total: 1 << 40, Page: 2, PerPage: 50, NextCursor: ptr(webtest.HTMLish)}}},
 	{"empty listJSON", listJSON{Data: []Customer{}, Meta: listMeta{Page: -1, NextCursor: ptr("")}}},
 	{"zero listMeta", listMeta{}},
 
 	{"zero errorJSON", errorJSON{}},
-	{"errorJSON", errorJSON{Error: problem{Code: "conflict", Message: htmlish, ExistingID: "cus_" + badUTF8,
-		Details: map[string][]string{"email": {"has already been taken", quoted}, "<&>": {}, "nil": nil, lineSep: {control}}}}},
+	{"errorJSON", errorJSON{Error: problem{Code: "conflict", Message: webtest.HTMLish, ExistingID: "cus_" + webtest.BadUTF8,
+		Details: map[string][]string{"email": {"has already been taken", webtest.Quoted}, "<&>": {}, "nil": nil, webtest.LineSep: {webtest.Control}}}}},
 	{"errorJSON of empty details", errorJSON{Error: problem{Code: "c", Details: map[string][]string{}}}},
 	{"zero problem", problem{}},
 	{"problem", problem{Code: "validation_error", Message: "m", Details: map[string][]string{"a": {"b"}}}},
@@ -105,18 +96,7 @@ var wireValues = []struct {
 
 func TestAppendJSONWritesWhatJSONMarshalWrites(t *testing.T) {
 	for _, tt := range wireValues {
-		t.Run(tt.name, func(t *testing.T) {
-			want, err := json.Marshal(tt.v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := tt.v.AppendJSON(nil); string(got) != string(want) {
-				t.Errorf("AppendJSON wrote\n%s\njson.Marshal writes\n%s", got, want)
-			}
-			if got := tt.v.AppendJSON([]byte("prefix{")); string(got) != "prefix{"+string(want) {
-				t.Errorf("AppendJSON after a prefix wrote\n%s\nwant prefix{%s", got, want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { webtest.AppendsAsMarshal(t, tt.v) })
 	}
 }
 

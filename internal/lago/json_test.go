@@ -9,16 +9,7 @@ import (
 
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/web"
-)
-
-// Strings that encoding/json escapes, or that are easy to get wrong.
-const (
-	quoted  = "say \"hi\" \\ back/slash"
-	control = "tab\there\nnew\rline\x00\x01\x1f\x7f\b\f"
-	htmlish = "<script>a && b</script>"
-	lineSep = "a\u2028b\u2029c"
-	badUTF8 = "bad \xff\xfe utf-8 \xc3"
-	unicode = "Zoë O'Brien — 日本語 🙂"
+	"github.com/clientele/clientele/internal/web/webtest"
 )
 
 func ptr(s string) *string { return &s }
@@ -27,14 +18,14 @@ func intPtr(n int) *int { return &n }
 
 func fullCustomer() customerJSON {
 	return customerJSON{
-		LagoID: quoted, ExternalID: htmlish, CustomerID: htmlish, Name: ptr(unicode), Email: ptr(htmlish),
-		AddressLine1: ptr(badUTF8), AddressLine2: ptr(""), City: ptr(lineSep), State: ptr(control),
-		Zipcode: ptr("75001"), Country: ptr("FR"), LegalName: ptr(quoted), LegalNumber: ptr("1"),
+		LagoID: webtest.Quoted, ExternalID: webtest.HTMLish, CustomerID: webtest.HTMLish, Name: ptr(webtest.Unicode), Email: ptr(webtest.HTMLish),
+		AddressLine1: ptr(webtest.BadUTF8), AddressLine2: ptr(""), City: ptr(webtest.LineSep), State: ptr(webtest.Control),
+		Zipcode: ptr("75001"), Country: ptr("FR"), LegalName: ptr(webtest.Quoted), LegalNumber: ptr("1"),
 		LogoURL: ptr("https://x.test/?a=1&b=2"), Phone: ptr("+33"), URL: ptr(""),
-		Metadata: []metadataJSON{{LagoID: "m", Key: htmlish, Value: badUTF8, DisplayInInvoice: true, CreatedAt: lineSep}, {}},
-		ShippingAddress: shippingAddress{AddressLine1: ptr(htmlish), AddressLine2: ptr(""), City: ptr(badUTF8),
-			State: ptr(lineSep), Zipcode: ptr(control), Country: ptr("US")},
-		CreatedAt: lineSep, UpdatedAt: badUTF8,
+		Metadata: []metadataJSON{{LagoID: "m", Key: webtest.HTMLish, Value: webtest.BadUTF8, DisplayInInvoice: true, CreatedAt: webtest.LineSep}, {}},
+		ShippingAddress: shippingAddress{AddressLine1: ptr(webtest.HTMLish), AddressLine2: ptr(""), City: ptr(webtest.BadUTF8),
+			State: ptr(webtest.LineSep), Zipcode: ptr(webtest.Control), Country: ptr("US")},
+		CreatedAt: webtest.LineSep, UpdatedAt: webtest.BadUTF8,
 	}
 }
 
@@ -48,7 +39,7 @@ var wireValues = []struct {
 	{"customerJSON", fullCustomer()},
 	{"customerJSON with empty metadata", customerJSON{LagoID: "1", Metadata: []metadataJSON{}}},
 	{"rendered customerJSON", toCustomerJSON(customer.Customer{
-		ID: "0193a8d4-6f44-7d4b-9c3e-3f1f6e2a1b2c", ExternalID: htmlish, Email: "a@example.com", Name: htmlish,
+		ID: "0193a8d4-6f44-7d4b-9c3e-3f1f6e2a1b2c", ExternalID: webtest.HTMLish, Email: "a@example.com", Name: webtest.HTMLish,
 		Metadata:  []customer.Metadata{{Key: "plan<&>", Value: json.RawMessage(`"pro & <b>"`), DisplayInInvoice: true}, {Key: "n", Value: json.RawMessage(`{"a": 1}`)}},
 		Address:   customer.Address{Line1: "1 Main St", Country: "US"},
 		CreatedAt: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 11, 30, 13, 0, 0, 0, time.FixedZone("x", 3600)),
@@ -56,7 +47,7 @@ var wireValues = []struct {
 	{"rendered empty customerJSON", toCustomerJSON(customer.Customer{})},
 
 	{"zero metadataJSON", metadataJSON{}},
-	{"metadataJSON", metadataJSON{LagoID: control, Key: quoted, Value: unicode, DisplayInInvoice: true, CreatedAt: htmlish}},
+	{"metadataJSON", metadataJSON{LagoID: webtest.Control, Key: webtest.Quoted, Value: webtest.Unicode, DisplayInInvoice: true, CreatedAt: webtest.HTMLish}},
 	{"zero shippingAddress", shippingAddress{}},
 	{"shippingAddress", fullCustomer().ShippingAddress},
 
@@ -70,24 +61,13 @@ var wireValues = []struct {
 
 	{"zero errorJSON", errorJSON{}},
 	{"errorJSON", errorJSON{Status: 422, Error: "Unprocessable Entity", Code: "validation_errors",
-		ErrorDetails: map[string][]string{"email": {"invalid_email_format", htmlish}, "<&>": {}, "nil": nil, lineSep: {control}, badUTF8: {"x"}}}},
-	{"errorJSON of empty details", errorJSON{Status: 404, Error: htmlish, ErrorDetails: map[string][]string{}}},
+		ErrorDetails: map[string][]string{"email": {"invalid_email_format", webtest.HTMLish}, "<&>": {}, "nil": nil, webtest.LineSep: {webtest.Control}, webtest.BadUTF8: {"x"}}}},
+	{"errorJSON of empty details", errorJSON{Status: 404, Error: webtest.HTMLish, ErrorDetails: map[string][]string{}}},
 }
 
 func TestAppendJSONWritesWhatJSONMarshalWrites(t *testing.T) {
 	for _, tt := range wireValues {
-		t.Run(tt.name, func(t *testing.T) {
-			want, err := json.Marshal(tt.v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := tt.v.AppendJSON(nil); string(got) != string(want) {
-				t.Errorf("AppendJSON wrote\n%s\njson.Marshal writes\n%s", got, want)
-			}
-			if got := tt.v.AppendJSON([]byte("prefix{")); string(got) != "prefix{"+string(want) {
-				t.Errorf("AppendJSON after a prefix wrote\n%s\nwant prefix{%s", got, want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { webtest.AppendsAsMarshal(t, tt.v) })
 	}
 }
 

@@ -1,7 +1,6 @@
 package lukittu
 
 import (
-	"encoding/json"
 	"strconv"
 
 	"github.com/clientele/clientele/internal/web"
@@ -12,22 +11,10 @@ import (
 // byte for byte what json.Marshal writes of the value by its struct tags (the tests hold
 // them to that), HTML-safe as json.Marshal escapes.
 
-// AppendJSON appends the envelope's JSON to b. Data of a type it does not know is written by
-// json.Marshal, as null if that fails; the routes give it none.
+// AppendJSON appends the envelope's JSON to b.
 func (e envelope) AppendJSON(b []byte) []byte {
 	b = append(b, `{"data":`...)
-	switch v := e.Data.(type) {
-	case nil:
-		b = append(b, "null"...)
-	case web.Appender:
-		b = v.AppendJSON(b)
-	default:
-		j, err := json.Marshal(v)
-		if err != nil {
-			j = []byte("null")
-		}
-		b = append(b, j...)
-	}
+	b = web.AppendAny(b, e.Data)
 	b = append(b, `,"result":`...)
 	b = e.Result.AppendJSON(b)
 	return append(b, '}')

@@ -9,27 +9,18 @@ import (
 
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/web"
-)
-
-// Strings that encoding/json escapes, or that are easy to get wrong.
-const (
-	quoted  = "say \"hi\" \\ back/slash"
-	control = "tab\there\nnew\rline\x00\x01\x1f\x7f\b\f"
-	htmlish = "<script>a && b</script>"
-	lineSep = "a\u2028b\u2029c"
-	badUTF8 = "bad \xff\xfe utf-8 \xc3"
-	unicode = "Zoë O'Brien — 日本語 🙂"
+	"github.com/clientele/clientele/internal/web/webtest"
 )
 
 func ptr(s string) *string { return &s }
 
 func fullCustomer() customerJSON {
 	return customerJSON{
-		ID: quoted, Email: ptr(htmlish), FullName: ptr(unicode), Username: ptr(control),
-		Metadata: []metadataJSON{{Key: htmlish, Value: badUTF8, Locked: true}, {}, {Key: lineSep, Value: quoted}},
-		Address: &addressJSON{Street: ptr(htmlish), Line1: ptr(htmlish), Line2: ptr(""), City: ptr(badUTF8),
-			State: ptr(lineSep), Country: ptr("US"), PostalCode: ptr(control)},
-		DiscordAccount: &struct{}{}, TeamID: htmlish, CreatedByUserID: nilUUID, CreatedAt: lineSep, UpdatedAt: badUTF8,
+		ID: webtest.Quoted, Email: ptr(webtest.HTMLish), FullName: ptr(webtest.Unicode), Username: ptr(webtest.Control),
+		Metadata: []metadataJSON{{Key: webtest.HTMLish, Value: webtest.BadUTF8, Locked: true}, {}, {Key: webtest.LineSep, Value: webtest.Quoted}},
+		Address: &addressJSON{Street: ptr(webtest.HTMLish), Line1: ptr(webtest.HTMLish), Line2: ptr(""), City: ptr(webtest.BadUTF8),
+			State: ptr(webtest.LineSep), Country: ptr("US"), PostalCode: ptr(webtest.Control)},
+		DiscordAccount: &struct{}{}, TeamID: webtest.HTMLish, CreatedByUserID: nilUUID, CreatedAt: webtest.LineSep, UpdatedAt: webtest.BadUTF8,
 	}
 }
 
@@ -42,8 +33,8 @@ var wireValues = []struct {
 	{"zero customerJSON", customerJSON{}},
 	{"customerJSON", fullCustomer()},
 	{"customerJSON with empty metadata and address", customerJSON{ID: "1", Metadata: []metadataJSON{}, Address: &addressJSON{}}},
-	{"rendered customerJSON", toCustomerJSON(htmlish, customer.Customer{
-		ID: "0193a8d4-6f44-7d4b-9c3e-3f1f6e2a1b2c", Email: "a@example.com", Name: htmlish, Username: badUTF8,
+	{"rendered customerJSON", toCustomerJSON(webtest.HTMLish, customer.Customer{
+		ID: "0193a8d4-6f44-7d4b-9c3e-3f1f6e2a1b2c", Email: "a@example.com", Name: webtest.HTMLish, Username: webtest.BadUTF8,
 		Metadata:  []customer.Metadata{{Key: "plan<&>", Value: json.RawMessage(`"pro & <b>"`), Locked: true}, {Key: "n", Value: json.RawMessage(`{"a": 1}`)}},
 		Address:   customer.Address{Line1: "1 Main St", Country: "US"},
 		CreatedAt: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 11, 30, 13, 0, 0, 0, time.FixedZone("x", 3600)),
@@ -51,7 +42,7 @@ var wireValues = []struct {
 	{"rendered empty customerJSON", toCustomerJSON("", customer.Customer{})},
 
 	{"zero metadataJSON", metadataJSON{}},
-	{"metadataJSON", metadataJSON{Key: quoted, Value: unicode, Locked: true}},
+	{"metadataJSON", metadataJSON{Key: webtest.Quoted, Value: webtest.Unicode, Locked: true}},
 	{"nil addressJSON", (*addressJSON)(nil)},
 	{"zero addressJSON", &addressJSON{}},
 	{"addressJSON", fullCustomer().Address},
@@ -61,34 +52,23 @@ var wireValues = []struct {
 	{"empty listJSON", listJSON{Customers: []customerJSON{}, TotalResults: 1<<63 - 1}},
 
 	{"zero deletedJSON", deletedJSON{}},
-	{"deletedJSON", deletedJSON{CustomerID: htmlish, Deleted: true}},
+	{"deletedJSON", deletedJSON{CustomerID: webtest.HTMLish, Deleted: true}},
 
 	{"zero result", result{}},
-	{"result", result{Timestamp: lineSep, Valid: true, Details: htmlish, Code: badUTF8}},
+	{"result", result{Timestamp: webtest.LineSep, Valid: true, Details: webtest.HTMLish, Code: webtest.BadUTF8}},
 
 	{"zero envelope", envelope{}},
 	{"envelope of a customer", envelope{Data: fullCustomer(), Result: result{Timestamp: "t", Valid: true, Details: "Customer found"}}},
-	{"envelope of a page", envelope{Data: listJSON{Customers: []customerJSON{{ID: "1"}}}, Result: result{Details: quoted}}},
+	{"envelope of a page", envelope{Data: listJSON{Customers: []customerJSON{{ID: "1"}}}, Result: result{Details: webtest.Quoted}}},
 	{"envelope of a deletion", envelope{Data: deletedJSON{CustomerID: "1", Deleted: true}}},
 	{"envelope of an error", envelope{Result: result{Timestamp: "t", Details: "Not found", Code: "NOT_FOUND"}}},
 	{"envelope of a nil address", envelope{Data: (*addressJSON)(nil)}},
-	{"envelope of another type", envelope{Data: map[string]any{"s": htmlish, "n": 1.5, "l": []string{quoted}}}},
+	{"envelope of another type", envelope{Data: map[string]any{"s": webtest.HTMLish, "n": 1.5, "l": []string{webtest.Quoted}}}},
 }
 
 func TestAppendJSONWritesWhatJSONMarshalWrites(t *testing.T) {
 	for _, tt := range wireValues {
-		t.Run(tt.name, func(t *testing.T) {
-			want, err := json.Marshal(tt.v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := tt.v.AppendJSON(nil); string(got) != string(want) {
-				t.Errorf("AppendJSON wrote\n%s\njson.Marshal writes\n%s", got, want)
-			}
-			if got := tt.v.AppendJSON([]byte("prefix{")); string(got) != "prefix{"+string(want) {
-				t.Errorf("AppendJSON after a prefix wrote\n%s\nwant prefix{%s", got, want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { webtest.AppendsAsMarshal(t, tt.v) })
 	}
 }
 

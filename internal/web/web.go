@@ -158,6 +158,22 @@ func AppendAll[V Appender](b []byte, vs []V) []byte {
 	return jsontext.AppendArray(b, vs, func(b []byte, v V) []byte { return v.AppendJSON(b) })
 }
 
+// AppendAny appends v: null for nil, its AppendJSON if it is an Appender, else what
+// json.Marshal writes (null if it fails: the routes give only Appenders).
+func AppendAny(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case Appender:
+		return v.AppendJSON(b)
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return append(b, "null"...)
+	}
+	return append(b, j...)
+}
+
 // JSON writes v as a JSON response, by its AppendJSON if v is an Appender.
 func JSON(w http.ResponseWriter, status int, v any) {
 	var b []byte

@@ -116,3 +116,23 @@ func TestJSON(t *testing.T) {
 		})
 	}
 }
+
+func TestAppendAny(t *testing.T) {
+	tests := []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"nil", nil, `null`},
+		{"an Appender", appended(`{"a":1}`), `{"a":1}`},
+		{"another value, by json.Marshal", map[string]int{"b": 2}, `{"b":2}`},
+		{"a value json.Marshal refuses", make(chan int), `null`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(AppendAny([]byte("x"), tt.v)); got != "x"+tt.want {
+				t.Errorf("AppendAny = %s, want x%s", got, tt.want)
+			}
+		})
+	}
+}
