@@ -24,16 +24,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/clientele/clientele/internal/auth"
-	"github.com/clientele/clientele/internal/awsjson"
-	"github.com/clientele/clientele/internal/dynamo"
 	"github.com/clientele/clientele/internal/routes"
 	"github.com/clientele/clientele/internal/store"
 )
@@ -95,10 +94,9 @@ func create(ctx context.Context, s *store.Store) (string, error) {
 	return secret, nil
 }
 
-// client builds the functions' DynamoDB client (internal/dynamo) with credentials from the
-// standard AWS configuration (profiles, SSO, environment...), pointed at DYNAMODB_ENDPOINT
-// when it is set. The credentials are read once: the command runs for seconds.
-func client(ctx context.Context, region string, getenv func(string) string) (*dynamo.Client, error) {
+// client builds a DynamoDB client from the standard AWS configuration, pointed at
+// DYNAMODB_ENDPOINT when it is set.
+func client(ctx context.Context, region string, getenv func(string) string) (*dynamodb.Client, error) {
 	endpoint := getenv(routes.EnvEndpoint)
 	var opts []func(*config.LoadOptions) error
 	if region != "" {
@@ -119,16 +117,9 @@ func client(ctx context.Context, region string, getenv func(string) string) (*dy
 		}
 		cfg.Region = "us-east-1"
 	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("AWS credentials: %w", err)
-	}
-	return dynamo.New(dynamo.Options{
-		Region:   cfg.Region,
-		Endpoint: endpoint,
-		Credentials: awsjson.Credentials{
-			AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken,
-		},
-		HTTP: &http.Client{Timeout: 30 * time.Second},
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
 	}), nil
 }

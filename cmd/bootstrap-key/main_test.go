@@ -31,7 +31,7 @@ func TestBootstrapKey(t *testing.T) {
 		if strings.Contains(stderr.String(), key) {
 			t.Error("the key is printed on stderr too")
 		}
-		got, err := store.New(tbl.DB, tbl.Name).KeyByHash(context.Background(), auth.Hash(key))
+		got, err := store.New(tbl.Client, tbl.Name).KeyByHash(context.Background(), auth.Hash(key))
 		if err != nil {
 			t.Fatalf("KeyByHash of the printed key: %v", err)
 		}

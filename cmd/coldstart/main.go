@@ -19,7 +19,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,8 +29,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/clientele/clientele/internal/awsjson"
-	"github.com/clientele/clientele/internal/dynamo"
 	"github.com/clientele/clientele/internal/samtemplate"
 	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/tenant"
@@ -40,7 +37,7 @@ import (
 func main() {
 	bin := flag.String("bin", "bin/host", "folder of <function>/bootstrap binaries built for this machine, with hello/bootstrap")
 	eventsDir := flag.String("events", "events", "folder of <function>.json events")
-	samples := flag.Int("samples", 25, "fresh processes per function")
+	samples := flag.Int("samples", 15, "fresh processes per function")
 	flag.Parse()
 	if err := run(*bin, *eventsDir, *samples); err != nil {
 		fmt.Fprintln(os.Stderr, "coldstart:", err)
@@ -240,11 +237,7 @@ func makeTable(endpoint string) (string, error) {
 	if _, err := db.CreateTable(ctx, in); err != nil {
 		return "", fmt.Errorf("create table: %w", err)
 	}
-	fdb := dynamo.New(dynamo.Options{
-		Region: "us-east-1", Endpoint: endpoint, HTTP: http.DefaultClient,
-		Credentials: awsjson.Credentials{AccessKeyID: "local", SecretAccessKey: "local"},
-	})
-	if _, err := store.New(fdb, name).CreateApp(ctx, tenant.App{Slug: "my-app", Name: "My App"}); err != nil {
+	if _, err := store.New(db, name).CreateApp(ctx, tenant.App{Slug: "my-app", Name: "My App"}); err != nil {
 		return "", err
 	}
 	return name, nil

@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clientele/clientele/internal/awsjson"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/dynamotest"
 	"github.com/clientele/clientele/internal/ingest"
@@ -23,11 +26,11 @@ import (
 
 // setup makes a table with the app "acme" holding two customers, and points the command's
 // environment at it.
-func setup(tb testing.TB, intercept ...dynamotest.Intercept) (*store.Store, string) {
+func setup(tb testing.TB, optFns ...func(*dynamodb.Options)) (*store.Store, string) {
 	tb.Helper()
-	tbl := dynamotest.New(tb, intercept...)
+	tbl := dynamotest.New(tb, optFns...)
 	tb.Setenv("TABLE_NAME", tbl.Name)
-	s := store.New(tbl.DB, tbl.Name)
+	s := store.New(tbl.Client, tbl.Name)
 	ctx := context.Background()
 	app, err := s.CreateApp(ctx, tenant.App{Slug: "acme", Name: "Acme"})
 	if err != nil {
@@ -153,11 +156,16 @@ func TestUsage(t *testing.T) {
 // failed transiently again; one that keeps failing is reported with its reason.
 func TestTransientFailuresAreRetried(t *testing.T) {
 	var budget atomic.Int64 // TransactWriteItems calls still to fail
-	s, _ := setup(t, func(ctx context.Context, op string, in any, call func(context.Context) error) error {
-		if op == "TransactWriteItems" && budget.Add(-1) >= 0 {
-			return &awsjson.APIError{StatusCode: 400, Code: "ThrottlingException", Message: "injected"}
-		}
-		return call(ctx)
+	s, _ := setup(t, func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("throttle",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					if middleware.GetOperationName(ctx) == "TransactWriteItems" && budget.Add(-1) >= 0 {
+						return middleware.InitializeOutput{}, middleware.Metadata{}, &smithy.GenericAPIError{Code: "ThrottlingException", Message: "injected"}
+					}
+					return next.HandleInitialize(ctx, in)
+				}), middleware.Before)
+		})
 	})
 	imp := func() Summary {
 		im := &importer{in: ingest.New(s, slog.New(slog.DiscardHandler)), app: "acme", action: ingest.Upsert,

@@ -32,7 +32,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
@@ -113,7 +112,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, ready func(info)) error 
 	}
 	setupCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if err := ensureTable(setupCtx, adminClient(endpoint), tmpl, table, log); err != nil {
+	if err := ensureTable(setupCtx, db, tmpl, table, log); err != nil {
 		return err
 	}
 	admin := store.New(db, table)
@@ -172,15 +171,6 @@ func run(ctx context.Context, stdout, stderr io.Writer, ready func(info)) error 
 		return err
 	}
 	return nil
-}
-
-// adminClient is the AWS SDK's client of DynamoDB Local, which creating a table takes; the
-// functions do without the SDK (internal/dynamo).
-func adminClient(endpoint string) *dynamodb.Client {
-	return dynamodb.New(dynamodb.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
-	})
 }
 
 // ensureTable creates the table from template.yaml when it does not exist, as

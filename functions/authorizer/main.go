@@ -5,12 +5,11 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/clientele/clientele/internal/apigw"
 	"github.com/clientele/clientele/internal/authorizer"
 	"github.com/clientele/clientele/internal/routes"
 )
 
 func main() {
 	d := routes.DepsFromEnv()
-	lambda.Start(apigw.AuthorizerHandler(authorizer.New(d.Store, d.Log).Handle))
+	lambda.Start(authorizer.New(d.Store, d.Log).Handle)
 }

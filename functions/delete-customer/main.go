@@ -5,11 +5,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/clientele/clientele/internal/apigw"
 	"github.com/clientele/clientele/internal/routes"
 )
 
 func main() {
 	h := routes.MustHandler("delete-customer", routes.DepsFromEnv())
-	lambda.Start(apigw.Handler(httpadapter.NewV2(h).ProxyWithContext))
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

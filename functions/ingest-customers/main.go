@@ -11,5 +11,5 @@ import (
 
 func main() {
 	d := routes.DepsFromEnv()
-	lambda.Start(ingest.New(d.Store, d.Log).Handler())
+	lambda.Start(ingest.New(d.Store, d.Log).Handle)
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/tenant"
-	"github.com/clientele/clientele/internal/web"
 )
 
 // Prefixes of rendered ids; ids are accepted back with or without them.
@@ -91,16 +90,19 @@ func metadataObject(md []customer.Metadata) json.RawMessage {
 	if len(md) == 0 {
 		return json.RawMessage("{}")
 	}
-	b := []byte{'{'}
+	var b bytes.Buffer
+	b.WriteByte('{')
 	for i, m := range md {
 		if i > 0 {
-			b = append(b, ',')
+			b.WriteByte(',')
 		}
-		b = web.AppendString(b, m.Key)
-		b = append(b, ':')
-		b = append(b, m.Value...)
+		k, _ := json.Marshal(m.Key)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(m.Value)
 	}
-	return append(b, '}')
+	b.WriteByte('}')
+	return b.Bytes()
 }
 
 type licenseJSON struct {

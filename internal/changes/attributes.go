@@ -4,14 +4,13 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-lambda-go/events"
-
-	"github.com/clientele/clientele/internal/dynamo"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // attributeValues converts a stream record's image (the Lambda event's attribute values) to
-// internal/dynamo's, which the store decodes.
-func attributeValues(img map[string]events.DynamoDBAttributeValue) (map[string]dynamo.AttributeValue, error) {
-	out := make(map[string]dynamo.AttributeValue, len(img))
+// the SDK's, which the store decodes.
+func attributeValues(img map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+	out := make(map[string]types.AttributeValue, len(img))
 	for k, v := range img {
 		av, err := attributeValue(v)
 		if err != nil {
@@ -22,33 +21,33 @@ func attributeValues(img map[string]events.DynamoDBAttributeValue) (map[string]d
 	return out, nil
 }
 
-func attributeValue(v events.DynamoDBAttributeValue) (dynamo.AttributeValue, error) {
+func attributeValue(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
 	switch v.DataType() {
 	case events.DataTypeString:
-		return &dynamo.AttributeValueMemberS{Value: v.String()}, nil
+		return &types.AttributeValueMemberS{Value: v.String()}, nil
 	case events.DataTypeNumber:
-		return &dynamo.AttributeValueMemberN{Value: v.Number()}, nil
+		return &types.AttributeValueMemberN{Value: v.Number()}, nil
 	case events.DataTypeBinary:
-		return &dynamo.AttributeValueMemberB{Value: v.Binary()}, nil
+		return &types.AttributeValueMemberB{Value: v.Binary()}, nil
 	case events.DataTypeBoolean:
-		return &dynamo.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
+		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
 	case events.DataTypeNull:
-		return &dynamo.AttributeValueMemberNULL{Value: true}, nil
+		return &types.AttributeValueMemberNULL{Value: true}, nil
 	case events.DataTypeStringSet:
-		return &dynamo.AttributeValueMemberSS{Value: v.StringSet()}, nil
+		return &types.AttributeValueMemberSS{Value: v.StringSet()}, nil
 	case events.DataTypeNumberSet:
-		return &dynamo.AttributeValueMemberNS{Value: v.NumberSet()}, nil
+		return &types.AttributeValueMemberNS{Value: v.NumberSet()}, nil
 	case events.DataTypeBinarySet:
-		return &dynamo.AttributeValueMemberBS{Value: v.BinarySet()}, nil
+		return &types.AttributeValueMemberBS{Value: v.BinarySet()}, nil
 	case events.DataTypeMap:
 		m, err := attributeValues(v.Map())
 		if err != nil {
 			return nil, err
 		}
-		return &dynamo.AttributeValueMemberM{Value: m}, nil
+		return &types.AttributeValueMemberM{Value: m}, nil
 	case events.DataTypeList:
 		src := v.List()
-		l := make([]dynamo.AttributeValue, len(src))
+		l := make([]types.AttributeValue, len(src))
 		for i, e := range src {
 			av, err := attributeValue(e)
 			if err != nil {
@@ -56,7 +55,7 @@ func attributeValue(v events.DynamoDBAttributeValue) (dynamo.AttributeValue, err
 			}
 			l[i] = av
 		}
-		return &dynamo.AttributeValueMemberL{Value: l}, nil
+		return &types.AttributeValueMemberL{Value: l}, nil
 	}
 	return nil, fmt.Errorf("unknown data type %v", v.DataType())
 }

@@ -15,6 +15,8 @@ import (
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/store"
@@ -62,7 +64,7 @@ func New(pub Publisher, bus string, log *slog.Logger) *Handler {
 func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
 	var (
-		entries []PutEventsRequestEntry
+		entries []types.PutEventsRequestEntry
 		records []events.DynamoDBEventRecord // the record of each entry
 	)
 	for _, rec := range ev.Records {
@@ -92,7 +94,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		}
 		rec := records[i]
 		h.log.WarnContext(ctx, "event not published: its record will be retried", "event_id", rec.EventID,
-			"sequence_number", rec.Change.SequenceNumber, "detail_type", entries[i].DetailType)
+			"sequence_number", rec.Change.SequenceNumber, "detail_type", aws.ToString(entries[i].DetailType))
 		if seq := rec.Change.SequenceNumber; !reported[seq] {
 			reported[seq] = true
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: seq})
@@ -105,7 +107,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 
 // Entry returns the event of one stream record; ok is false for records that are no customer
 // change.
-func (h *Handler) Entry(rec events.DynamoDBEventRecord) (entry PutEventsRequestEntry, ok bool, err error) {
+func (h *Handler) Entry(rec events.DynamoDBEventRecord) (entry types.PutEventsRequestEntry, ok bool, err error) {
 	before, err := decode(rec.Change.OldImage)
 	if err != nil {
 		return entry, false, fmt.Errorf("old image: %w", err)
@@ -145,15 +147,16 @@ func (h *Handler) Entry(rec events.DynamoDBEventRecord) (entry PutEventsRequestE
 	if err != nil {
 		return entry, false, err
 	}
-	entry = PutEventsRequestEntry{
-		Source:       Source,
-		DetailType:   name,
-		Detail:       string(detail),
-		EventBusName: h.bus,
+	entry = types.PutEventsRequestEntry{
+		Source:     aws.String(Source),
+		DetailType: aws.String(name),
+		Detail:     aws.String(string(detail)),
+	}
+	if h.bus != "" {
+		entry.EventBusName = aws.String(h.bus)
 	}
 	if t := rec.Change.ApproximateCreationDateTime.Time; !t.IsZero() {
-		t = t.UTC()
-		entry.Time = &t
+		entry.Time = aws.Time(t.UTC())
 	}
 	return entry, true, nil
 }

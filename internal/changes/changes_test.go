@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/customer"
@@ -36,7 +38,7 @@ type history struct {
 func live(t *testing.T) history {
 	t.Helper()
 	tbl := dynamotest.New(t)
-	s := store.New(tbl.DB, tbl.Name)
+	s := store.New(tbl.Client, tbl.Name)
 	st := openStream(t, tbl)
 	ctx := context.Background()
 	var h history
@@ -155,19 +157,19 @@ func TestStreamRecordsGiveExactEntries(t *testing.T) {
 				t.Fatalf("%d entries from %d records, want 1", len(rec.entries), len(step.recs))
 			}
 			e := rec.entries[0]
-			if e.Source != "clientele" || e.DetailType != step.detailType ||
-				e.EventBusName != bus || len(e.Resources) != 0 {
+			if aws.ToString(e.Source) != "clientele" || aws.ToString(e.DetailType) != step.detailType ||
+				aws.ToString(e.EventBusName) != bus || len(e.Resources) != 0 {
 				t.Errorf("entry = source %q, detail type %q, bus %q, resources %q",
-					e.Source, e.DetailType, e.EventBusName, e.Resources)
+					aws.ToString(e.Source), aws.ToString(e.DetailType), aws.ToString(e.EventBusName), e.Resources)
 			}
 			if !sameTime(e, customerRecord(t, step.recs)) {
 				t.Errorf("entry time = %v, want the record's %v", e.Time, customerRecord(t, step.recs).Change.ApproximateCreationDateTime)
 			}
-			if got := e.Detail; got != step.detail {
+			if got := aws.ToString(e.Detail); got != step.detail {
 				t.Errorf("detail:\n got %s\nwant %s", got, step.detail)
 			}
 			var d Detail
-			if err := json.Unmarshal([]byte(e.Detail), &d); err != nil {
+			if err := json.Unmarshal([]byte(aws.ToString(e.Detail)), &d); err != nil {
 				t.Errorf("detail does not decode into Detail: %v", err)
 			}
 		})
@@ -238,18 +240,18 @@ func TestPublisherFailuresReportExactlyTheirRecords(t *testing.T) {
 
 	tests := []struct {
 		name      string
-		fail      func(i int, e PutEventsRequestEntry) bool
+		fail      func(i int, e types.PutEventsRequestEntry) bool
 		err       error
 		want      []string
 		published []string
 	}{
 		{"none fails", nil, nil, []string{},
 			[]string{EventCreated, EventUpdated, EventDeleted}},
-		{"the update fails", func(_ int, e PutEventsRequestEntry) bool { return e.DetailType == EventUpdated },
+		{"the update fails", func(_ int, e types.PutEventsRequestEntry) bool { return aws.ToString(e.DetailType) == EventUpdated },
 			nil, []string{seqOf(h.update)}, []string{EventCreated, EventDeleted}},
-		{"create and delete fail", func(i int, _ PutEventsRequestEntry) bool { return i != 1 },
+		{"create and delete fail", func(i int, _ types.PutEventsRequestEntry) bool { return i != 1 },
 			nil, []string{seqOf(h.create), seqOf(h.remove)}, []string{EventUpdated}},
-		{"the call fails", func(int, PutEventsRequestEntry) bool { return true },
+		{"the call fails", func(int, types.PutEventsRequestEntry) bool { return true },
 			errPublish, []string{seqOf(h.create), seqOf(h.update), seqOf(h.remove)}, nil},
 	}
 	for _, tt := range tests {
@@ -261,7 +263,7 @@ func TestPublisherFailuresReportExactlyTheirRecords(t *testing.T) {
 			}
 			var published []string
 			for _, e := range rec.entries {
-				published = append(published, e.DetailType)
+				published = append(published, aws.ToString(e.DetailType))
 			}
 			if !reflect.DeepEqual(published, tt.published) {
 				t.Errorf("published %q, want %q", published, tt.published)
@@ -288,7 +290,7 @@ func TestUndecodableCustomerRecordIsLoggedAndSkipped(t *testing.T) {
 	if failures := handle(t, hd, batch); len(failures) != 0 {
 		t.Errorf("failures = %q: a record no retry can fix must not block the shard", failures)
 	}
-	if len(rec.entries) != 1 || rec.entries[0].DetailType != EventUpdated {
+	if len(rec.entries) != 1 || aws.ToString(rec.entries[0].DetailType) != EventUpdated {
 		t.Errorf("entries = %v, want the update's alone", rec.entries)
 	}
 	if !strings.Contains(logs.String(), `"level":"ERROR"`) || !strings.Contains(logs.String(), bad.Change.SequenceNumber) {
@@ -357,12 +359,12 @@ func TestSampleEvent(t *testing.T) {
 	var got []summary
 	for _, e := range rec.entries {
 		var d Detail
-		if err := json.Unmarshal([]byte(e.Detail), &d); err != nil {
+		if err := json.Unmarshal([]byte(aws.ToString(e.Detail)), &d); err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, summary{e.DetailType, e.Time.Unix(), Detail{AppID: d.AppID, CustomerID: d.CustomerID, Version: d.Version}})
-		if (d.Before == nil) != (e.DetailType == EventCreated) || (d.After == nil) != (e.DetailType == EventDeleted) {
-			t.Errorf("%s: before %v, after %v", e.DetailType, d.Before, d.After)
+		got = append(got, summary{aws.ToString(e.DetailType), e.Time.Unix(), Detail{AppID: d.AppID, CustomerID: d.CustomerID, Version: d.Version}})
+		if (d.Before == nil) != (aws.ToString(e.DetailType) == EventCreated) || (d.After == nil) != (aws.ToString(e.DetailType) == EventDeleted) {
+			t.Errorf("%s: before %v, after %v", aws.ToString(e.DetailType), d.Before, d.After)
 		}
 	}
 	const app, cus = "app_0b7e3c1a-5d2f-4a6b-8c9d-e0f1a2b3c4d5", "cus_6a1f2e3d-4c5b-4a69-8877-665544332211"

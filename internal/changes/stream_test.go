@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/clientele/clientele/internal/dynamotest"
 )
@@ -171,12 +172,12 @@ func toEventValue(v streamtypes.AttributeValue) events.DynamoDBAttributeValue {
 // recorder is a Publisher that records what it is given and fails the entries it is told to.
 type recorder struct {
 	mu      sync.Mutex
-	entries []PutEventsRequestEntry
-	fail    func(i int, e PutEventsRequestEntry) bool // nil: none fails
-	err     error                                     // returned with the failed ones
+	entries []types.PutEventsRequestEntry
+	fail    func(i int, e types.PutEventsRequestEntry) bool // nil: none fails
+	err     error                                           // returned with the failed ones
 }
 
-func (r *recorder) Publish(_ context.Context, entries []PutEventsRequestEntry) ([]int, error) {
+func (r *recorder) Publish(_ context.Context, entries []types.PutEventsRequestEntry) ([]int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var failed []int
@@ -197,7 +198,7 @@ func (r *recorder) Publish(_ context.Context, entries []PutEventsRequestEntry) (
 var errPublish = errors.New("injected: eventbridge unavailable")
 
 // sameTime reports whether an entry's time is the record's.
-func sameTime(e PutEventsRequestEntry, rec events.DynamoDBEventRecord) bool {
+func sameTime(e types.PutEventsRequestEntry, rec events.DynamoDBEventRecord) bool {
 	want := rec.Change.ApproximateCreationDateTime.Time
 	if want.IsZero() {
 		return e.Time == nil

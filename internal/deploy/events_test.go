@@ -20,11 +20,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/clientele/clientele/internal/apigw"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/authorizer"
 	"github.com/clientele/clientele/internal/customer"
-	"github.com/clientele/clientele/internal/dynamo"
 	"github.com/clientele/clientele/internal/dynamotest"
 	"github.com/clientele/clientele/internal/ingest"
 	"github.com/clientele/clientele/internal/purger"
@@ -128,14 +126,14 @@ func record(db store.DB) *recorder {
 	return &recorder{DB: db, actions: map[string]bool{}, indexes: map[string]bool{}}
 }
 
-func (r *recorder) add(index string, actions ...string) {
+func (r *recorder) add(index *string, actions ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, a := range actions {
 		r.actions[a] = true
 	}
-	if index != "" {
-		r.indexes[index] = true
+	if index != nil {
+		r.indexes[*index] = true
 	}
 }
 
@@ -145,40 +143,40 @@ func (r *recorder) used() (actions, indexes []string) {
 	return sortedKeys(r.actions), sortedKeys(r.indexes)
 }
 
-func (r *recorder) GetItem(ctx context.Context, in *dynamo.GetItemInput) (*dynamo.GetItemOutput, error) {
-	r.add("", "GetItem")
-	return r.DB.GetItem(ctx, in)
+func (r *recorder) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	r.add(nil, "GetItem")
+	return r.DB.GetItem(ctx, in, optFns...)
 }
 
-func (r *recorder) BatchGetItem(ctx context.Context, in *dynamo.BatchGetItemInput) (*dynamo.BatchGetItemOutput, error) {
-	r.add("", "BatchGetItem")
-	return r.DB.BatchGetItem(ctx, in)
+func (r *recorder) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	r.add(nil, "BatchGetItem")
+	return r.DB.BatchGetItem(ctx, in, optFns...)
 }
 
-func (r *recorder) Query(ctx context.Context, in *dynamo.QueryInput) (*dynamo.QueryOutput, error) {
+func (r *recorder) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	r.add(in.IndexName, "Query")
-	return r.DB.Query(ctx, in)
+	return r.DB.Query(ctx, in, optFns...)
 }
 
-func (r *recorder) BatchWriteItem(ctx context.Context, in *dynamo.BatchWriteItemInput) (*dynamo.BatchWriteItemOutput, error) {
-	r.add("", "BatchWriteItem")
-	return r.DB.BatchWriteItem(ctx, in)
+func (r *recorder) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	r.add(nil, "BatchWriteItem")
+	return r.DB.BatchWriteItem(ctx, in, optFns...)
 }
 
-func (r *recorder) TransactWriteItems(ctx context.Context, in *dynamo.TransactWriteItemsInput) (*dynamo.TransactWriteItemsOutput, error) {
+func (r *recorder) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	for _, it := range in.TransactItems {
 		switch {
 		case it.Put != nil:
-			r.add("", "PutItem")
+			r.add(nil, "PutItem")
 		case it.Update != nil:
-			r.add("", "UpdateItem")
+			r.add(nil, "UpdateItem")
 		case it.Delete != nil:
-			r.add("", "DeleteItem")
+			r.add(nil, "DeleteItem")
 		case it.ConditionCheck != nil:
-			r.add("", "ConditionCheckItem")
+			r.add(nil, "ConditionCheckItem")
 		}
 	}
-	return r.DB.TransactWriteItems(ctx, in)
+	return r.DB.TransactWriteItems(ctx, in, optFns...)
 }
 
 // env is one function's world: a table of its own on DynamoDB Local with the app my-app,
@@ -194,7 +192,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	tbl := dynamotest.New(t)
-	e := &env{tbl: tbl, seed: store.New(tbl.DB, tbl.Name), rec: record(tbl.DB)}
+	e := &env{tbl: tbl, seed: store.New(tbl.Client, tbl.Name), rec: record(tbl.Client)}
 	e.deps = routes.Deps{Store: store.New(e.rec, tbl.Name), Log: slog.New(slog.NewJSONHandler(t.Output(), nil))}
 	app, err := e.seed.CreateApp(t.Context(), tenant.App{Slug: eventSlug, Name: "My App"})
 	if err != nil {
@@ -210,13 +208,13 @@ func (e *env) handler(t *testing.T, function string) lambda.Handler {
 	t.Helper()
 	switch function {
 	case routes.AuthorizerFunction:
-		return lambda.NewHandler(apigw.AuthorizerHandler(authorizer.New(e.deps.Store, e.deps.Log).Handle))
+		return lambda.NewHandler(authorizer.New(e.deps.Store, e.deps.Log).Handle)
 	case routes.PurgeFunction:
 		return lambda.NewHandler(purger.New(e.deps.Store, e.deps.Log).Handle)
 	case routes.IngestFunction:
-		return lambda.NewHandler(ingest.New(e.deps.Store, e.deps.Log).Handler())
+		return lambda.NewHandler(ingest.New(e.deps.Store, e.deps.Log).Handle)
 	}
-	return lambda.NewHandler(apigw.Handler(httpadapter.NewV2(routes.MustHandler(function, e.deps)).ProxyWithContext))
+	return lambda.NewHandler(httpadapter.NewV2(routes.MustHandler(function, e.deps)).ProxyWithContext)
 }
 
 // invoke sends payload to the function as the Lambda runtime would, and checks that the
@@ -285,9 +283,9 @@ func readEvent(t *testing.T, function string) []byte {
 }
 
 // TestHTTPEvents invokes every HTTP function's event through the function's real Lambda
-// handler (apigw.Handler and httpadapter over its route's handler) against DynamoDB Local,
-// on a fresh and on a seeded table, and checks the status, that the body is JSON in the Apps
-// API's format, and that the function called only what its policy grants.
+// handler (httpadapter over its route's handler) against DynamoDB Local, on a fresh and on
+// a seeded table, and checks the status, that the body is JSON in the Apps API's format,
+// and that the function called only what its policy grants.
 func TestHTTPEvents(t *testing.T) {
 	t.Parallel()
 	covered := map[string]bool{}

@@ -188,9 +188,9 @@ func TestFunctionFolders(t *testing.T) {
 
 	// What main.go must call to serve each kind of function, as the runtime would.
 	eventMain := map[string]string{
-		routes.AuthorizerFunction: "apigw.AuthorizerHandler(authorizer.New(d.Store, d.Log).Handle)",
+		routes.AuthorizerFunction: "authorizer.New(d.Store, d.Log).Handle",
 		routes.PurgeFunction:      "purger.New(d.Store, d.Log).Handle",
-		routes.IngestFunction:     "ingest.New(d.Store, d.Log).Handler()",
+		routes.IngestFunction:     "ingest.New(d.Store, d.Log).Handle",
 		routes.PublishFunction:    "changes.FromEnv(log)",
 	}
 	for _, folder := range folders {
@@ -207,7 +207,7 @@ func TestFunctionFolders(t *testing.T) {
 			if call, ok := eventMain[folder]; ok {
 				calls = append(calls, call)
 			} else {
-				calls = append(calls, `routes.MustHandler(`+strconv.Quote(folder)+`, routes.DepsFromEnv())`, "apigw.Handler(httpadapter.NewV2(")
+				calls = append(calls, `routes.MustHandler(`+strconv.Quote(folder)+`, routes.DepsFromEnv())`, "httpadapter.NewV2(")
 			}
 			for _, call := range calls {
 				if !strings.Contains(text, call) {

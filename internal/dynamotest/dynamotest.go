@@ -26,8 +26,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/clientele/clientele/internal/awsjson"
-	"github.com/clientele/clientele/internal/dynamo"
 	"github.com/clientele/clientele/internal/samtemplate"
 )
 
@@ -52,27 +50,8 @@ const (
 
 // Table is a table of its own for one test, created from template.yaml.
 type Table struct {
-	Client *dynamodb.Client // the AWS SDK's, to create, inspect and scan in tests
-	DB     *dynamo.Client   // the functions' own client (internal/dynamo), for store.New
+	Client *dynamodb.Client
 	Name   string
-
-	endpoint string
-	http     *http.Client
-}
-
-// Intercept wraps each call of a dynamo.Client: tests count, record or fail calls with it.
-type Intercept = func(ctx context.Context, op string, in any, call func(context.Context) error) error
-
-// NewDB returns another client of the table's DynamoDB Local whose calls go through
-// intercept (none when nil), as a separate function's client would.
-func (t *Table) NewDB(intercept Intercept) *dynamo.Client {
-	return dynamo.New(dynamo.Options{
-		Region:      Region,
-		Endpoint:    t.endpoint,
-		Credentials: awsjson.Credentials{AccessKeyID: "local", SecretAccessKey: "local"},
-		HTTP:        t.http,
-		Intercept:   intercept,
-	})
 }
 
 // shared is what every test of a binary shares: the parsed template and one
@@ -108,12 +87,12 @@ func Endpoint() (string, bool) {
 
 // New creates a table shaped like template.yaml's Table resource (keys,
 // indexes, stream and time to live), with a name of its own, and deletes it
-// when the test and its subtests finish. The calls of its DB go through intercept
-// when one is given, for example to inject faults.
+// when the test and its subtests finish. optFns adjust the client, for example
+// to add middleware that injects faults.
 //
 // Without DYNAMODB_ENDPOINT, New skips the test, or fails it when
 // CLIENTELE_REQUIRE_DYNAMODB=1.
-func New(tb testing.TB, intercept ...Intercept) *Table {
+func New(tb testing.TB, optFns ...func(*dynamodb.Options)) *Table {
 	tb.Helper()
 	endpoint, ok := Endpoint()
 	if !ok {
@@ -133,7 +112,7 @@ func New(tb testing.TB, intercept ...Intercept) *Table {
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
 		HTTPClient:   httpClient,
-	})
+	}, optFns...)
 
 	name := tableName(tb.Name())
 	in, err := tmpl.CreateTableInput(TableResource, name)
@@ -174,13 +153,7 @@ func New(tb testing.TB, intercept ...Intercept) *Table {
 			tb.Fatalf("dynamotest: enable time to live on %s: %v", name, err)
 		}
 	}
-	t := &Table{Client: client, Name: name, endpoint: endpoint, http: httpClient}
-	var ic Intercept
-	if len(intercept) > 0 {
-		ic = intercept[0]
-	}
-	t.DB = t.NewDB(ic)
-	return t
+	return &Table{Client: client, Name: name}
 }
 
 // waitActive polls until the table and all its global secondary indexes are

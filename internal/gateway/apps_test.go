@@ -24,9 +24,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/authorizer"
-	"github.com/clientele/clientele/internal/dynamo"
 	"github.com/clientele/clientele/internal/dynamotest"
 	"github.com/clientele/clientele/internal/gateway"
 	"github.com/clientele/clientele/internal/routes"
@@ -130,9 +134,9 @@ func newEnv(t *testing.T, opts ...func(*gateway.Options)) *env {
 	}
 	// Warnings and errors of the functions go to stderr, which go test shows on failure.
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e := &env{clock: &offsetClock{}, iam: newIAMRecorder(), table: tbl, admin: store.New(tbl.DB, tbl.Name)}
+	e := &env{clock: &offsetClock{}, iam: newIAMRecorder(), table: tbl, admin: store.New(tbl.Client, tbl.Name)}
 	depsFor := func(fn string) routes.Deps {
-		db := tbl.NewDB(e.iam.intercept(fn))
+		db := dynamodb.New(tbl.Client.Options(), e.iam.option(fn))
 		return routes.Deps{Store: store.New(db, tbl.Name), Log: log.With("function", fn)}
 	}
 	authz := depsFor(api.Authorizer.Function)
@@ -1164,7 +1168,7 @@ func TestTableUnreachable(t *testing.T) {
 	}
 	log := slog.New(slog.DiscardHandler)
 	depsFor := func(string) routes.Deps {
-		return routes.Deps{Store: store.New(tbl.DB, tbl.Name+"-missing"), Log: log}
+		return routes.Deps{Store: store.New(tbl.Client, tbl.Name+"-missing"), Log: log}
 	}
 	gw, err := gateway.New(api, authorizer.New(depsFor("").Store, log).Handle, depsFor, gateway.Options{})
 	if err != nil {
@@ -1284,7 +1288,7 @@ func testSlugReuse(t *testing.T, e *env) {
 
 // iamRecorder records, per function, the DynamoDB IAM actions its calls need (the
 // operation, and for TransactWriteItems the action of each item) and the indexes it
-// queries, from an interceptor on the function's own client.
+// queries, from a middleware on the function's own client.
 type iamRecorder struct {
 	mu      sync.Mutex
 	actions map[string]map[string]bool
@@ -1295,17 +1299,22 @@ func newIAMRecorder() *iamRecorder {
 	return &iamRecorder{actions: map[string]map[string]bool{}, indexes: map[string]map[string]bool{}}
 }
 
-func (r *iamRecorder) intercept(fn string) dynamotest.Intercept {
-	return func(ctx context.Context, op string, in any, call func(context.Context) error) error {
-		r.record(fn, op, in)
-		return call(ctx)
+func (r *iamRecorder) option(fn string) func(*dynamodb.Options) {
+	return func(o *dynamodb.Options) {
+		o.APIOptions = append(slices.Clone(o.APIOptions), func(st *middleware.Stack) error {
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("iamRecorder",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					r.record(fn, awsmiddleware.GetOperationName(ctx), in.Parameters)
+					return next.HandleInitialize(ctx, in)
+				}), middleware.After)
+		})
 	}
 }
 
 func (r *iamRecorder) record(fn, op string, params any) {
 	var actions, indexes []string
 	switch p := params.(type) {
-	case *dynamo.TransactWriteItemsInput:
+	case *dynamodb.TransactWriteItemsInput:
 		for _, it := range p.TransactItems {
 			switch {
 			case it.Put != nil:
@@ -1318,10 +1327,17 @@ func (r *iamRecorder) record(fn, op string, params any) {
 				actions = append(actions, "ConditionCheckItem")
 			}
 		}
-	case *dynamo.QueryInput:
+	case *dynamodb.TransactGetItemsInput:
+		actions = append(actions, "GetItem")
+	case *dynamodb.QueryInput:
 		actions = append(actions, op)
-		if p.IndexName != "" {
-			indexes = append(indexes, p.IndexName)
+		if p.IndexName != nil {
+			indexes = append(indexes, aws.ToString(p.IndexName))
+		}
+	case *dynamodb.ScanInput:
+		actions = append(actions, op)
+		if p.IndexName != nil {
+			indexes = append(indexes, aws.ToString(p.IndexName))
 		}
 	default:
 		actions = append(actions, op)

@@ -31,7 +31,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/clientele/clientele/internal/apigw"
 	"github.com/clientele/clientele/internal/routes"
 )
 
@@ -98,8 +97,8 @@ type Gateway struct {
 	opts   Options
 }
 
-// function is one Lambda function: its name and its handler, what lambda.Start accepts (the
-// real functions' apigw handler, or a plain function for tests).
+// function is one Lambda function: its name and its handler, a function that
+// lambda.NewHandler accepts.
 type function struct {
 	name    string
 	arn     string
@@ -108,9 +107,7 @@ type function struct {
 
 // New builds the gateway. depsFor is called once per function, so that each function has
 // dependencies of its own (its own store and DynamoDB client) as separate Lambda functions
-// do; authorize may be nil only when every route is public. Each function's Lambda handler
-// is built as its functions/<name>/main.go builds it: apigw.Handler over httpadapter over
-// the route's handler, apigw.AuthorizerHandler over authorize.
+// do; authorize may be nil only when every route is public.
 func New(api API, authorize AuthorizerFunc, depsFor func(function string) routes.Deps, opts Options) (*Gateway, error) {
 	opts = withDefaults(opts)
 	fns := map[string]*function{}
@@ -119,7 +116,7 @@ func New(api API, authorize AuthorizerFunc, depsFor func(function string) routes
 		fn := fns[r.Function]
 		if fn == nil {
 			h := r.Handler(depsFor(r.Function))
-			fn = &function{name: r.Function, arn: functionARN(opts, r.Function), handler: apigw.Handler(httpadapter.NewV2(h).ProxyWithContext)}
+			fn = &function{name: r.Function, arn: functionARN(opts, r.Function), handler: httpadapter.NewV2(h).ProxyWithContext}
 			fns[r.Function] = fn
 		}
 		rt, err := newRoute(r.Method, r.Path, r.Public, fn)
@@ -131,7 +128,7 @@ func New(api API, authorize AuthorizerFunc, depsFor func(function string) routes
 	var auth *authorizer
 	if authorize != nil {
 		auth = newAuthorizer(api.Authorizer, &function{
-			name: api.Authorizer.Function, arn: functionARN(opts, api.Authorizer.Function), handler: apigw.AuthorizerHandler(authorize),
+			name: api.Authorizer.Function, arn: functionARN(opts, api.Authorizer.Function), handler: authorize,
 		}, opts.Now)
 	}
 	return newGateway(rs, auth, opts)

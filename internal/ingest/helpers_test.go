@@ -18,10 +18,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 
-	"github.com/clientele/clientele/internal/awsjson"
 	"github.com/clientele/clientele/internal/customer"
-	"github.com/clientele/clientele/internal/dynamo"
 	"github.com/clientele/clientele/internal/dynamotest"
 	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/tenant"
@@ -42,46 +42,39 @@ type faults struct {
 	hit atomic.Int64
 }
 
-func (f *faults) install(ctx context.Context, op string, in any, call func(context.Context) error) error {
-	if f.on.Load() {
-		if err := fault(in); err != nil {
-			f.hit.Add(1)
-			return err
-		}
-	}
-	return call(ctx)
+func (f *faults) install(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("inject-faults",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if f.on.Load() {
+					if err := fault(in.Parameters); err != nil {
+						f.hit.Add(1)
+						return middleware.InitializeOutput{}, middleware.Metadata{}, err
+					}
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+	})
 }
 
 func fault(params any) error {
 	switch in := params.(type) {
-	case *dynamo.TransactWriteItemsInput:
+	case *dynamodb.TransactWriteItemsInput:
 		for _, it := range in.TransactItems {
-			if it.Put != nil && sent(it.Put.Item, "external_id") == flakyWrite {
-				return &awsjson.APIError{StatusCode: 400, Code: "ThrottlingException", Message: "injected: rate exceeded"}
+			if it.Put != nil && attr(it.Put.Item, "external_id") == flakyWrite {
+				return &smithy.GenericAPIError{Code: "ThrottlingException", Message: "injected: rate exceeded"}
 			}
 		}
-	case *dynamo.BatchGetItemInput:
+	case *dynamodb.BatchGetItemInput:
 		for _, ka := range in.RequestItems {
 			for _, k := range ka.Keys {
-				if sent(k, "sk") == "EXT#"+flakyRead {
-					return &awsjson.APIError{StatusCode: 500, Code: "InternalServerError", Message: "injected: internal server error"}
+				if attr(k, "sk") == "EXT#"+flakyRead {
+					return &smithy.GenericAPIError{Code: "InternalServerError", Message: "injected: internal server error"}
 				}
 			}
 		}
-	case *dynamo.GetItemInput:
-		if sent(in.Key, "sk") == "EXT#"+flakyRead {
-			return &awsjson.APIError{StatusCode: 500, Code: "InternalServerError", Message: "injected: internal server error"}
-		}
 	}
 	return nil
-}
-
-// sent returns a string attribute of an item or key on its way to DynamoDB.
-func sent(m map[string]dynamo.AttributeValue, name string) string {
-	if v, ok := m[name].(*dynamo.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
 }
 
 func attr(m map[string]types.AttributeValue, name string) string {
@@ -108,7 +101,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{t: t, faults: &faults{}, logs: &syncBuffer{}, seeds: map[string]customer.Customer{}}
 	f.table = dynamotest.New(t, f.faults.install)
-	f.store = store.New(f.table.DB, f.table.Name)
+	f.store = store.New(f.table.Client, f.table.Name)
 	log := slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f.in = New(f.store, log)
 	ctx := context.Background()

@@ -237,12 +237,7 @@ func (a *API) DeleteCustomer(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	a.ok(w, http.StatusOK, "Customer deleted", deletedJSON{CustomerID: id, Deleted: true})
-}
-
-type deletedJSON struct {
-	CustomerID string `json:"customerId"`
-	Deleted    bool   `json:"deleted"`
+	a.ok(w, http.StatusOK, "Customer deleted", map[string]any{"customerId": id, "deleted": true})
 }
 
 type listJSON struct {

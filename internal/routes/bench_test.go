@@ -11,12 +11,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/clientele/clientele/internal/apigw"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/customer"
-	"github.com/clientele/clientele/internal/dynamo"
 	"github.com/clientele/clientele/internal/dynamotest"
 	"github.com/clientele/clientele/internal/routes"
 	"github.com/clientele/clientele/internal/store"
@@ -27,12 +28,12 @@ import (
 // (event JSON in, response JSON out, as the runtime invokes it) with a bare GetItem of the
 // same customer, and with a bare BatchGetItem of the two items the operation reads (the
 // customer, and its app's #META item, whose status stops reads of a deleted app at once),
-// all with the same client (internal/dynamo) on the same table. ns/op is the three together;
+// all with the same SDK client on the same table. ns/op is the three together;
 // the other figures are medians of each.
 func BenchmarkWarmGetCustomer(b *testing.B) {
 	ctx := context.Background()
 	tbl := dynamotest.New(b)
-	s := store.New(tbl.DB, tbl.Name)
+	s := store.New(tbl.Client, tbl.Name)
 	app, err := s.CreateApp(ctx, tenant.App{Slug: "bench", Name: "Bench"})
 	if err != nil {
 		b.Fatal(err)
@@ -57,10 +58,10 @@ func BenchmarkWarmGetCustomer(b *testing.B) {
 		b.Fatal(err)
 	}
 	deps := routes.Deps{Store: s, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
-	h := lambda.NewHandler(apigw.Handler(httpadapter.NewV2(routes.MustHandler("get-customer", deps)).ProxyWithContext))
+	h := lambda.NewHandler(httpadapter.NewV2(routes.MustHandler("get-customer", deps)).ProxyWithContext)
 
-	key := func(sk string) dynamo.Item {
-		return dynamo.Item{"pk": &dynamo.AttributeValueMemberS{Value: "APP#" + app.ID}, "sk": &dynamo.AttributeValueMemberS{Value: sk}}
+	key := func(sk string) map[string]types.AttributeValue {
+		return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "APP#" + app.ID}, "sk": &types.AttributeValueMemberS{Value: sk}}
 	}
 	// The three alternate in one loop, so that a slow spell of DynamoDB Local weighs on all,
 	// after a warm-up that keeps DynamoDB Local's first requests (a JVM warming up) out; and
@@ -77,13 +78,13 @@ func BenchmarkWarmGetCustomer(b *testing.B) {
 			b.Fatalf("status %d, %v: %s", resp.StatusCode, err, out)
 		}
 		t1 := time.Now()
-		got, err := tbl.DB.GetItem(ctx, &dynamo.GetItemInput{TableName: tbl.Name, Key: key("CUS#" + c.ID), ConsistentRead: true})
+		got, err := tbl.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(tbl.Name), Key: key("CUS#" + c.ID), ConsistentRead: aws.Bool(true)})
 		if err != nil || got.Item == nil {
 			b.Fatalf("get item: %v", err)
 		}
 		t2 := time.Now()
-		both, err := tbl.DB.BatchGetItem(ctx, &dynamo.BatchGetItemInput{RequestItems: map[string]dynamo.KeysAndAttributes{
-			tbl.Name: {Keys: []dynamo.Item{key("#META"), key("CUS#" + c.ID)}, ConsistentRead: true},
+		both, err := tbl.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+			tbl.Name: {Keys: []map[string]types.AttributeValue{key("#META"), key("CUS#" + c.ID)}, ConsistentRead: aws.Bool(true)},
 		}})
 		if err != nil || len(both.Responses[tbl.Name]) != 2 {
 			b.Fatalf("batch get item: %v", err)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 
-	"github.com/clientele/clientele/internal/dynamo"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/tenant"
@@ -38,8 +38,8 @@ func (s *Store) CreateApp(ctx context.Context, a tenant.App) (tenant.App, error)
 		return tenant.App{}, err
 	}
 	err = s.transact(ctx, "create app", []txItem{
-		condPut(s.table, guard, func(map[string]dynamo.AttributeValue) error { return ErrSlugTaken }),
-		condPut(s.table, meta, func(map[string]dynamo.AttributeValue) error { return ErrVersionConflict }),
+		condPut(s.table, guard, func(map[string]types.AttributeValue) error { return ErrSlugTaken }),
+		condPut(s.table, meta, func(map[string]types.AttributeValue) error { return ErrVersionConflict }),
 	})
 	if err != nil {
 		return tenant.App{}, err
@@ -113,7 +113,7 @@ func (s *Store) activeApp(ctx context.Context, appID string) (appItem, error) {
 	return it, nil
 }
 
-func decodeApp(m map[string]dynamo.AttributeValue) (appItem, error) {
+func decodeApp(m map[string]types.AttributeValue) (appItem, error) {
 	if m == nil {
 		return appItem{}, ErrAppNotFound
 	}
@@ -121,7 +121,7 @@ func decodeApp(m map[string]dynamo.AttributeValue) (appItem, error) {
 }
 
 // checkActive checks an app item read alongside other items.
-func checkActive(m map[string]dynamo.AttributeValue) error {
+func checkActive(m map[string]types.AttributeValue) error {
 	if m == nil {
 		return ErrAppNotFound
 	}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/clientele/clientele/internal/dynamo"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/clientele/clientele/internal/customer"
 )
@@ -52,7 +54,7 @@ func (s *Store) CreateCustomer(ctx context.Context, appID string, c customer.Cus
 	}
 	items := []txItem{
 		s.appCounter(appID, 1),
-		condPut(s.table, cust, func(map[string]dynamo.AttributeValue) error {
+		condPut(s.table, cust, func(map[string]types.AttributeValue) error {
 			return fmt.Errorf("store: create customer: id %s already exists: %w", c.ID, ErrVersionConflict)
 		}),
 	}
@@ -81,7 +83,7 @@ func (s *Store) emailGuard(appID string, c customer.Customer) (txItem, error) {
 	if err != nil {
 		return txItem{}, err
 	}
-	return condPut(s.table, g, func(old map[string]dynamo.AttributeValue) error {
+	return condPut(s.table, g, func(old map[string]types.AttributeValue) error {
 		return &ConflictError{Err: ErrEmailTaken, ExistingID: attrS(old, "customer_id")}
 	}), nil
 }
@@ -91,7 +93,7 @@ func (s *Store) externalIDGuard(appID string, c customer.Customer) (txItem, erro
 	if err != nil {
 		return txItem{}, err
 	}
-	return condPut(s.table, g, func(old map[string]dynamo.AttributeValue) error {
+	return condPut(s.table, g, func(old map[string]types.AttributeValue) error {
 		return &ConflictError{Err: ErrExternalIDTaken, ExistingID: attrS(old, "customer_id")}
 	}), nil
 }
@@ -99,8 +101,8 @@ func (s *Store) externalIDGuard(appID string, c customer.Customer) (txItem, erro
 // releaseGuard deletes a guard on the condition that it still points to the customer.
 func (s *Store) releaseGuard(appID, sk, customerID string) txItem {
 	return condDelete(s.table, itemKey(appPK(appID), sk), "customer_id = :id",
-		expr{values: map[string]dynamo.AttributeValue{":id": str(customerID)}},
-		func(map[string]dynamo.AttributeValue) error { return ErrVersionConflict })
+		expr{values: map[string]types.AttributeValue{":id": str(customerID)}},
+		func(map[string]types.AttributeValue) error { return ErrVersionConflict })
 }
 
 // GetCustomer reads a customer and its app's status in one strongly consistent BatchGetItem.
@@ -352,7 +354,7 @@ func (s *Store) customerUpdate(appID string, cur, next customer.Customer) (txIte
 	}
 	e := expr{
 		names: map[string]string{"#version": "version"},
-		values: map[string]dynamo.AttributeValue{
+		values: map[string]types.AttributeValue{
 			":version": num(next.Version), ":expected": num(cur.Version),
 		},
 	}
@@ -373,7 +375,7 @@ func (s *Store) customerUpdate(appID string, cur, next customer.Customer) (txIte
 		update += " REMOVE " + strings.Join(remove, ", ")
 	}
 	return condUpdate(s.table, itemKey(appPK(appID), customerSK(cur.ID)), update, "#version = :expected", e,
-		func(old map[string]dynamo.AttributeValue) error {
+		func(old map[string]types.AttributeValue) error {
 			if old == nil {
 				return ErrNotFound
 			}
@@ -439,9 +441,9 @@ func (s *Store) deleteCustomer(ctx context.Context, appID string, it customerIte
 		condDelete(s.table, itemKey(appPK(appID), customerSK(it.ID)), "#version = :v AND license_count = :n",
 			expr{
 				names:  map[string]string{"#version": "version"},
-				values: map[string]dynamo.AttributeValue{":v": num(it.Version), ":n": num(it.LicenseCount)},
+				values: map[string]types.AttributeValue{":v": num(it.Version), ":n": num(it.LicenseCount)},
 			},
-			func(old map[string]dynamo.AttributeValue) error { return ErrVersionConflict }),
+			func(old map[string]types.AttributeValue) error { return ErrVersionConflict }),
 	}
 	if it.Email != "" {
 		items = append(items, s.releaseGuard(appID, emailSK(it.Email), it.ID))
@@ -451,20 +453,20 @@ func (s *Store) deleteCustomer(ctx context.Context, appID string, it customerIte
 	}
 	for _, k := range licenseKeys {
 		items = append(items, condDelete(s.table, k, "attribute_exists(pk)", expr{},
-			func(map[string]dynamo.AttributeValue) error { return ErrVersionConflict }))
+			func(map[string]types.AttributeValue) error { return ErrVersionConflict }))
 	}
 	return s.transact(ctx, "delete customer", items)
 }
 
 // queryLicenses reads a customer's licenses with strong consistency.
 func (s *Store) queryLicenses(ctx context.Context, appID, customerID string) ([]customer.License, error) {
-	in := &dynamo.QueryInput{
-		TableName:              s.table,
-		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-		ExpressionAttributeValues: map[string]dynamo.AttributeValue{
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": str(appPK(appID)), ":prefix": str(licensePrefix(customerID)),
 		},
-		ConsistentRead: true,
+		ConsistentRead: aws.Bool(true),
 	}
 	var ls []customer.License
 	for {

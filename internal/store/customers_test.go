@@ -10,9 +10,12 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/clientele/clientele/internal/awsjson"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
 	"github.com/clientele/clientele/internal/customer"
-	"github.com/clientele/clientele/internal/dynamo"
 )
 
 // mixedCase spells s with the letters at positions selected by the bits of i upper-cased.
@@ -453,12 +456,12 @@ func TestErrorsForBadInputAndInactiveApps(t *testing.T) {
 		t.Errorf("a taken slug: %v, want slug taken", err)
 	}
 
-	_, err := tbl.DB.TransactWriteItems(ctx, &dynamo.TransactWriteItemsInput{TransactItems: []dynamo.TransactWriteItem{{Update: &dynamo.Update{
-		TableName: tbl.Name, Key: itemKey(appPK(app), metaSK),
-		UpdateExpression:          "SET #s = :d",
+	_, err := tbl.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(tbl.Name), Key: itemKey(appPK(app), metaSK),
+		UpdateExpression:          aws.String("SET #s = :d"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]dynamo.AttributeValue{":d": str("DELETING")},
-	}}}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": str("DELETING")},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,7 +502,7 @@ func TestTransactionConflictsAreRetried(t *testing.T) {
 	checkInvariants(t, s, app)
 }
 
-func TestDynamoDBErrorsDoNotLeave(t *testing.T) {
+func TestSDKErrorsDoNotLeave(t *testing.T) {
 	var f faults
 	s, _ := newStore(t, f.install)
 	ctx := context.Background()
@@ -510,8 +513,8 @@ func TestDynamoDBErrorsDoNotLeave(t *testing.T) {
 		err  error
 		want error
 	}{
-		{"internal error", &awsjson.APIError{StatusCode: 500, Code: "InternalServerError", Message: "secret detail"}, ErrUnavailable},
-		{"throttling", &awsjson.APIError{StatusCode: 400, Code: "ProvisionedThroughputExceededException", Message: "slow down"}, ErrBusy},
+		{"internal error", &smithy.GenericAPIError{Code: "InternalServerError", Message: "secret detail"}, ErrUnavailable},
+		{"throttling", &types.ProvisionedThroughputExceededException{Message: aws.String("slow down")}, ErrBusy},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -520,9 +523,9 @@ func TestDynamoDBErrorsDoNotLeave(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Errorf("got %v, want %v", err, tt.want)
 			}
-			var ae *awsjson.APIError
+			var ae smithy.APIError
 			if errors.As(err, &ae) {
-				t.Errorf("the DynamoDB error %v leaves the store", ae)
+				t.Errorf("the SDK error %T leaves the store", ae)
 			}
 		})
 	}

@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/clientele/clientele/internal/customer"
-	"github.com/clientele/clientele/internal/dynamo"
 )
 
 const (
@@ -31,7 +33,7 @@ func BenchmarkListDepth(b *testing.B) {
 	app := newApp(b, s, "depth")
 
 	start := time.Now()
-	ids := seedDepth(b, tbl.DB, tbl.Name, app)
+	ids := seedDepth(b, tbl.Client, tbl.Name, app)
 	b.Logf("seeded %d customers in %v", len(ids), time.Since(start).Round(time.Millisecond))
 	cursor := walkToDepth(b, s, app, ids)
 
@@ -101,12 +103,12 @@ func medianNS(ds []time.Duration) float64 {
 // would write their items, 25 to a BatchWriteItem, and sets the app's counter to match.
 // It returns their ids in creation order. There are no email or external-id guards: the
 // listing does not read them.
-func seedDepth(b *testing.B, db *dynamo.Client, table, app string) []string {
+func seedDepth(b *testing.B, db DB, table, app string) []string {
 	b.Helper()
 	ctx := b.Context()
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	ids := make([]string, depthCustomers)
-	var batches [][]dynamo.WriteRequest
+	var batches [][]types.WriteRequest
 	for i := range ids {
 		c := customer.Customer{
 			Email:      fmt.Sprintf("user%05d@depth.example.com", i),
@@ -124,14 +126,14 @@ func seedDepth(b *testing.B, db *dynamo.Client, table, app string) []string {
 			b.Fatal(err)
 		}
 		if i%25 == 0 {
-			batches = append(batches, make([]dynamo.WriteRequest, 0, 25))
+			batches = append(batches, make([]types.WriteRequest, 0, 25))
 		}
 		last := &batches[len(batches)-1]
-		*last = append(*last, dynamo.WriteRequest{PutRequest: &dynamo.PutRequest{Item: item}})
+		*last = append(*last, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
 	}
 
 	const writers = 8
-	work := make(chan []dynamo.WriteRequest)
+	work := make(chan []types.WriteRequest)
 	errs := make(chan error, writers)
 	var wg sync.WaitGroup
 	for range writers {
@@ -160,11 +162,11 @@ func seedDepth(b *testing.B, db *dynamo.Client, table, app string) []string {
 		b.Fatalf("seed: %v", err)
 	}
 
-	_, err := db.TransactWriteItems(ctx, &dynamo.TransactWriteItemsInput{TransactItems: []dynamo.TransactWriteItem{{Update: &dynamo.Update{
-		TableName:                 table,
+	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                 aws.String(table),
 		Key:                       itemKey(appPK(app), metaSK),
-		UpdateExpression:          "SET customer_count = :n",
-		ExpressionAttributeValues: map[string]dynamo.AttributeValue{":n": num(depthCustomers)},
+		UpdateExpression:          aws.String("SET customer_count = :n"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":n": num(depthCustomers)},
 	}}}})
 	if err != nil {
 		b.Fatalf("seed: set customer count: %v", err)
@@ -173,8 +175,8 @@ func seedDepth(b *testing.B, db *dynamo.Client, table, app string) []string {
 }
 
 // writeBatch writes one batch, resending what DynamoDB leaves unprocessed.
-func writeBatch(ctx context.Context, db *dynamo.Client, table string, batch []dynamo.WriteRequest) error {
-	pending := map[string][]dynamo.WriteRequest{table: batch}
+func writeBatch(ctx context.Context, db DB, table string, batch []types.WriteRequest) error {
+	pending := map[string][]types.WriteRequest{table: batch}
 	for attempt := 0; len(pending[table]) > 0; attempt++ {
 		if attempt == 10 {
 			return fmt.Errorf("%d items still unprocessed after %d attempts", len(pending[table]), attempt)
@@ -184,7 +186,7 @@ func writeBatch(ctx context.Context, db *dynamo.Client, table string, batch []dy
 				return err
 			}
 		}
-		out, err := db.BatchWriteItem(ctx, &dynamo.BatchWriteItemInput{RequestItems: pending})
+		out, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
 		if err != nil {
 			return err
 		}

@@ -7,17 +7,21 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+
 	"github.com/clientele/clientele/internal/customer"
-	"github.com/clientele/clientele/internal/dynamo"
 	"github.com/clientele/clientele/internal/dynamotest"
 	"github.com/clientele/clientele/internal/tenant"
 )
 
 // newStore returns a store over a fresh table in DynamoDB Local.
-func newStore(tb testing.TB, intercept ...dynamotest.Intercept) (*Store, *dynamotest.Table) {
+func newStore(tb testing.TB, optFns ...func(*dynamodb.Options)) (*Store, *dynamotest.Table) {
 	tb.Helper()
-	tbl := dynamotest.New(tb, intercept...)
-	return New(tbl.DB, tbl.Name), tbl
+	tbl := dynamotest.New(tb, optFns...)
+	return New(tbl.Client, tbl.Name), tbl
 }
 
 func newApp(tb testing.TB, s *Store, slug string) string {
@@ -44,14 +48,19 @@ type counter struct {
 	calls map[string]int
 }
 
-func (c *counter) install(ctx context.Context, op string, in any, call func(context.Context) error) error {
-	c.mu.Lock()
-	if c.calls == nil {
-		c.calls = map[string]int{}
-	}
-	c.calls[op]++
-	c.mu.Unlock()
-	return call(ctx)
+func (c *counter) install(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("count",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				c.mu.Lock()
+				if c.calls == nil {
+					c.calls = map[string]int{}
+				}
+				c.calls[middleware.GetOperationName(ctx)]++
+				c.mu.Unlock()
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+	})
 }
 
 func (c *counter) reset() {
@@ -90,27 +99,32 @@ func (f *faults) set(op string, n int, err error) {
 	f.mu.Unlock()
 }
 
-func (f *faults) install(ctx context.Context, op string, in any, call func(context.Context) error) error {
-	f.mu.Lock()
-	hit := f.n > 0 && op == f.op
-	if hit {
-		f.n--
-	}
-	err := f.err
-	f.mu.Unlock()
-	if hit {
-		return err
-	}
-	return call(ctx)
+func (f *faults) install(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("fault",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				f.mu.Lock()
+				hit := f.n > 0 && middleware.GetOperationName(ctx) == f.op
+				if hit {
+					f.n--
+				}
+				err := f.err
+				f.mu.Unlock()
+				if hit {
+					return middleware.InitializeOutput{}, middleware.Metadata{}, err
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.After)
+	})
 }
 
 func conflictCancel(n int) error {
-	reasons := make([]dynamo.CancellationReason, n)
+	reasons := make([]types.CancellationReason, n)
 	for i := range reasons {
-		reasons[i] = dynamo.CancellationReason{Code: "None"}
+		reasons[i] = types.CancellationReason{Code: aws.String("None")}
 	}
-	reasons[0].Code = "TransactionConflict"
-	return &dynamo.TransactionCanceledException{Message: "Transaction cancelled", CancellationReasons: reasons}
+	reasons[0].Code = aws.String("TransactionConflict")
+	return &types.TransactionCanceledException{Message: aws.String("Transaction cancelled"), CancellationReasons: reasons}
 }
 
 // checkInvariants fails the test for every broken invariant of the app (see Verify).

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 
-	"github.com/clientele/clientele/internal/dynamo"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/customer"
@@ -38,31 +40,6 @@ const (
 	typeKeyRef = "API_KEY_REF"
 )
 
-func (it keyItem) attributes() map[string]dynamo.AttributeValue {
-	m := map[string]dynamo.AttributeValue{
-		"pk": str(it.PK), "sk": str(it.SK), "type": str(it.Type), "id": str(it.ID),
-		"kind": str(it.Kind), "hint": str(it.Hint), "hash": str(it.Hash), "created_at": str(it.CreatedAt),
-	}
-	omitEmpty(m, "app_id", it.AppID)
-	omitEmpty(m, "app_slug", it.AppSlug)
-	return m
-}
-
-func (it *keyItem) decode(m map[string]dynamo.AttributeValue) error {
-	r := attrReader{m: m}
-	r.str("pk", &it.PK)
-	r.str("sk", &it.SK)
-	r.str("type", &it.Type)
-	r.str("id", &it.ID)
-	r.str("app_id", &it.AppID)
-	r.str("app_slug", &it.AppSlug)
-	r.str("kind", &it.Kind)
-	r.str("hint", &it.Hint)
-	r.str("hash", &it.Hash)
-	r.str("created_at", &it.CreatedAt)
-	return r.err
-}
-
 func (it keyItem) key() auth.Key {
 	return auth.Key{ID: it.ID, AppID: it.AppID, AppSlug: it.AppSlug, Kind: auth.Kind(it.Kind), Hint: it.Hint, CreatedAt: parseTime(it.CreatedAt)}
 }
@@ -96,7 +73,7 @@ func (s *Store) CreateKey(ctx context.Context, hash string, k auth.Key) (auth.Ke
 	if err != nil {
 		return auth.Key{}, err
 	}
-	exists := func(map[string]dynamo.AttributeValue) error { return ErrVersionConflict }
+	exists := func(map[string]types.AttributeValue) error { return ErrVersionConflict }
 	items := []txItem{condPut(s.table, byHash, exists), condPut(s.table, ref, exists)}
 	if k.AppID != "" {
 		items = append(items, s.appActiveCheck(k.AppID))
@@ -128,13 +105,13 @@ func (s *Store) KeyByHash(ctx context.Context, hash string) (auth.Key, error) {
 
 // ListKeys lists an app's keys, or the account keys when appID is empty.
 func (s *Store) ListKeys(ctx context.Context, appID string) ([]auth.Key, error) {
-	in := &dynamo.QueryInput{
-		TableName:              s.table,
-		KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-		ExpressionAttributeValues: map[string]dynamo.AttributeValue{
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": str(ownerPK(appID)), ":prefix": str(keyRefSK("")),
 		},
-		ConsistentRead: true,
+		ConsistentRead: aws.Bool(true),
 	}
 	var keys []auth.Key
 	for {
@@ -169,7 +146,7 @@ func (s *Store) DeleteKey(ctx context.Context, appID, keyID string) error {
 	if m == nil {
 		return ErrNotFound
 	}
-	gone := func(map[string]dynamo.AttributeValue) error { return ErrNotFound }
+	gone := func(map[string]types.AttributeValue) error { return ErrNotFound }
 	return s.transact(ctx, "delete key", []txItem{
 		condDelete(s.table, itemKey(ownerPK(appID), keyRefSK(keyID)), "attribute_exists(pk)", expr{}, gone),
 		condDelete(s.table, itemKey(keyPK(attrS(m, "hash")), keySK), "attribute_exists(pk)", expr{}, gone),

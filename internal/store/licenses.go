@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 
-	"github.com/clientele/clientele/internal/dynamo"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/clientele/clientele/internal/customer"
 )
@@ -42,13 +42,13 @@ func (s *Store) CreateLicense(ctx context.Context, appID string, l customer.Lice
 	if err != nil {
 		return customer.License{}, err
 	}
-	exists := func(map[string]dynamo.AttributeValue) error { return ErrVersionConflict }
+	exists := func(map[string]types.AttributeValue) error { return ErrVersionConflict }
 	err = s.transact(ctx, "create license", []txItem{
 		s.appActiveCheck(appID),
 		condUpdate(s.table, itemKey(appPK(appID), customerSK(l.CustomerID)),
 			"ADD license_count :one", "attribute_exists(pk) AND license_count < :max",
-			expr{values: map[string]dynamo.AttributeValue{":one": num(1), ":max": num(MaxLicensesPerCustomer)}},
-			func(old map[string]dynamo.AttributeValue) error {
+			expr{values: map[string]types.AttributeValue{":one": num(1), ":max": num(MaxLicensesPerCustomer)}},
+			func(old map[string]types.AttributeValue) error {
 				if old == nil {
 					return ErrNotFound
 				}
@@ -107,14 +107,14 @@ func (s *Store) DeleteLicense(ctx context.Context, appID, licenseID string) (cus
 	if err != nil {
 		return customer.License{}, err
 	}
-	gone := func(map[string]dynamo.AttributeValue) error { return ErrNotFound }
+	gone := func(map[string]types.AttributeValue) error { return ErrNotFound }
 	err = s.transact(ctx, "delete license", []txItem{
 		s.appActiveCheck(appID),
 		condDelete(s.table, itemKey(appPK(appID), licenseSK(l.CustomerID, l.ID)), "attribute_exists(pk)", expr{}, gone),
 		condDelete(s.table, itemKey(appPK(appID), licenseIndexSK(l.ID)), "attribute_exists(pk)", expr{}, gone),
 		condUpdate(s.table, itemKey(appPK(appID), customerSK(l.CustomerID)),
 			"ADD license_count :minus", "attribute_exists(pk)",
-			expr{values: map[string]dynamo.AttributeValue{":minus": num(-1)}}, gone),
+			expr{values: map[string]types.AttributeValue{":minus": num(-1)}}, gone),
 	})
 	if err != nil {
 		return customer.License{}, err

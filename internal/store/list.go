@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/clientele/clientele/internal/dynamo"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/clientele/clientele/internal/customer"
 )
@@ -135,7 +137,7 @@ func (q ListQuery) filter() string {
 func (q ListQuery) lister(s *Store, appID string) lister {
 	l := lister{s: s, appID: appID, oldest: q.Oldest}
 	var conds []string
-	values := map[string]dynamo.AttributeValue{}
+	values := map[string]types.AttributeValue{}
 	if q.EmailContains != "" {
 		conds = append(conds, "contains(gsi1sk, :email)")
 		values[":email"] = str(q.EmailContains)
@@ -157,11 +159,11 @@ func (q ListQuery) lister(s *Store, appID string) lister {
 
 // listByExternalID serves the exact external-id filter: at most one customer.
 func (s *Store) listByExternalID(ctx context.Context, appID string, q ListQuery) (ListPage, error) {
-	out, err := s.db.Query(ctx, &dynamo.QueryInput{
-		TableName:              s.table,
-		IndexName:              indexExternalID,
-		KeyConditionExpression: "gsi2pk = :pk AND gsi2sk = :ext",
-		ExpressionAttributeValues: map[string]dynamo.AttributeValue{
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		IndexName:              aws.String(indexExternalID),
+		KeyConditionExpression: aws.String("gsi2pk = :pk AND gsi2sk = :ext"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": str(appPK(appID)), ":ext": str(q.ExternalID),
 		},
 	})
@@ -212,18 +214,18 @@ type lister struct {
 	appID  string
 	oldest bool
 	filter string // a filter expression, or ""
-	values map[string]dynamo.AttributeValue
+	values map[string]types.AttributeValue
 }
 
 func (l lister) filtered() bool { return l.filter != "" }
 
-func (l lister) query(start key) *dynamo.QueryInput {
-	in := &dynamo.QueryInput{
-		TableName:                 l.s.table,
-		IndexName:                 indexCreated,
-		KeyConditionExpression:    "gsi3pk = :pk",
-		ExpressionAttributeValues: map[string]dynamo.AttributeValue{":pk": str(appPK(l.appID))},
-		ScanIndexForward:          &l.oldest,
+func (l lister) query(start key) *dynamodb.QueryInput {
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(l.s.table),
+		IndexName:                 aws.String(indexCreated),
+		KeyConditionExpression:    aws.String("gsi3pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appPK(l.appID))},
+		ScanIndexForward:          aws.Bool(l.oldest),
 	}
 	if start != nil {
 		// Past the start by a key condition rather than ExclusiveStartKey: the same rows,
@@ -233,11 +235,11 @@ func (l lister) query(start key) *dynamo.QueryInput {
 		if l.oldest {
 			after = " > :after"
 		}
-		in.KeyConditionExpression += " AND gsi3sk" + after
+		in.KeyConditionExpression = aws.String(*in.KeyConditionExpression + " AND gsi3sk" + after)
 		in.ExpressionAttributeValues[":after"] = start["gsi3sk"]
 	}
 	if l.filtered() {
-		in.FilterExpression = l.filter
+		in.FilterExpression = aws.String(l.filter)
 		for k, v := range l.values {
 			in.ExpressionAttributeValues[k] = v
 		}
@@ -256,7 +258,7 @@ func (l lister) collect(ctx context.Context, start key, limit int) ([]customerIt
 		if l.filtered() {
 			want = max(want, 200)
 		}
-		in.Limit = int32(want)
+		in.Limit = aws.Int32(int32(want))
 		out, err := l.s.db.Query(ctx, in)
 		if err != nil {
 			return nil, false, fail("list customers", err)
@@ -282,14 +284,14 @@ func (l lister) collect(ctx context.Context, start key, limit int) ([]customerIt
 // after them; ok is false when fewer than n exist.
 func (l lister) skip(ctx context.Context, n int) (_ key, ok bool, _ error) {
 	in := l.query(nil)
-	in.ProjectionExpression = "pk, sk, gsi3pk, gsi3sk"
+	in.ProjectionExpression = aws.String("pk, sk, gsi3pk, gsi3sk")
 	seen := 0
 	for {
 		want := n - seen
 		if l.filtered() {
 			want = max(want, 1000)
 		}
-		in.Limit = int32(want)
+		in.Limit = aws.Int32(int32(want))
 		out, err := l.s.db.Query(ctx, in)
 		if err != nil {
 			return nil, false, fail("list customers", err)
@@ -312,7 +314,7 @@ func (l lister) total(ctx context.Context, app appItem) (int64, error) {
 		return app.CustomerCount, nil
 	}
 	in := l.query(nil)
-	in.Select = dynamo.SelectCount
+	in.Select = types.SelectCount
 	var n int64
 	for {
 		out, err := l.s.db.Query(ctx, in)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 
-	"github.com/clientele/clientele/internal/dynamo"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/tenant"
@@ -15,13 +17,13 @@ const appsPK = "APPS"
 
 // ListApps lists the account's active apps, oldest first.
 func (s *Store) ListApps(ctx context.Context) ([]tenant.App, error) {
-	in := &dynamo.QueryInput{
-		TableName:                 s.table,
-		IndexName:                 indexCreated,
-		KeyConditionExpression:    "gsi3pk = :pk",
-		FilterExpression:          "#status = :active",
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(indexCreated),
+		KeyConditionExpression:    aws.String("gsi3pk = :pk"),
+		FilterExpression:          aws.String("#status = :active"),
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]dynamo.AttributeValue{":pk": str(appsPK), ":active": str(string(appActive))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appsPK), ":active": str(string(appActive))},
 	}
 	var apps []tenant.App
 	for {
@@ -55,11 +57,11 @@ func (s *Store) DeleteApp(ctx context.Context, appID string) error {
 			"SET #status = :deleting, delete_requested_at = :now ADD version :one", "attribute_exists(pk)",
 			expr{
 				names: map[string]string{"#status": "status"},
-				values: map[string]dynamo.AttributeValue{
+				values: map[string]types.AttributeValue{
 					":deleting": str(string(tenant.Deleting)), ":now": str(formatTime(s.now())), ":one": num(1),
 				},
 			},
-			func(map[string]dynamo.AttributeValue) error { return ErrAppNotFound }),
+			func(map[string]types.AttributeValue) error { return ErrAppNotFound }),
 	})
 }
 
@@ -77,14 +79,14 @@ func (s *Store) PurgeApp(ctx context.Context, appID string) (int, error) {
 	if meta.Status != string(tenant.Deleting) {
 		return 0, ErrAppActive
 	}
-	in := &dynamo.QueryInput{
-		TableName:                 s.table,
-		KeyConditionExpression:    "pk = :pk AND sk > :meta",
-		ExpressionAttributeValues: map[string]dynamo.AttributeValue{":pk": str(appPK(appID)), ":meta": str(metaSK)},
-		ProjectionExpression:      "pk, sk, #type, #hash",
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("pk = :pk AND sk > :meta"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appPK(appID)), ":meta": str(metaSK)},
+		ProjectionExpression:      aws.String("pk, sk, #type, #hash"),
 		ExpressionAttributeNames:  map[string]string{"#type": "type", "#hash": "hash"},
-		ConsistentRead:            true,
-		Limit:                     500,
+		ConsistentRead:            aws.Bool(true),
+		Limit:                     aws.Int32(500),
 	}
 	deleted := 0
 	for {
@@ -111,16 +113,16 @@ func (s *Store) PurgeApp(ctx context.Context, appID string) (int, error) {
 	}
 	err = s.transact(ctx, "purge app", []txItem{
 		condDelete(s.table, itemKey(appPK(appID), metaSK), "#status = :deleting",
-			expr{names: map[string]string{"#status": "status"}, values: map[string]dynamo.AttributeValue{":deleting": str(string(tenant.Deleting))}},
-			func(old map[string]dynamo.AttributeValue) error {
+			expr{names: map[string]string{"#status": "status"}, values: map[string]types.AttributeValue{":deleting": str(string(tenant.Deleting))}},
+			func(old map[string]types.AttributeValue) error {
 				if old == nil {
 					return nil
 				}
 				return ErrAppActive
 			}),
 		condDelete(s.table, itemKey(slugPK(meta.Slug), slugSK), "app_id = :id",
-			expr{values: map[string]dynamo.AttributeValue{":id": str(appID)}},
-			func(map[string]dynamo.AttributeValue) error { return ErrVersionConflict }),
+			expr{values: map[string]types.AttributeValue{":id": str(appID)}},
+			func(map[string]types.AttributeValue) error { return ErrVersionConflict }),
 	})
 	if err != nil {
 		return deleted, err
@@ -134,14 +136,14 @@ func (s *Store) deleteKeys(ctx context.Context, keys []key) (int, error) {
 	deleted := 0
 	for len(keys) > 0 {
 		n := min(len(keys), 25)
-		reqs := make([]dynamo.WriteRequest, n)
+		reqs := make([]types.WriteRequest, n)
 		for i, k := range keys[:n] {
-			reqs[i] = dynamo.WriteRequest{DeleteRequest: &dynamo.DeleteRequest{Key: k}}
+			reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
 		}
 		keys = keys[n:]
-		pending := map[string][]dynamo.WriteRequest{s.table: reqs}
+		pending := map[string][]types.WriteRequest{s.table: reqs}
 		for attempt := 0; len(pending[s.table]) > 0; attempt++ {
-			out, err := s.db.BatchWriteItem(ctx, &dynamo.BatchWriteItemInput{RequestItems: pending})
+			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
 			if err != nil {
 				return deleted, fail("purge app", err)
 			}

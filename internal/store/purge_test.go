@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/clientele/clientele/internal/dynamo"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/customer"
@@ -55,12 +57,12 @@ func TestKeysAreStoredByHashAndRevocable(t *testing.T) {
 // partitionSize counts every item of an app's partition.
 func partitionSize(tb testing.TB, s *Store, appID string) int {
 	tb.Helper()
-	out, err := s.db.Query(context.Background(), &dynamo.QueryInput{
-		TableName:                 s.table,
-		KeyConditionExpression:    "pk = :pk",
-		ExpressionAttributeValues: map[string]dynamo.AttributeValue{":pk": str(appPK(appID))},
-		Select:                    dynamo.SelectCount,
-		ConsistentRead:            true,
+	out, err := s.db.Query(context.Background(), &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appPK(appID))},
+		Select:                    types.SelectCount,
+		ConsistentRead:            aws.Bool(true),
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -122,12 +124,12 @@ func TestDeleteAppStopsAtOnceAndPurgeEmptiesIt(t *testing.T) {
 	func() {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		in := &dynamo.QueryInput{
-			TableName:                 s.table,
-			KeyConditionExpression:    "pk = :pk AND begins_with(sk, :c)",
-			ExpressionAttributeValues: map[string]dynamo.AttributeValue{":pk": str(appPK(app)), ":c": str("CUS#")},
-			ProjectionExpression:      "pk, sk",
-			Limit:                     30,
+		in := &dynamodb.QueryInput{
+			TableName:                 aws.String(s.table),
+			KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :c)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appPK(app)), ":c": str("CUS#")},
+			ProjectionExpression:      aws.String("pk, sk"),
+			Limit:                     aws.Int32(30),
 		}
 		out, err := s.db.Query(ctx, in)
 		if err != nil {

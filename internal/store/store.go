@@ -11,17 +11,17 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/clientele/clientele/internal/awsjson"
-	"github.com/clientele/clientele/internal/dynamo"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go"
 )
 
 // DB is the part of the DynamoDB client the store uses.
 type DB interface {
-	GetItem(ctx context.Context, in *dynamo.GetItemInput) (*dynamo.GetItemOutput, error)
-	BatchGetItem(ctx context.Context, in *dynamo.BatchGetItemInput) (*dynamo.BatchGetItemOutput, error)
-	Query(ctx context.Context, in *dynamo.QueryInput) (*dynamo.QueryOutput, error)
-	TransactWriteItems(ctx context.Context, in *dynamo.TransactWriteItemsInput) (*dynamo.TransactWriteItemsOutput, error)
-	BatchWriteItem(ctx context.Context, in *dynamo.BatchWriteItemInput) (*dynamo.BatchWriteItemOutput, error)
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 }
 
 // Errors returned by the store.
@@ -106,9 +106,9 @@ func fail(op string, err error) error {
 		return fmt.Errorf("store: %s: %w", op, contextErr(err))
 	}
 	kind := ErrUnavailable
-	var ae *awsjson.APIError
+	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		switch ae.Code {
+		switch ae.ErrorCode() {
 		case "ProvisionedThroughputExceededException", "ThrottlingException",
 			"RequestLimitExceeded", "TransactionInProgressException":
 			kind = ErrBusy

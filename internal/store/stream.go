@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/clientele/clientele/internal/dynamo"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/clientele/clientele/internal/customer"
 )
@@ -14,7 +14,7 @@ import (
 // every other item (apps and their counters, guards, licenses, keys) and for a nil image; an
 // item marked as a customer that does not decode is ok false with an error, so that stream
 // consumers can tell "not mine" from "broken".
-func CustomerFromItem(item map[string]dynamo.AttributeValue) (appID string, c customer.Customer, ok bool, err error) {
+func CustomerFromItem(item map[string]types.AttributeValue) (appID string, c customer.Customer, ok bool, err error) {
 	if attrS(item, "type") != typeCustomer {
 		return "", customer.Customer{}, false, nil
 	}

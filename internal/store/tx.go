@@ -4,21 +4,23 @@ import (
 	"context"
 	"errors"
 
-	"github.com/clientele/clientele/internal/dynamo"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // txItem is one write of a transaction and what its failed condition means. onFail receives
 // the item as it was (nil when absent), since every conditional write asks for ALL_OLD.
 type txItem struct {
-	write  dynamo.TransactWriteItem
-	onFail func(old map[string]dynamo.AttributeValue) error
+	write  types.TransactWriteItem
+	onFail func(old map[string]types.AttributeValue) error
 }
 
 // transact runs the writes as one transaction. A cancellation whose only causes are
 // TransactionConflict (which the SDK's retryer does not retry) is retried with jitter a
 // bounded number of times; a failed condition is mapped, by position, to its item's error.
 func (s *Store) transact(ctx context.Context, op string, items []txItem) error {
-	in := &dynamo.TransactWriteItemsInput{TransactItems: make([]dynamo.TransactWriteItem, len(items))}
+	in := &dynamodb.TransactWriteItemsInput{TransactItems: make([]types.TransactWriteItem, len(items))}
 	for i, it := range items {
 		in.TransactItems[i] = it.write
 	}
@@ -27,13 +29,13 @@ func (s *Store) transact(ctx context.Context, op string, items []txItem) error {
 		if err == nil {
 			return nil
 		}
-		var tce *dynamo.TransactionCanceledException
+		var tce *types.TransactionCanceledException
 		if !errors.As(err, &tce) {
 			return fail(op, err)
 		}
 		reasons := tce.CancellationReasons
 		for i, r := range reasons {
-			if r.Code == "ConditionalCheckFailed" && i < len(items) && items[i].onFail != nil {
+			if aws.ToString(r.Code) == "ConditionalCheckFailed" && i < len(items) && items[i].onFail != nil {
 				return items[i].onFail(r.Item)
 			}
 		}
@@ -50,10 +52,10 @@ func (s *Store) transact(ctx context.Context, op string, items []txItem) error {
 }
 
 // onlyConflicts reports whether a cancellation was caused by concurrent transactions alone.
-func onlyConflicts(reasons []dynamo.CancellationReason) bool {
+func onlyConflicts(reasons []types.CancellationReason) bool {
 	conflict := false
 	for _, r := range reasons {
-		switch r.Code {
+		switch aws.ToString(r.Code) {
 		case "TransactionConflict":
 			conflict = true
 		case "", "None":
@@ -64,13 +66,13 @@ func onlyConflicts(reasons []dynamo.CancellationReason) bool {
 	return conflict
 }
 
-func condPut(table string, item map[string]dynamo.AttributeValue, onFail func(map[string]dynamo.AttributeValue) error) txItem {
+func condPut(table string, item map[string]types.AttributeValue, onFail func(map[string]types.AttributeValue) error) txItem {
 	return txItem{
-		write: dynamo.TransactWriteItem{Put: &dynamo.Put{
-			TableName:                           table,
+		write: types.TransactWriteItem{Put: &types.Put{
+			TableName:                           aws.String(table),
 			Item:                                item,
-			ConditionExpression:                 "attribute_not_exists(pk)",
-			ReturnValuesOnConditionCheckFailure: dynamo.ReturnValuesOnConditionCheckFailureAllOld,
+			ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		onFail: onFail,
 	}
@@ -79,7 +81,7 @@ func condPut(table string, item map[string]dynamo.AttributeValue, onFail func(ma
 // expr carries a condition or update expression with its names and values.
 type expr struct {
 	names  map[string]string
-	values map[string]dynamo.AttributeValue
+	values map[string]types.AttributeValue
 }
 
 func (e expr) namesOrNil() map[string]string {
@@ -89,37 +91,37 @@ func (e expr) namesOrNil() map[string]string {
 	return e.names
 }
 
-func (e expr) valuesOrNil() map[string]dynamo.AttributeValue {
+func (e expr) valuesOrNil() map[string]types.AttributeValue {
 	if len(e.values) == 0 {
 		return nil
 	}
 	return e.values
 }
 
-func condDelete(table string, k key, cond string, e expr, onFail func(map[string]dynamo.AttributeValue) error) txItem {
+func condDelete(table string, k key, cond string, e expr, onFail func(map[string]types.AttributeValue) error) txItem {
 	return txItem{
-		write: dynamo.TransactWriteItem{Delete: &dynamo.Delete{
-			TableName:                           table,
+		write: types.TransactWriteItem{Delete: &types.Delete{
+			TableName:                           aws.String(table),
 			Key:                                 k,
-			ConditionExpression:                 cond,
+			ConditionExpression:                 aws.String(cond),
 			ExpressionAttributeNames:            e.namesOrNil(),
 			ExpressionAttributeValues:           e.valuesOrNil(),
-			ReturnValuesOnConditionCheckFailure: dynamo.ReturnValuesOnConditionCheckFailureAllOld,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		onFail: onFail,
 	}
 }
 
-func condUpdate(table string, k key, update, cond string, e expr, onFail func(map[string]dynamo.AttributeValue) error) txItem {
+func condUpdate(table string, k key, update, cond string, e expr, onFail func(map[string]types.AttributeValue) error) txItem {
 	return txItem{
-		write: dynamo.TransactWriteItem{Update: &dynamo.Update{
-			TableName:                           table,
+		write: types.TransactWriteItem{Update: &types.Update{
+			TableName:                           aws.String(table),
 			Key:                                 k,
-			UpdateExpression:                    update,
-			ConditionExpression:                 cond,
+			UpdateExpression:                    aws.String(update),
+			ConditionExpression:                 aws.String(cond),
 			ExpressionAttributeNames:            e.namesOrNil(),
 			ExpressionAttributeValues:           e.valuesOrNil(),
-			ReturnValuesOnConditionCheckFailure: dynamo.ReturnValuesOnConditionCheckFailureAllOld,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		onFail: onFail,
 	}
@@ -128,13 +130,13 @@ func condUpdate(table string, k key, update, cond string, e expr, onFail func(ma
 // appActiveCheck conditions a transaction on the app being ACTIVE.
 func (s *Store) appActiveCheck(appID string) txItem {
 	return txItem{
-		write: dynamo.TransactWriteItem{ConditionCheck: &dynamo.ConditionCheck{
-			TableName:                           s.table,
+		write: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName:                           aws.String(s.table),
 			Key:                                 itemKey(appPK(appID), metaSK),
-			ConditionExpression:                 "#status = :active",
+			ConditionExpression:                 aws.String("#status = :active"),
 			ExpressionAttributeNames:            map[string]string{"#status": "status"},
-			ExpressionAttributeValues:           map[string]dynamo.AttributeValue{":active": str(string(appActive))},
-			ReturnValuesOnConditionCheckFailure: dynamo.ReturnValuesOnConditionCheckFailureAllOld,
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":active": str(string(appActive))},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		onFail: appFailure,
 	}
@@ -146,13 +148,13 @@ func (s *Store) appCounter(appID string, delta int64) txItem {
 		"ADD customer_count :delta", "#status = :active",
 		expr{
 			names:  map[string]string{"#status": "status"},
-			values: map[string]dynamo.AttributeValue{":delta": num(delta), ":active": str(string(appActive))},
+			values: map[string]types.AttributeValue{":delta": num(delta), ":active": str(string(appActive))},
 		},
 		appFailure)
 }
 
 // appFailure explains a failed app condition from the app item as it was.
-func appFailure(old map[string]dynamo.AttributeValue) error {
+func appFailure(old map[string]types.AttributeValue) error {
 	if old == nil {
 		return ErrAppNotFound
 	}
@@ -161,14 +163,14 @@ func appFailure(old map[string]dynamo.AttributeValue) error {
 
 // getMany reads items by key with strong consistency, in one BatchGetItem where it can;
 // the result is aligned with keys, nil where an item does not exist.
-func (s *Store) getMany(ctx context.Context, op string, keys ...key) ([]map[string]dynamo.AttributeValue, error) {
+func (s *Store) getMany(ctx context.Context, op string, keys ...key) ([]map[string]types.AttributeValue, error) {
 	pending := make([]key, len(keys))
 	copy(pending, keys)
-	found := make(map[[2]string]map[string]dynamo.AttributeValue, len(keys))
+	found := make(map[[2]string]map[string]types.AttributeValue, len(keys))
 	for attempt := 0; len(pending) > 0; attempt++ {
-		out, err := s.db.BatchGetItem(ctx, &dynamo.BatchGetItemInput{
-			RequestItems: map[string]dynamo.KeysAndAttributes{
-				s.table: {Keys: pending, ConsistentRead: true},
+		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
+			RequestItems: map[string]types.KeysAndAttributes{
+				s.table: {Keys: pending, ConsistentRead: aws.Bool(true)},
 			},
 		})
 		if err != nil {
@@ -187,7 +189,7 @@ func (s *Store) getMany(ctx context.Context, op string, keys ...key) ([]map[stri
 			}
 		}
 	}
-	res := make([]map[string]dynamo.AttributeValue, len(keys))
+	res := make([]map[string]types.AttributeValue, len(keys))
 	for i, k := range keys {
 		res[i] = found[keyID(k)]
 	}
@@ -195,9 +197,9 @@ func (s *Store) getMany(ctx context.Context, op string, keys ...key) ([]map[stri
 }
 
 // getOne reads one item with strong consistency; nil when it does not exist.
-func (s *Store) getOne(ctx context.Context, op string, k key) (map[string]dynamo.AttributeValue, error) {
-	out, err := s.db.GetItem(ctx, &dynamo.GetItemInput{
-		TableName: s.table, Key: k, ConsistentRead: true,
+func (s *Store) getOne(ctx context.Context, op string, k key) (map[string]types.AttributeValue, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.table), Key: k, ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		return nil, fail(op, err)
@@ -205,13 +207,13 @@ func (s *Store) getOne(ctx context.Context, op string, k key) (map[string]dynamo
 	return out.Item, nil
 }
 
-func keyID(m map[string]dynamo.AttributeValue) [2]string {
+func keyID(m map[string]types.AttributeValue) [2]string {
 	return [2]string{attrS(m, "pk"), attrS(m, "sk")}
 }
 
 // attrS returns a string attribute, or "" when absent or of another type.
-func attrS(m map[string]dynamo.AttributeValue, name string) string {
-	if v, ok := m[name].(*dynamo.AttributeValueMemberS); ok {
+func attrS(m map[string]types.AttributeValue, name string) string {
+	if v, ok := m[name].(*types.AttributeValueMemberS); ok {
 		return v.Value
 	}
 	return ""

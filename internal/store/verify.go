@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/clientele/clientele/internal/dynamo"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/clientele/clientele/internal/customer"
 )
@@ -16,11 +18,11 @@ import (
 // its customer and its index item, and each customer's license counter equals its licenses.
 // It is for tests and for an operator's consistency check; it reads the whole app.
 func (s *Store) Verify(ctx context.Context, appID string) ([]string, error) {
-	in := &dynamo.QueryInput{
-		TableName:                 s.table,
-		KeyConditionExpression:    "pk = :pk",
-		ExpressionAttributeValues: map[string]dynamo.AttributeValue{":pk": str(appPK(appID))},
-		ConsistentRead:            true,
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appPK(appID))},
+		ConsistentRead:            aws.Bool(true),
 	}
 	var (
 		problems  []string

@@ -19,7 +19,6 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/clientele/clientele/internal/auth"
-	"github.com/clientele/clientele/internal/jsontext"
 )
 
 // MaxBody is the largest request body accepted.
@@ -130,60 +129,11 @@ func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return b, err
 }
 
-// Appender is a value that writes its own JSON: byte for byte what json.Marshal writes of
-// it, without the reflection json.Marshal does on the first use of each type (a fraction of
-// a millisecond per type in a function's cold start).
-type Appender interface {
-	AppendJSON(b []byte) []byte
-}
-
-// The pieces of an Appender's AppendJSON, written as json.Marshal writes them (HTML escaped).
-
-// AppendString appends s as a JSON string.
-func AppendString(b []byte, s string) []byte { return jsontext.AppendString(b, s, true) }
-
-// AppendOptString appends *s as a JSON string, null for a nil s.
-func AppendOptString(b []byte, s *string) []byte {
-	if s == nil {
-		return append(b, "null"...)
-	}
-	return AppendString(b, *s)
-}
-
-// AppendStrings appends s as an array of strings, null for a nil s.
-func AppendStrings(b []byte, s []string) []byte { return jsontext.AppendArray(b, s, AppendString) }
-
-// AppendAll appends vs as an array of their JSON, null for a nil vs.
-func AppendAll[V Appender](b []byte, vs []V) []byte {
-	return jsontext.AppendArray(b, vs, func(b []byte, v V) []byte { return v.AppendJSON(b) })
-}
-
-// AppendAny appends v: null for nil, its AppendJSON if it is an Appender, else what
-// json.Marshal writes (null if it fails: the routes give only Appenders).
-func AppendAny(b []byte, v any) []byte {
-	switch v := v.(type) {
-	case nil:
-		return append(b, "null"...)
-	case Appender:
-		return v.AppendJSON(b)
-	}
-	j, err := json.Marshal(v)
-	if err != nil {
-		return append(b, "null"...)
-	}
-	return append(b, j...)
-}
-
-// JSON writes v as a JSON response, by its AppendJSON if v is an Appender.
+// JSON writes v as a JSON response.
 func JSON(w http.ResponseWriter, status int, v any) {
-	var b []byte
-	if a, ok := v.(Appender); ok {
-		b = a.AppendJSON(make([]byte, 0, 512))
-	} else {
-		var err error
-		if b, err = json.Marshal(v); err != nil {
-			b, status = []byte(`{}`), http.StatusInternalServerError
-		}
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, status = []byte(`{}`), http.StatusInternalServerError
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))

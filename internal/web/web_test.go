@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -81,58 +80,5 @@ func TestReadBodyStopsAtOneMiB(t *testing.T) {
 func TestPrincipalAbsentWithoutAuthorizer(t *testing.T) {
 	if _, ok := Principal(httptest.NewRequest("GET", "/", nil)); ok {
 		t.Error("a request without an authorizer context has a principal")
-	}
-}
-
-type appended string
-
-func (a appended) AppendJSON(b []byte) []byte { return append(b, a...) }
-
-func TestJSON(t *testing.T) {
-	tests := []struct {
-		name       string
-		v          any
-		wantStatus int
-		body       string
-	}{
-		{"Appender", appended(`{"a":"<b>"}`), http.StatusCreated, `{"a":"<b>"}`},
-		{"json.Marshal", map[string]string{"a": "<b>"}, http.StatusCreated, `{"a":"\u003cb\u003e"}`},
-		{"nil", nil, http.StatusCreated, `null`},
-		{"marshal error", map[string]any{"f": func() {}}, http.StatusInternalServerError, `{}`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rec := httptest.NewRecorder()
-			JSON(rec, http.StatusCreated, tt.v)
-			if rec.Code != tt.wantStatus || rec.Body.String() != tt.body {
-				t.Errorf("wrote %d %s; want %d %s", rec.Code, rec.Body, tt.wantStatus, tt.body)
-			}
-			if ct := rec.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
-				t.Errorf("content type %q", ct)
-			}
-			if n := rec.Header().Get("Content-Length"); n != strconv.Itoa(len(tt.body)) {
-				t.Errorf("Content-Length %s, want %d", n, len(tt.body))
-			}
-		})
-	}
-}
-
-func TestAppendAny(t *testing.T) {
-	tests := []struct {
-		name string
-		v    any
-		want string
-	}{
-		{"nil", nil, `null`},
-		{"an Appender", appended(`{"a":1}`), `{"a":1}`},
-		{"another value, by json.Marshal", map[string]int{"b": 2}, `{"b":2}`},
-		{"a value json.Marshal refuses", make(chan int), `null`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := string(AppendAny([]byte("x"), tt.v)); got != "x"+tt.want {
-				t.Errorf("AppendAny = %s, want x%s", got, tt.want)
-			}
-		})
 	}
 }

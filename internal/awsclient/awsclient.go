@@ -1,0 +1,120 @@
+// Package awsclient builds the AWS SDK clients of a Lambda function from what Lambda's
+// environment gives it: the region, the role's credentials, and an endpoint only where one
+// is set for local use. It uses the SDK's own constructors with explicit options rather than
+// config.LoadDefaultConfig, whose shared-file, SSO, STS and IMDS machinery doubles a
+// function's init and has nothing to find in Lambda.
+package awsclient
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+)
+
+// Environment variables that point a client at a local stand-in; they are never set in AWS.
+const (
+	EnvDynamoDBEndpoint    = "DYNAMODB_ENDPOINT"
+	EnvEventBridgeEndpoint = "EVENTBRIDGE_ENDPOINT"
+)
+
+// Env is what a client is built from, read from the process environment by FromEnv.
+type Env struct {
+	Region      string
+	Credentials aws.CredentialsProvider
+	RetryMode   aws.RetryMode // "" for the SDK's default (standard)
+	MaxAttempts int           // 0 for the SDK's default
+}
+
+// FromEnv reads the region, the credentials and the retry settings the SDK's shared config
+// would read from the environment (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_SESSION_TOKEN, AWS_RETRY_MODE, AWS_MAX_ATTEMPTS). Without an access key it fails,
+// unless local is set: DynamoDB Local and the benchmark's stand-ins check no signature.
+func FromEnv(local bool) (Env, error) {
+	env := Env{Region: os.Getenv("AWS_REGION")}
+	if env.Region == "" {
+		env.Region = os.Getenv("AWS_DEFAULT_REGION")
+	}
+	if env.Region == "" && local {
+		env.Region = "us-east-1"
+	}
+	if env.Region == "" {
+		return Env{}, fmt.Errorf("AWS_REGION is not set")
+	}
+	id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	switch {
+	case id != "":
+		env.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN")))
+	case local:
+		env.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
+	default:
+		return Env{}, fmt.Errorf("AWS_ACCESS_KEY_ID is not set")
+	}
+	if s := os.Getenv("AWS_RETRY_MODE"); s != "" {
+		mode, err := aws.ParseRetryMode(s)
+		if err != nil {
+			return Env{}, fmt.Errorf("AWS_RETRY_MODE: %w", err)
+		}
+		env.RetryMode = mode
+	}
+	if s := os.Getenv("AWS_MAX_ATTEMPTS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return Env{}, fmt.Errorf("AWS_MAX_ATTEMPTS is not a positive integer: %q", s)
+		}
+		env.MaxAttempts = n
+	}
+	return env, nil
+}
+
+// DynamoDB returns a DynamoDB client with the standard retryer; endpoint, when not empty,
+// overrides the service's.
+func DynamoDB(env Env, endpoint string, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
+	opts := dynamodb.Options{
+		Region:           env.Region,
+		Credentials:      env.Credentials,
+		RetryMode:        env.RetryMode,
+		RetryMaxAttempts: env.MaxAttempts,
+		HTTPClient:       HTTPClient(),
+	}
+	if endpoint != "" {
+		opts.BaseEndpoint = aws.String(endpoint)
+	}
+	return dynamodb.New(opts, optFns...)
+}
+
+// EventBridge returns an EventBridge client with the standard retryer; endpoint, when not
+// empty, overrides the service's.
+func EventBridge(env Env, endpoint string, optFns ...func(*eventbridge.Options)) *eventbridge.Client {
+	opts := eventbridge.Options{
+		Region:           env.Region,
+		Credentials:      env.Credentials,
+		RetryMode:        env.RetryMode,
+		RetryMaxAttempts: env.MaxAttempts,
+		HTTPClient:       HTTPClient(),
+	}
+	if endpoint != "" {
+		opts.BaseEndpoint = aws.String(endpoint)
+	}
+	return eventbridge.New(opts, optFns...)
+}
+
+// HTTPClient is the SDK's buildable client, kept alive between invocations and on HTTP/1.1:
+// DynamoDB and EventBridge answer HTTP/1.1, and setting HTTP/2 up costs every cold start.
+func HTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().
+		WithTimeout(10 * time.Second).
+		WithTransportOptions(func(t *http.Transport) {
+			t.ForceAttemptHTTP2 = false
+			t.MaxIdleConns = 16
+			t.MaxIdleConnsPerHost = 16
+			t.IdleConnTimeout = 90 * time.Second
+		})
+}
