@@ -181,7 +181,7 @@ func decode(img map[string]events.DynamoDBAttributeValue) (*image, error) {
 	if len(img) == 0 {
 		return nil, nil
 	}
-	item, err := attributeValues(img)
+	item, err := store.FromImage(img)
 	if err != nil {
 		return nil, err
 	}

@@ -304,7 +304,7 @@ func TestCustomerFromItem(t *testing.T) {
 	all := append(append(append(append([]events.DynamoDBEventRecord{}, h.setup...), h.create...), h.update...), h.license...)
 	n := 0
 	for _, r := range all {
-		item, err := attributeValues(r.Change.NewImage)
+		item, err := store.FromImage(r.Change.NewImage)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -126,11 +126,14 @@ func entrySize(e types.PutEventsRequestEntry) int {
 	return n
 }
 
-// EnvEventBus names the bus the publishing function puts events on.
-const EnvEventBus = "EVENT_BUS_NAME"
+// Environment variables of the publishing function.
+const (
+	EnvEventBus            = "EVENT_BUS_NAME"
+	EnvEventBridgeEndpoint = "EVENTBRIDGE_ENDPOINT" // set only to reach a stand-in; never in AWS
+)
 
-// FromEnv builds the handler from the environment Lambda provides (awsclient) and
-// EVENT_BUS_NAME.
+// FromEnv builds the handler from the environment Lambda provides (awsclient.FromEnv) and
+// EVENT_BUS_NAME, with the SDK's EventBridge client and its standard retryer.
 func FromEnv(log *slog.Logger) (*Handler, error) {
 	bus := os.Getenv(EnvEventBus)
 	if bus == "" {
@@ -140,6 +143,15 @@ func FromEnv(log *slog.Logger) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	client := awsclient.EventBridge(env, os.Getenv(awsclient.EnvEventBridgeEndpoint))
-	return New(NewEventBridge(client), bus, log), nil
+	opts := eventbridge.Options{
+		Region:           env.Region,
+		Credentials:      env.Credentials,
+		RetryMode:        env.RetryMode,
+		RetryMaxAttempts: env.MaxAttempts,
+		HTTPClient:       awsclient.HTTPClient(),
+	}
+	if endpoint := os.Getenv(EnvEventBridgeEndpoint); endpoint != "" {
+		opts.BaseEndpoint = aws.String(endpoint)
+	}
+	return New(NewEventBridge(eventbridge.New(opts)), bus, log), nil
 }

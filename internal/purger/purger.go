@@ -25,12 +25,10 @@ func New(s *store.Store, log *slog.Logger) *Purger { return &Purger{store: s, lo
 func (p *Purger) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
 	for _, rec := range ev.Records {
-		img := rec.Change.NewImage
-		if img["type"].DataType() != events.DataTypeString || img["type"].String() != "APP" ||
-			img["status"].DataType() != events.DataTypeString || img["status"].String() != "DELETING" {
+		appID, ok := store.DeletingAppFromImage(rec.Change.NewImage)
+		if !ok {
 			continue
 		}
-		appID := img["id"].String()
 		n, err := p.store.PurgeApp(ctx, appID)
 		if err != nil {
 			p.log.ErrorContext(ctx, "purge failed; the record will be retried", "app_id", appID, "deleted", n, "error", err.Error())
