@@ -47,6 +47,7 @@ type env struct {
 	accountKey string
 	clock      *offsetClock
 	iam        *iamRecorder
+	faults     *faults      // injected into every function's DynamoDB client
 	admin      *store.Store // outside the gateway: the operator's and the purge worker's access
 	table      *dynamotest.Table
 	routeKeys  []string  // every route the gateway serves
@@ -134,9 +135,9 @@ func newEnv(t *testing.T, opts ...func(*gateway.Options)) *env {
 	}
 	// Warnings and errors of the functions go to stderr, which go test shows on failure.
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e := &env{clock: &offsetClock{}, iam: newIAMRecorder(), table: tbl, admin: store.New(tbl.Client, tbl.Name)}
+	e := &env{clock: &offsetClock{}, iam: newIAMRecorder(), faults: &faults{}, table: tbl, admin: store.New(tbl.Client, tbl.Name)}
 	depsFor := func(fn string) routes.Deps {
-		db := dynamodb.New(tbl.Client.Options(), e.iam.option(fn))
+		db := dynamodb.New(tbl.Client.Options(), e.iam.option(fn), e.faults.option)
 		return routes.Deps{Store: store.New(db, tbl.Name), Log: log.With("function", fn)}
 	}
 	authz := depsFor(api.Authorizer.Function)
