@@ -70,20 +70,27 @@ build-%Function:
 
 lambda-kebab = $(shell printf '%s' '$(1)' | sed -E 's/([a-z0-9])([A-Z])/\1-\2/g' | tr '[:upper:]' '[:lower:]')
 
-# sizes builds every function and prints the size of each binary, and of it
-# gzipped (close to the size of the zip Lambda loads).
+# sizes builds every function and prints the size of each binary, of it gzipped (close to
+# the size of the zip Lambda loads), and its ratio to hello's (the smallest aws-lambda-go
+# function, cmd/coldstart/hello, built the same way).
 .PHONY: sizes
-sizes: build
-	@printf '%-30s %12s %9s %12s\n' function bytes MiB gzipped
-	@for fn in $(LAMBDA_FUNCTIONS); do \
+sizes: build bin/yardstick/hello/bootstrap
+	@printf '%-30s %12s %9s %12s %8s\n' function bytes MiB gzipped /hello
+	@hello=$$(wc -c < bin/yardstick/hello/bootstrap); for fn in $(LAMBDA_FUNCTIONS); do \
 		printf '%s %s %s\n' $$fn $$(wc -c < bin/$$fn/bootstrap) $$(gzip -9c bin/$$fn/bootstrap | wc -c); \
-	done | awk '{ t += $$2; z += $$3; printf "%-30s %12d %9.2f %12d\n", $$1, $$2, $$2/1048576, $$3 } \
-		END { printf "%-30s %12d %9.2f %12d\n", "total", t, t/1048576, z }'
+	done | awk -v hello=$$hello '{ t += $$2; z += $$3; r = $$2 / hello; if (r > w) w = r; \
+			printf "%-30s %12d %9.2f %12d %7.2fx\n", $$1, $$2, $$2/1048576, $$3, r } \
+		END { printf "%-30s %12d %9.2f %12d\n", "total", t, t/1048576, z; \
+			printf "worst size against hello (%d bytes): %.2fx, %s 1.5x\n", hello, w, (w <= 1.5 ? "within" : "OVER") }'
+
+bin/yardstick/hello/bootstrap: lambda-force
+	$(LAMBDA_BUILD) -o $@ ./cmd/coldstart/hello
 
 # bench prints, in one run against DynamoDB Local: the size of every Lambda binary
-# (linux/arm64, as deployed); each function's cold start and warm invocation next to a
-# hello-world aws-lambda-go binary (cmd/coldstart: the same build flags, but for this
-# machine's architecture so that they can run here); and the store's benchmarks, each
+# (linux/arm64, as deployed) against hello's; each function's init, cold and warm
+# invocation against three yardsticks (cmd/coldstart: hello, sdk-floor and usual, the same
+# build flags, but for this machine's architecture so that they can run here), measured
+# round-robin in one run; and the store's benchmarks, each
 # with calls/op, the DynamoDB requests one operation costs; a warm GET customer through the
 # whole Lambda handler next to a bare GetItem of the same item; a cursor page 10,000 deep
 # next to a first page; and the throughput of a bulk import of 10,000 customers through the
@@ -93,16 +100,15 @@ sizes: build
 BENCH_BIN = bin/host
 LAMBDA_BUILD_HOST = $(subst GOARCH=arm64,GOARCH=$(shell $(GO) env GOARCH),$(LAMBDA_BUILD))
 .PHONY: bench
-bench: sizes $(LAMBDA_FUNCTIONS:%=$(BENCH_BIN)/%/bootstrap) $(BENCH_BIN)/hello/bootstrap $(BENCH_BIN)/floor/bootstrap
+BENCH_YARDSTICKS = hello sdk-floor usual
+bench: sizes $(LAMBDA_FUNCTIONS:%=$(BENCH_BIN)/%/bootstrap) $(BENCH_YARDSTICKS:%=$(BENCH_BIN)/%/bootstrap)
 	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) run ./cmd/coldstart -bin $(BENCH_BIN)
 	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) test -p 1 -run '^$$' -bench . -benchtime 100x ./internal/routes ./internal/store
 	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) test -run '^$$' -bench Import10000 -benchtime 1x ./cmd/import
 
-$(BENCH_BIN)/hello/bootstrap: lambda-force
-	$(LAMBDA_BUILD_HOST) -o $@ ./cmd/coldstart/hello
-
-$(BENCH_BIN)/floor/bootstrap: lambda-force
-	$(LAMBDA_BUILD_HOST) -o $@ ./cmd/coldstart/floor
+# The yardsticks (cmd/coldstart/<name>) go beside the functions, built with the same flags.
+$(BENCH_YARDSTICKS:%=$(BENCH_BIN)/%/bootstrap): $(BENCH_BIN)/%/bootstrap: lambda-force
+	$(LAMBDA_BUILD_HOST) -o $@ ./cmd/coldstart/$*
 
 $(BENCH_BIN)/%/bootstrap: lambda-force
 	$(LAMBDA_BUILD_HOST) -o $@ ./functions/$*

@@ -1,5 +1,6 @@
 // Package awsclient builds the AWS SDK clients of a Lambda function from what Lambda's
-// environment gives it: the region, the role's credentials, and an endpoint only where one
+// environment gives it (the EventBridge client is built beside its one user, package
+// changes, from the same Env, so that no DynamoDB function links the EventBridge client): the region, the role's credentials, and an endpoint only where one
 // is set for local use. It uses the SDK's own constructors with explicit options rather than
 // config.LoadDefaultConfig, whose shared-file, SSO, STS and IMDS machinery doubles a
 // function's init and has nothing to find in Lambda.
@@ -16,14 +17,10 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 )
 
-// Environment variables that point a client at a local stand-in; they are never set in AWS.
-const (
-	EnvDynamoDBEndpoint    = "DYNAMODB_ENDPOINT"
-	EnvEventBridgeEndpoint = "EVENTBRIDGE_ENDPOINT"
-)
+// EnvDynamoDBEndpoint points the DynamoDB client at DynamoDB Local; it is never set in AWS.
+const EnvDynamoDBEndpoint = "DYNAMODB_ENDPOINT"
 
 // Env is what a client is built from, read from the process environment by FromEnv.
 type Env struct {
@@ -88,22 +85,6 @@ func DynamoDB(env Env, endpoint string, optFns ...func(*dynamodb.Options)) *dyna
 		opts.BaseEndpoint = aws.String(endpoint)
 	}
 	return dynamodb.New(opts, optFns...)
-}
-
-// EventBridge returns an EventBridge client with the standard retryer; endpoint, when not
-// empty, overrides the service's.
-func EventBridge(env Env, endpoint string, optFns ...func(*eventbridge.Options)) *eventbridge.Client {
-	opts := eventbridge.Options{
-		Region:           env.Region,
-		Credentials:      env.Credentials,
-		RetryMode:        env.RetryMode,
-		RetryMaxAttempts: env.MaxAttempts,
-		HTTPClient:       HTTPClient(),
-	}
-	if endpoint != "" {
-		opts.BaseEndpoint = aws.String(endpoint)
-	}
-	return eventbridge.New(opts, optFns...)
 }
 
 // HTTPClient is the SDK's buildable client, kept alive between invocations and on HTTP/1.1:
