@@ -1,9 +1,10 @@
-// Package awsclient builds the AWS SDK clients of a Lambda function from what Lambda's
-// environment gives it (the EventBridge client is built beside its one user, package
-// changes, from the same Env, so that no DynamoDB function links the EventBridge client): the region, the role's credentials, and an endpoint only where one
-// is set for local use. It uses the SDK's own constructors with explicit options rather than
-// config.LoadDefaultConfig, whose shared-file, SSO, STS and IMDS machinery doubles a
-// function's init and has nothing to find in Lambda.
+// Package awsclient builds a Lambda function's AWS SDK clients, once, in main, from what
+// Lambda's environment gives it: the region, the role's credentials, the retry settings, and
+// an endpoint only where one is set for local use. It uses the SDK's own constructors with
+// explicit options rather than config.LoadDefaultConfig, whose shared-file, SSO, STS and
+// IMDS machinery slows a function's init and has nothing to find in Lambda. The EventBridge
+// client is built beside its one user (package changes) from the same Env, so that the
+// DynamoDB functions do not link it.
 package awsclient
 
 import (
@@ -32,7 +33,7 @@ type Env struct {
 
 // FromEnv reads the region, the credentials and the retry settings the SDK's shared config
 // would read from the environment (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-// AWS_SESSION_TOKEN, AWS_RETRY_MODE, AWS_MAX_ATTEMPTS). Without an access key it fails,
+// AWS_SESSION_TOKEN, AWS_RETRY_MODE, AWS_MAX_ATTEMPTS). Without a key and its secret it fails,
 // unless local is set: DynamoDB Local and the benchmark's stand-ins check no signature.
 func FromEnv(local bool) (Env, error) {
 	env := Env{Region: os.Getenv("AWS_REGION")}
@@ -47,12 +48,12 @@ func FromEnv(local bool) (Env, error) {
 	}
 	id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
 	switch {
-	case id != "":
+	case id != "" && secret != "":
 		env.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN")))
-	case local:
+	case local && id == "" && secret == "":
 		env.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
 	default:
-		return Env{}, fmt.Errorf("AWS_ACCESS_KEY_ID is not set")
+		return Env{}, fmt.Errorf("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set")
 	}
 	if s := os.Getenv("AWS_RETRY_MODE"); s != "" {
 		mode, err := aws.ParseRetryMode(s)
