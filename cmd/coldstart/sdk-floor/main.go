@@ -4,14 +4,9 @@
 package main
 
 import (
-	"context"
 	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
+	"github.com/clientele/clientele/cmd/coldstart/getitem"
 	"github.com/clientele/clientele/internal/awsclient"
 )
 
@@ -21,20 +16,5 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	db := awsclient.DynamoDB(env, endpoint)
-	in := &dynamodb.GetItemInput{
-		TableName: aws.String(os.Getenv("TABLE_NAME")),
-		Key: map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: "FLOOR"},
-			"sk": &types.AttributeValueMemberS{Value: "FLOOR"},
-		},
-		ConsistentRead: aws.Bool(true),
-	}
-	lambda.Start(func(ctx context.Context, _ map[string]any) (bool, error) {
-		out, err := db.GetItem(ctx, in)
-		if err != nil {
-			return false, err
-		}
-		return out.Item != nil, nil
-	})
+	getitem.Start(awsclient.DynamoDB(env, endpoint))
 }

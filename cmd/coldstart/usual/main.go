@@ -7,11 +7,11 @@ import (
 	"context"
 	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/clientele/clientele/cmd/coldstart/getitem"
 )
 
 func main() {
@@ -19,24 +19,9 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+	getitem.Start(dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if endpoint := os.Getenv("DYNAMODB_ENDPOINT"); endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
-	})
-	in := &dynamodb.GetItemInput{
-		TableName: aws.String(os.Getenv("TABLE_NAME")),
-		Key: map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: "FLOOR"},
-			"sk": &types.AttributeValueMemberS{Value: "FLOOR"},
-		},
-		ConsistentRead: aws.Bool(true),
-	}
-	lambda.Start(func(ctx context.Context, _ map[string]any) (bool, error) {
-		out, err := db.GetItem(ctx, in)
-		if err != nil {
-			return false, err
-		}
-		return out.Item != nil, nil
-	})
+	}))
 }
