@@ -2,7 +2,10 @@ package changes
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strconv"
 	"strings"
@@ -115,5 +118,67 @@ func TestFromEnv(t *testing.T) {
 	h, err := FromEnv(nil)
 	if err != nil || h.bus != "clientele-events" {
 		t.Errorf("FromEnv = %+v, %v", h, err)
+	}
+}
+
+// TestFromEnvPublishesThroughTheSDK: the handler FromEnv builds puts events with the SDK's
+// EventBridge client, signed with the environment's credentials, on the endpoint
+// EVENTBRIDGE_ENDPOINT names; and an entry EventBridge fails is tried again alone.
+func TestFromEnvPublishesThroughTheSDK(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		calls []int // entries per PutEvents call
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Entries []struct{ Detail, DetailType, Source, EventBusName string }
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || r.Header.Get("X-Amz-Target") != "AWSEvents.PutEvents" ||
+			!strings.Contains(r.Header.Get("Authorization"), "Credential=AKIDEXAMPLE/") {
+			http.Error(w, `{"__type":"ValidationException","message":"unexpected request"}`, http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		calls = append(calls, len(in.Entries))
+		first := len(calls) == 1
+		mu.Unlock()
+		type result struct {
+			EventId   string `json:",omitempty"`
+			ErrorCode string `json:",omitempty"`
+		}
+		out := struct {
+			FailedEntryCount int
+			Entries          []result
+		}{}
+		for i, e := range in.Entries {
+			if e.EventBusName != bus || e.Source != Source {
+				t.Errorf("entry %+v", e)
+			}
+			if first && i == 0 {
+				out.FailedEntryCount++
+				out.Entries = append(out.Entries, result{ErrorCode: "InternalFailure"})
+				continue
+			}
+			out.Entries = append(out.Entries, result{EventId: "ev-" + strconv.Itoa(i)})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(out)
+	}))
+	defer srv.Close()
+	t.Setenv(EnvEventBus, "clientele-events")
+	t.Setenv(EnvEventBridgeEndpoint, srv.URL)
+	t.Setenv("AWS_REGION", "eu-central-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	h, err := FromEnv(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed, err := h.pub.Publish(context.Background(), entriesOf(3, 0))
+	if err != nil || len(failed) != 0 {
+		t.Fatalf("publish: failed %v, %v", failed, err)
+	}
+	if !reflect.DeepEqual(calls, []int{3, 1}) {
+		t.Errorf("calls of %v entries, want [3 1]: the failed entry alone again", calls)
 	}
 }
