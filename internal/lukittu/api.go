@@ -100,8 +100,6 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		web.Logger(r.Context()).Warn("store busy", "error", err.Error())
 		Fail(w, r, http.StatusServiceUnavailable)
 	case errors.Is(err, store.ErrUnavailable):
-		// DynamoDB failed, or its answer was lost: the write may or may not have happened
-		// (whole, never in part), and the client may retry.
 		web.Logger(r.Context()).Error("store unavailable", "error", err.Error())
 		Fail(w, r, http.StatusServiceUnavailable)
 	default:
