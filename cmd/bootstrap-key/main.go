@@ -33,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/awsclient"
 	"github.com/clientele/clientele/internal/routes"
 	"github.com/clientele/clientele/internal/store"
 )
@@ -97,7 +98,7 @@ func create(ctx context.Context, s *store.Store) (string, error) {
 // client builds a DynamoDB client from the standard AWS configuration, pointed at
 // DYNAMODB_ENDPOINT when it is set.
 func client(ctx context.Context, region string, getenv func(string) string) (*dynamodb.Client, error) {
-	endpoint := getenv(routes.EnvEndpoint)
+	endpoint := getenv(awsclient.EnvDynamoDBEndpoint)
 	var opts []func(*config.LoadOptions) error
 	if region != "" {
 		opts = append(opts, config.WithRegion(region))

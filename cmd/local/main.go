@@ -38,6 +38,7 @@ import (
 
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/authorizer"
+	"github.com/clientele/clientele/internal/awsclient"
 	"github.com/clientele/clientele/internal/gateway"
 	"github.com/clientele/clientele/internal/routes"
 	"github.com/clientele/clientele/internal/samtemplate"
@@ -75,9 +76,9 @@ type info struct {
 
 // run serves until ctx ends. ready, when not nil, is called once the server listens.
 func run(ctx context.Context, stdout, stderr io.Writer, ready func(info)) error {
-	endpoint := os.Getenv(routes.EnvEndpoint)
+	endpoint := os.Getenv(awsclient.EnvDynamoDBEndpoint)
 	if endpoint == "" {
-		return fmt.Errorf("%s is not set: run `make local`, which starts DynamoDB Local and sets it", routes.EnvEndpoint)
+		return fmt.Errorf("%s is not set: run `make local`, which starts DynamoDB Local and sets it", awsclient.EnvDynamoDBEndpoint)
 	}
 	table := os.Getenv(routes.EnvTable)
 	if table == "" {

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/awsclient"
 	"github.com/clientele/clientele/internal/dynamotest"
 	"github.com/clientele/clientele/internal/routes"
 )
@@ -196,8 +197,8 @@ func TestLocalRefusesBadBootstrapKey(t *testing.T) {
 }
 
 func TestLocalNeedsDynamoDB(t *testing.T) {
-	t.Setenv(routes.EnvEndpoint, "")
-	os.Unsetenv(routes.EnvEndpoint)
+	t.Setenv(awsclient.EnvDynamoDBEndpoint, "")
+	os.Unsetenv(awsclient.EnvDynamoDBEndpoint)
 	err := run(context.Background(), io.Discard, io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "make local") {
 		t.Errorf("err = %v", err)

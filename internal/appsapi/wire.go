@@ -85,7 +85,9 @@ func RenderCustomer(c customer.Customer) Customer {
 	return out
 }
 
-// metadataObject renders entries as one JSON object, in their stored order.
+// metadataObject renders entries as one JSON object, in their stored order (a Go map would
+// sort the keys; encoding/json codes each key and value, this only joins them). A value
+// stored empty renders as null rather than breaking the answer.
 func metadataObject(md []customer.Metadata) json.RawMessage {
 	if len(md) == 0 {
 		return json.RawMessage("{}")
@@ -99,6 +101,9 @@ func metadataObject(md []customer.Metadata) json.RawMessage {
 		k, _ := json.Marshal(m.Key)
 		b.Write(k)
 		b.WriteByte(':')
+		if len(m.Value) == 0 {
+			b.WriteString("null")
+		}
 		b.Write(m.Value)
 	}
 	b.WriteByte('}')

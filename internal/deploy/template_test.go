@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/awsclient"
 	"github.com/clientele/clientele/internal/routes"
 	"github.com/clientele/clientele/internal/samtemplate"
 )
@@ -402,7 +403,7 @@ func subText(n *yaml.Node) string {
 func TestFunctionSettings(t *testing.T) {
 	p := loadProject(t)
 	env := p.tmpl.GlobalFunctionProperty("Environment")
-	endpoint := samtemplate.Lookup(env, "Variables", routes.EnvEndpoint)
+	endpoint := samtemplate.Lookup(env, "Variables", awsclient.EnvDynamoDBEndpoint)
 	param := samtemplate.Lookup(p.tmpl.Root, "Parameters", refTarget(endpoint))
 	globals := []struct {
 		what      string

@@ -11,11 +11,8 @@ import (
 	"github.com/clientele/clientele/internal/store"
 )
 
-// Environment variables a function reads.
-const (
-	EnvTable    = "TABLE_NAME"
-	EnvEndpoint = awsclient.EnvDynamoDBEndpoint
-)
+// EnvTable names the table a function reads and writes.
+const EnvTable = "TABLE_NAME"
 
 // DepsFromEnv builds the dependencies of a function from the environment Lambda provides
 // (awsclient). It exits the process when the environment is unusable: a function cannot
@@ -36,7 +33,7 @@ func DynamoDBFromEnv() (*dynamodb.Client, string, error) {
 	if table == "" {
 		return nil, "", fmt.Errorf("%s is not set", EnvTable)
 	}
-	endpoint := os.Getenv(EnvEndpoint)
+	endpoint := os.Getenv(awsclient.EnvDynamoDBEndpoint)
 	env, err := awsclient.FromEnv(endpoint != "")
 	if err != nil {
 		return nil, "", err
