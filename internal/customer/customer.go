@@ -67,9 +67,6 @@ func (m Metadata) Text() string {
 	return string(m.Value)
 }
 
-// EmailKey is the form under which an email is unique within an app.
-func EmailKey(email string) string { return strings.ToLower(email) }
-
 // Equal reports whether two customers hold the same data (identity, timestamps and version
 // aside: it answers "would writing b over a change anything").
 func (c Customer) Equal(o Customer) bool {
@@ -94,6 +91,7 @@ func (c *Customer) Normalize() {
 	} {
 		*f = strings.TrimSpace(*f)
 	}
+	c.Email = NormalizeEmail(c.Email)
 	c.Address.Country = strings.ToUpper(c.Address.Country)
 	for i := range c.Metadata {
 		c.Metadata[i].Key = strings.TrimSpace(c.Metadata[i].Key)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Limits of the canonical customer. Each dialect may be stricter; none is looser.
@@ -96,6 +98,8 @@ func (c Customer) Validate() error {
 		switch {
 		case utf8.RuneCountInString(c.Email) > MaxEmailLen:
 			v.Add("email", CodeTooLong, fmt.Sprintf("must be at most %d characters", MaxEmailLen))
+		case !KeyFits(EmailKey(c.Email)):
+			v.Add("email", CodeTooLong, fmt.Sprintf("must be at most %d bytes once lower-cased", MaxKeyBytes))
 		case !IsEmail(c.Email):
 			v.Add("email", CodeInvalidEmail, "is not a valid email address")
 		}
@@ -121,6 +125,9 @@ func (c Customer) Validate() error {
 	}
 	for _, f := range text {
 		checkText(&v, f.field, f.value, f.max)
+	}
+	if utf8.ValidString(c.ExternalID) && !KeyFits(c.ExternalID) {
+		v.Add("external_id", CodeTooLong, fmt.Sprintf("must be at most %d bytes", MaxKeyBytes))
 	}
 	if c.ExternalID != "" && strings.IndexFunc(c.ExternalID, unicode.IsControl) >= 0 {
 		v.Add("external_id", CodeInvalidFormat, "must not contain control characters")
@@ -178,17 +185,21 @@ func validateMetadata(v *ValidationError, md []Metadata) {
 	}
 }
 
-// IsEmail reports whether s looks like a deliverable address: local@domain, a local part of
-// 1 to 64 visible characters, and a domain of at least two dot-separated labels of letters,
-// digits and inner hyphens.
+// IsEmail reports whether s looks like a deliverable address: valid UTF-8 in NFC (see
+// NormalizeEmail), local@domain, a local part of 1 to 64 visible characters (no controls,
+// bidi or zero-width characters, nor anything else that renders invisibly), and a domain of
+// at least two dot-separated labels of letters, digits and inner hyphens.
 func IsEmail(s string) bool {
+	if !utf8.ValidString(s) || !norm.NFC.IsNormalString(s) {
+		return false
+	}
 	at := strings.LastIndexByte(s, '@')
 	if at < 1 || at > 64 {
 		return false
 	}
 	local, domain := s[:at], s[at+1:]
 	for _, r := range local {
-		if r <= ' ' || r == 0x7f || r == '@' || r == '<' || r == '>' || r == '(' || r == ')' ||
+		if !visible(r) || r == '@' || r == '<' || r == '>' || r == '(' || r == ')' ||
 			r == ',' || r == ';' || r == ':' || r == '\\' || r == '"' || r == '[' || r == ']' {
 			return false
 		}

@@ -137,8 +137,8 @@ func (s *Store) customerItem(ctx context.Context, appID, id string) (customerIte
 
 // FindByEmail returns the customer with that email, in any letter case.
 func (s *Store) FindByEmail(ctx context.Context, appID, email string) (customer.Customer, error) {
-	email = strings.TrimSpace(email)
-	if email == "" || len(email) > customer.MaxEmailLen*4 {
+	email = customer.NormalizeEmail(email)
+	if email == "" || !customer.KeyFits(customer.EmailKey(email)) {
 		return customer.Customer{}, ErrNotFound
 	}
 	return s.findByGuard(ctx, "find by email", appID, emailSK(email))
@@ -147,7 +147,7 @@ func (s *Store) FindByEmail(ctx context.Context, appID, email string) (customer.
 // FindByExternalID returns the customer with that external id.
 func (s *Store) FindByExternalID(ctx context.Context, appID, externalID string) (customer.Customer, error) {
 	externalID = strings.TrimSpace(externalID)
-	if externalID == "" || len(externalID) > customer.MaxTextLen*4 {
+	if externalID == "" || !customer.KeyFits(externalID) {
 		return customer.Customer{}, ErrNotFound
 	}
 	return s.findByGuard(ctx, "find by external id", appID, externalIDSK(externalID))
@@ -393,7 +393,7 @@ func (s *Store) DeleteCustomer(ctx context.Context, appID, id string) (customer.
 // without reading it a second time.
 func (s *Store) DeleteByExternalID(ctx context.Context, appID, externalID string) (customer.Customer, error) {
 	externalID = strings.TrimSpace(externalID)
-	if externalID == "" || len(externalID) > customer.MaxTextLen*4 {
+	if externalID == "" || !customer.KeyFits(externalID) {
 		return customer.Customer{}, ErrNotFound
 	}
 	return s.deleteLatest(ctx, func() (customerItem, error) {

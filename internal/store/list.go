@@ -117,7 +117,7 @@ func (s *Store) ListCustomers(ctx context.Context, appID string, q ListQuery) (L
 }
 
 func (q *ListQuery) normalize() {
-	q.EmailContains = strings.ToLower(strings.TrimSpace(q.EmailContains))
+	q.EmailContains = customer.EmailKey(strings.TrimSpace(q.EmailContains))
 	q.ExternalID = strings.TrimSpace(q.ExternalID)
 	q.Search = strings.ToLower(strings.TrimSpace(q.Search))
 	if q.Search == "" {
@@ -159,6 +159,9 @@ func (q ListQuery) lister(s *Store, appID string) lister {
 
 // listByExternalID serves the exact external-id filter: at most one customer.
 func (s *Store) listByExternalID(ctx context.Context, appID string, q ListQuery) (ListPage, error) {
+	if !customer.KeyFits(q.ExternalID) {
+		return ListPage{}, nil // no customer can hold it
+	}
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:              aws.String(s.table),
 		IndexName:              aws.String(indexExternalID),
