@@ -99,6 +99,10 @@ func readBody(w http.ResponseWriter, r *http.Request) (*body, bool) {
 		Fail(w, r, http.StatusRequestEntityTooLarge)
 		return nil, false
 	}
+	if errors.Is(err, web.ErrInvalidUTF8) {
+		badRequest(w, "the body must be valid UTF-8")
+		return nil, false
+	}
 	if err != nil {
 		badRequest(w, "could not read the request body")
 		return nil, false

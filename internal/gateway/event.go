@@ -113,19 +113,18 @@ func sortRoutes(rs []*route) {
 	})
 }
 
-// match returns the best route for a request and its path parameters, or nil.
+// match returns the best route for a request and its path parameters, or nil. As API
+// Gateway does, it decodes the path before it splits it into segments, so that an encoded
+// slash separates segments too; dot segments are not resolved but matched as they are (the
+// functions answer them 404, see web.CanonicalPath).
 func (g *Gateway) match(method, rawPath string) (*route, map[string]string) {
-	var segs []string
-	if rawPath != "/" && rawPath != "" {
-		segs = strings.Split(strings.TrimPrefix(rawPath, "/"), "/")
+	path, err := url.PathUnescape(rawPath)
+	if err != nil {
+		return nil, nil
 	}
-	decoded := make([]string, len(segs))
-	for i, s := range segs {
-		d, err := url.PathUnescape(s)
-		if err != nil {
-			return nil, nil
-		}
-		decoded[i] = d
+	var decoded []string
+	if path != "/" && path != "" {
+		decoded = strings.Split(strings.TrimPrefix(path, "/"), "/")
 	}
 	for _, r := range g.routes {
 		if r.method != "ANY" && r.method != method {

@@ -149,6 +149,10 @@ func readCustomer(w http.ResponseWriter, r *http.Request) (customer.Customer, bo
 		Fail(w, r, http.StatusRequestEntityTooLarge)
 		return customer.Customer{}, false
 	}
+	if errors.Is(err, web.ErrInvalidUTF8) {
+		writeError(w, http.StatusBadRequest, codeBadRequest, "The request body must be valid UTF-8")
+		return customer.Customer{}, false
+	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "Could not read the request body")
 		return customer.Customer{}, false

@@ -11,9 +11,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
@@ -24,8 +27,11 @@ import (
 // MaxBody is the largest request body accepted.
 const MaxBody = 1 << 20
 
-// ErrTooLarge is returned by ReadBody for a body over MaxBody.
-var ErrTooLarge = errors.New("request body too large")
+// Errors of ReadBody.
+var (
+	ErrTooLarge    = errors.New("request body too large")
+	ErrInvalidUTF8 = errors.New("request body is not valid UTF-8")
+)
 
 // Failure renders an error response in a dialect's format. status is the HTTP status; the
 // dialect chooses the code and message that go with it.
@@ -34,11 +40,65 @@ type Failure func(w http.ResponseWriter, r *http.Request, status int)
 // Route returns a handler that serves one route pattern ("POST /api/v1/apps/{slug}/customers")
 // and answers everything else with fail(404), as a function behind API Gateway only ever
 // sees its own route. It logs each request as JSON and turns a panic into fail(500).
+//
+// Before the mux (which would redirect them elsewhere), a path that is not canonical (see
+// CanonicalPath) answers fail(404), and a query that does not parse or holds invalid UTF-8
+// answers fail(400).
 func Route(pattern string, h http.Handler, log *slog.Logger, fail Failure) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(pattern, h)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fail(w, r, http.StatusNotFound) })
-	return Logged(mux, pattern, log, fail)
+	return Logged(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case !CanonicalPath(r.URL.EscapedPath()):
+			fail(w, r, http.StatusNotFound)
+		case !validQuery(r.URL.RawQuery):
+			fail(w, r, http.StatusBadRequest)
+		default:
+			mux.ServeHTTP(w, r)
+		}
+	}), pattern, log, fail)
+}
+
+// CanonicalPath reports whether an escaped URL path names one resource as it is written:
+// it starts with "/", has no empty segment ("//", or a trailing "/" but on the root), no "."
+// or ".." segment (written plainly or percent-encoded), no encoded "/" within a segment
+// (API Gateway decodes the path before it routes, so such a slash separates segments
+// there), and decodes to valid UTF-8. Such paths are never cleaned and redirected, which
+// would hand a request, method and body, to another route.
+func CanonicalPath(escaped string) bool {
+	if escaped == "/" {
+		return true
+	}
+	if !strings.HasPrefix(escaped, "/") {
+		return false
+	}
+	for seg := range strings.SplitSeq(escaped[1:], "/") {
+		dec, err := url.PathUnescape(seg)
+		if err != nil || dec == "" || dec == "." || dec == ".." || strings.Contains(dec, "/") || !utf8.ValidString(dec) {
+			return false
+		}
+	}
+	return true
+}
+
+// validQuery reports whether a raw query parses and its names and values are valid UTF-8.
+func validQuery(raw string) bool {
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return false
+	}
+	for k, vs := range q {
+		if !utf8.ValidString(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Logged logs every request with its request id and recovers from panics.
@@ -116,17 +176,23 @@ func Principal(r *http.Request) (auth.Principal, bool) {
 	return auth.PrincipalFromAuthorizer(gw.Authorizer.Lambda)
 }
 
-// ReadBody reads the whole body, at most MaxBody bytes.
+// ReadBody reads the whole body, at most MaxBody bytes of valid UTF-8 (encoding/json would
+// turn invalid bytes into U+FFFD, and they would be stored so).
 func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.ContentLength > MaxBody {
 		return nil, ErrTooLarge
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	switch {
+	case errors.As(err, &mbe):
 		return nil, ErrTooLarge
+	case err != nil:
+		return nil, err
+	case !utf8.Valid(b):
+		return nil, ErrInvalidUTF8
 	}
-	return b, err
+	return b, nil
 }
 
 // JSON writes v as a JSON response.
