@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -136,25 +139,98 @@ func (e *errBody) Error() string { return e.msg }
 
 func bad(format string, args ...any) error { return &errBody{fmt.Sprintf(format, args...)} }
 
-// decodeStrict decodes one JSON object and rejects unknown keys, as the real service does.
+// decodeStrict decodes one JSON object and rejects unknown keys by their exact name, as the
+// real service (zod's strict objects) does. encoding/json matches keys to fields without
+// regard to case, so a first pass checks every object's keys against the json tags of the
+// type it decodes into; the second decodes. Errors name fields and JSON types, never Go's.
 func decodeStrict(raw []byte, v any) error {
+	if !json.Valid(raw) {
+		return bad("Invalid JSON body")
+	}
+	if err := checkKeys(raw, reflect.TypeOf(v), ""); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te):
-			return bad("Invalid type for %s: expected %s", te.Field, te.Type)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return bad("Unrecognized key %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
-		default:
-			return bad("Invalid JSON body")
+		if errors.As(err, &te) {
+			field := te.Field
+			if field == "" {
+				field = "body"
+			}
+			return bad("Invalid type for %s: expected %s", field, jsonKind(te.Type))
 		}
+		return bad("Invalid JSON body")
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return bad("Invalid JSON body")
 	}
 	return nil
+}
+
+// checkKeys walks raw alongside t and rejects an object key that no json tag of the struct
+// it decodes into spells exactly. Values of the wrong JSON type are left to the decode.
+func checkKeys(raw json.RawMessage, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return nil
+		}
+		for _, key := range slices.Sorted(maps.Keys(obj)) { // a stable error for a stable body
+			val := obj[key]
+			f, ok := fieldByTag(t, key)
+			if !ok {
+				return bad("Unrecognized key %s", path+key)
+			}
+			if err := checkKeys(val, f.Type, path+key+"."); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		var arr []json.RawMessage
+		if json.Unmarshal(raw, &arr) != nil {
+			return nil
+		}
+		for i, el := range arr {
+			if err := checkKeys(el, t.Elem(), fmt.Sprintf("%s%d.", path, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func fieldByTag(t reflect.Type, key string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name == key {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// jsonKind names the JSON type a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	default:
+		return "number"
+	}
 }
 
 func text(p *string) string {
@@ -214,6 +290,9 @@ func (in customerIn) toCustomer() (customer.Customer, error) {
 			Line1: street, Line2: text(a.Line2), City: text(a.City), State: text(a.State),
 			Country: text(a.Country), PostalCode: text(a.PostalCode),
 		}
+		if err := a.checkLengths(street); err != nil {
+			return c, err
+		}
 	}
 	c.Normalize()
 	if err := c.Validate(); err != nil {
@@ -224,6 +303,34 @@ func (in customerIn) toCustomer() (customer.Customer, error) {
 		return c, err
 	}
 	return c, nil
+}
+
+// checkLengths holds the address fields that are given to the real service's lengths:
+// street (or line1) 5 to 255 characters, line2 at most 255, city, state and country 2 to
+// 100, postalCode 3 to 20.
+func (a *addressIn) checkLengths(street string) error {
+	fields := []struct {
+		name     string
+		set      bool
+		value    string
+		min, max int
+	}{
+		{"street", a.Street != nil || a.Line1 != nil, street, 5, 255},
+		{"line2", a.Line2 != nil, text(a.Line2), 0, 255},
+		{"city", a.City != nil, text(a.City), 2, 100},
+		{"state", a.State != nil, text(a.State), 2, 100},
+		{"country", a.Country != nil, text(a.Country), 2, 100},
+		{"postalCode", a.PostalCode != nil, text(a.PostalCode), 3, 20},
+	}
+	for _, f := range fields {
+		if n := utf8.RuneCountInString(f.value); f.set && (n < f.min || n > f.max) {
+			if f.min == 0 {
+				return bad("Address %s must be at most %d characters", f.name, f.max)
+			}
+			return bad("Address %s must be between %d and %d characters", f.name, f.min, f.max)
+		}
+	}
+	return nil
 }
 
 // lukittuField names a canonical field as the Lukittu API does.

@@ -31,6 +31,18 @@ func TestDecodeAndValidateLikeTheRealService(t *testing.T) {
 		{"two objects", `{"email":"a@example.com","metadata":[]}{}`, "Invalid JSON"},
 		{"street and a different line1", `{"email":"a@example.com","metadata":[],"address":{"street":"a","line1":"b"}}`, "not both"},
 		{"bad country", `{"email":"a@example.com","metadata":[],"address":{"country":"Narnia"}}`, "country"},
+		{"keys in another letter case", `{"EMAIL":"a@example.com","METADATA":[]}`, "Unrecognized key "},
+		{"a key that folds to a known one (long s)", `{"email":"a@example.com","u\u017fername":"x","metadata":[]}`, "Unrecognized key"},
+		{"a nested key in another letter case", `{"email":"a@example.com","metadata":[{"KEY":"k","value":"v","locked":false}]}`, "Unrecognized key metadata.0.KEY"},
+		{"an address key in another letter case", `{"email":"a@example.com","metadata":[],"address":{"City":"Oslo"}}`, "Unrecognized key address.City"},
+		{"metadata of the wrong type, told as JSON", `{"email":"a@example.com","metadata":{}}`, "Invalid type for metadata: expected array"},
+		{"locked of the wrong type", `{"email":"a@example.com","metadata":[{"key":"k","value":"v","locked":"no"}]}`, "expected boolean"},
+		{"street too short", `{"email":"a@example.com","metadata":[],"address":{"street":"1 A"}}`, "street must be between 5 and 255"},
+		{"city too short", `{"email":"a@example.com","metadata":[],"address":{"city":"X"}}`, "city must be between 2 and 100"},
+		{"state too long", `{"email":"a@example.com","metadata":[],"address":{"state":"` + strings.Repeat("s", 101) + `"}}`, "state must be between 2 and 100"},
+		{"postal code too short", `{"email":"a@example.com","metadata":[],"address":{"postalCode":"12"}}`, "postalCode must be between 3 and 20"},
+		{"postal code too long", `{"email":"a@example.com","metadata":[],"address":{"postalCode":"` + strings.Repeat("1", 21) + `"}}`, "postalCode"},
+		{"line2 too long", `{"email":"a@example.com","metadata":[],"address":{"line2":"` + strings.Repeat("l", 256) + `"}}`, "line2 must be at most 255"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,6 +60,9 @@ func TestDecodeAndValidateLikeTheRealService(t *testing.T) {
 			var eb *errBody
 			if !errors.As(err, &eb) || !strings.Contains(eb.msg, tt.wantErr) {
 				t.Fatalf("got %v, want a client error containing %q", err, tt.wantErr)
+			}
+			if strings.Contains(eb.msg, "lukittu.") || strings.Contains(eb.msg, "*") || strings.Contains(eb.msg, "[]") {
+				t.Errorf("details name a Go type: %s", eb.msg)
 			}
 		})
 	}
