@@ -29,6 +29,22 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
+# fuzz runs each fuzz target for FUZZTIME (default 20s), one after the other, and prints a
+# line per target. make test runs their seed corpora (the f.Add seeds and testdata/fuzz).
+FUZZTIME ?= 20s
+FUZZ_TARGETS = FuzzValidate:./internal/customer FuzzParseCustomer:./internal/appsapi \
+	FuzzDecodeCustomer:./internal/lukittu FuzzDecodeCustomer:./internal/lago FuzzDecodeCursor:./internal/store
+.PHONY: fuzz
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		name=$${t%%:*}; pkg=$${t#*:}; log=$$(mktemp); \
+		if $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg > "$$log" 2>&1; then \
+			printf '%-20s %-22s ok   %s\n' $$name $$pkg "$$(grep -o "execs: [0-9]*" "$$log" | tail -1)"; \
+		else \
+			printf '%-20s %-22s FAIL\n' $$name $$pkg; cat "$$log"; exit 1; \
+		fi; \
+	done
+
 # ddb-install only downloads DynamoDB Local into the cache (for a warm CI
 # image or an offline laptop).
 .PHONY: ddb-install
