@@ -37,7 +37,7 @@ type history struct {
 // stream after each step.
 func live(t *testing.T) history {
 	t.Helper()
-	tbl := dynamotest.New(t)
+	tbl := dynamotest.NewWithStream(t)
 	s := store.New(tbl.Client, tbl.Name)
 	st := openStream(t, tbl)
 	ctx := context.Background()
@@ -202,7 +202,7 @@ func TestRecordsOfOtherItemsGiveNoEntries(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"APP INSERT", "APP MODIFY", "SLUG_GUARD INSERT", "EMAIL_GUARD INSERT", "EMAIL_GUARD REMOVE",
+		"APP INSERT", "APP_SHARD INSERT", "APP_SHARD MODIFY", "SLUG_GUARD INSERT", "EMAIL_GUARD INSERT", "EMAIL_GUARD REMOVE",
 		"EXTERNAL_ID_GUARD INSERT", "EXTERNAL_ID_GUARD REMOVE", "LICENSE INSERT", "LICENSE_INDEX INSERT",
 		"LICENSE REMOVE", "CUSTOMER license_count MODIFY",
 	} {

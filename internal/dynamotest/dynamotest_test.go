@@ -12,8 +12,9 @@ import (
 	"github.com/clientele/clientele/internal/dynamotest"
 )
 
-func TestNew(t *testing.T) {
-	tbl := dynamotest.New(t)
+// TestNewWithStream: the table is shaped as template.yaml says, stream included.
+func TestNewWithStream(t *testing.T) {
+	tbl := dynamotest.NewWithStream(t)
 	ctx := t.Context()
 
 	item := map[string]types.AttributeValue{
@@ -69,8 +70,8 @@ func TestNew(t *testing.T) {
 	}{
 		{"table is active", desc.Table.TableStatus, types.TableStatusActive},
 		{"GSIs gsi1, gsi2, gsi3 exist", slices.Equal(indexes, []string{"gsi1", "gsi2", "gsi3"}), true},
-		{"stream is enabled", aws.ToBool(desc.Table.StreamSpecification.StreamEnabled), true},
-		{"stream has new and old images", desc.Table.StreamSpecification.StreamViewType, types.StreamViewTypeNewAndOldImages},
+		{"stream is enabled", desc.Table.StreamSpecification != nil && aws.ToBool(desc.Table.StreamSpecification.StreamEnabled), true},
+		{"stream has new and old images", desc.Table.StreamSpecification != nil && desc.Table.StreamSpecification.StreamViewType == types.StreamViewTypeNewAndOldImages, true},
 		{"time to live is enabled", ttl.TimeToLiveDescription.TimeToLiveStatus, types.TimeToLiveStatusEnabled},
 		{"time to live attribute is ttl", aws.ToString(ttl.TimeToLiveDescription.AttributeName), "ttl"},
 	}
@@ -96,5 +97,17 @@ func TestNewDeletesTableAfterTest(t *testing.T) {
 	_, err := outer.Client.DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: aws.String(inner)})
 	if rnf := (*types.ResourceNotFoundException)(nil); !errors.As(err, &rnf) {
 		t.Fatalf("DescribeTable(%s) after its test = %v, want ResourceNotFoundException", inner, err)
+	}
+}
+
+// TestNewLeavesTheStreamOut: New's tables have no stream (see New).
+func TestNewLeavesTheStreamOut(t *testing.T) {
+	tbl := dynamotest.New(t)
+	desc, err := tbl.Client.DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: aws.String(tbl.Name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := desc.Table.StreamSpecification; s != nil && aws.ToBool(s.StreamEnabled) {
+		t.Errorf("stream %+v, want none", s)
 	}
 }
