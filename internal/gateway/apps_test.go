@@ -458,6 +458,7 @@ func TestAppsAPI(t *testing.T) {
 	t.Run("lukittu", func(t *testing.T) { t.Parallel(); testLukittu(t, e) })
 	t.Run("lago", func(t *testing.T) { t.Parallel(); testLago(t, e) })
 	t.Run("one store beneath three dialects", func(t *testing.T) { t.Parallel(); testDialectsShareOneStore(t, e) })
+	t.Run("apps made before the shards", func(t *testing.T) { t.Parallel(); testAppsMadeBeforeTheShards(t, e) })
 }
 
 func testAuth(t *testing.T, e *env) {

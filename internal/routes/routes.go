@@ -81,9 +81,9 @@ func All() []Route {
 		return web.Logged(http.HandlerFunc(notFound), "not-found", d.Log, appsapi.Fail)
 	}
 	return append([]Route{
-		apps("create-customer", "POST", customers, act("GetItem", "UpdateItem", "PutItem"), (*appsapi.API).CreateCustomer),
-		apps("get-or-create-customer", "POST", customers+"/get-or-create", act("GetItem", "BatchGetItem", "UpdateItem", "PutItem"), (*appsapi.API).GetOrCreateCustomer),
-		apps("list-customers", "GET", customers, Access{Actions: []string{"GetItem", "Query"}, Indexes: []string{"gsi2", "gsi3"}}, (*appsapi.API).ListCustomers),
+		apps("create-customer", "POST", customers, act("ConditionCheckItem", "GetItem", "UpdateItem", "PutItem"), (*appsapi.API).CreateCustomer),
+		apps("get-or-create-customer", "POST", customers+"/get-or-create", act("ConditionCheckItem", "GetItem", "BatchGetItem", "UpdateItem", "PutItem"), (*appsapi.API).GetOrCreateCustomer),
+		apps("list-customers", "GET", customers, Access{Actions: []string{"BatchGetItem", "GetItem", "Query"}, Indexes: []string{"gsi2", "gsi3"}}, (*appsapi.API).ListCustomers),
 		apps("get-customer", "GET", customers+"/{id}", act("GetItem", "BatchGetItem"), (*appsapi.API).GetCustomer),
 		apps("find-customer-by-email", "GET", customers+"/by-email", act("GetItem", "BatchGetItem"), (*appsapi.API).CustomerByEmail),
 		apps("find-customer-by-external-id", "GET", customers+"/by-external-id", act("GetItem", "BatchGetItem"), (*appsapi.API).CustomerByExternalID),
@@ -92,14 +92,14 @@ func All() []Route {
 		apps("create-license", "POST", licenses, act("GetItem", "ConditionCheckItem", "UpdateItem", "PutItem"), (*appsapi.API).CreateLicense),
 		apps("list-licenses", "GET", licenses, act("GetItem", "BatchGetItem", "Query"), (*appsapi.API).ListLicenses),
 		apps("get-license", "GET", licenses+"/{id}", act("GetItem", "BatchGetItem"), (*appsapi.API).GetLicense),
-		apps("delete-license", "DELETE", licenses+"/{id}", act("GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "DeleteItem"), (*appsapi.API).DeleteLicense),
+		apps("delete-license", "DELETE", licenses+"/{id}", act("PutItem", "GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "DeleteItem"), (*appsapi.API).DeleteLicense),
 		apps("create-app", "POST", apiApps, act("PutItem"), (*appsapi.API).CreateApp),
-		apps("list-apps", "GET", apiApps, Access{Actions: []string{"Query"}, Indexes: []string{"gsi3"}}, (*appsapi.API).ListApps),
-		apps("get-app", "GET", app, act("GetItem"), (*appsapi.API).GetApp),
-		apps("delete-app", "DELETE", app, act("GetItem", "UpdateItem"), (*appsapi.API).DeleteApp),
-		apps("create-api-key", "POST", keys, act("GetItem", "ConditionCheckItem", "PutItem"), (*appsapi.API).CreateAPIKey),
-		apps("list-api-keys", "GET", keys, act("GetItem", "Query"), (*appsapi.API).ListAPIKeys),
-		apps("delete-api-key", "DELETE", keys+"/{id}", act("GetItem", "DeleteItem"), (*appsapi.API).DeleteAPIKey),
+		apps("list-apps", "GET", apiApps, Access{Actions: []string{"BatchGetItem", "Query"}, Indexes: []string{"gsi3"}}, (*appsapi.API).ListApps),
+		apps("get-app", "GET", app, act("BatchGetItem", "GetItem"), (*appsapi.API).GetApp),
+		apps("delete-app", "DELETE", app, act("BatchGetItem", "GetItem", "UpdateItem"), (*appsapi.API).DeleteApp),
+		apps("create-api-key", "POST", keys, act("BatchGetItem", "GetItem", "ConditionCheckItem", "PutItem"), (*appsapi.API).CreateAPIKey),
+		apps("list-api-keys", "GET", keys, act("BatchGetItem", "GetItem", "Query"), (*appsapi.API).ListAPIKeys),
+		apps("delete-api-key", "DELETE", keys+"/{id}", act("BatchGetItem", "GetItem", "DeleteItem"), (*appsapi.API).DeleteAPIKey),
 		func() Route {
 			r := apps("health", "GET", "/api/health", act("GetItem"), (*appsapi.API).Health)
 			r.Public = true

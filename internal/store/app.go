@@ -37,19 +37,26 @@ func (s *Store) CreateApp(ctx context.Context, a tenant.App) (tenant.App, error)
 	if err != nil {
 		return tenant.App{}, err
 	}
-	err = s.transact(ctx, "create app", []txItem{
+	shards, err := s.shardPuts(a.ID, tenant.Active)
+	if err != nil {
+		return tenant.App{}, err
+	}
+	err = s.transact(ctx, "create app", append([]txItem{
 		condPut(s.table, guard, func(map[string]types.AttributeValue) error { return ErrSlugTaken }),
 		condPut(s.table, meta, func(map[string]types.AttributeValue) error { return ErrVersionConflict }),
-	})
+	}, shards...))
 	if err != nil {
 		return tenant.App{}, err
 	}
 	return a, nil
 }
 
-// GetApp returns an app by id, whatever its status.
+// GetApp returns an app by id, whatever its status, with its exact customer count.
 func (s *Store) GetApp(ctx context.Context, appID string) (tenant.App, error) {
-	it, err := s.appItem(ctx, appID)
+	if _, ok := customer.ParseID(appID); !ok {
+		return tenant.App{}, ErrAppNotFound
+	}
+	it, err := s.appWithTotal(ctx, "get app", appID)
 	if err != nil {
 		return tenant.App{}, err
 	}
@@ -101,9 +108,13 @@ func (s *Store) appItem(ctx context.Context, appID string) (appItem, error) {
 	return decodeApp(m)
 }
 
-// activeApp reads an app's META item and checks that it is ACTIVE.
+// activeApp reads an app's META item, with its total (appWithTotal), and checks that it is
+// ACTIVE.
 func (s *Store) activeApp(ctx context.Context, appID string) (appItem, error) {
-	it, err := s.appItem(ctx, appID)
+	if _, ok := customer.ParseID(appID); !ok {
+		return appItem{}, ErrAppNotFound
+	}
+	it, err := s.appWithTotal(ctx, "get app", appID)
 	if err != nil {
 		return appItem{}, err
 	}

@@ -34,7 +34,8 @@ func (o Outcome) String() string {
 }
 
 // CreateCustomer creates a customer with a new id in one transaction: the customer, its email
-// and external-id guards, and the app's counter (on the condition that the app is ACTIVE).
+// and external-id guards, and one of the app's shard counters (on the condition that the app
+// is ACTIVE).
 func (s *Store) CreateCustomer(ctx context.Context, appID string, c customer.Customer) (customer.Customer, error) {
 	c.Normalize()
 	if err := c.Validate(); err != nil {
@@ -48,31 +49,37 @@ func (s *Store) CreateCustomer(ctx context.Context, appID string, c customer.Cus
 	c.UpdatedAt = c.CreatedAt
 	c.Version = 1
 
-	cust, err := marshal("create customer", newCustomerItem(appID, c))
-	if err != nil {
-		return customer.Customer{}, err
-	}
-	items := []txItem{
-		s.appCounter(appID, 1),
-		condPut(s.table, cust, func(map[string]types.AttributeValue) error {
-			return fmt.Errorf("store: create customer: id %s already exists: %w", c.ID, ErrVersionConflict)
-		}),
-	}
+	var guards []txItem
 	if c.Email != "" {
 		g, err := s.emailGuard(appID, c)
 		if err != nil {
 			return customer.Customer{}, err
 		}
-		items = append(items, g)
+		guards = append(guards, g)
 	}
 	if c.ExternalID != "" {
 		g, err := s.externalIDGuard(appID, c)
 		if err != nil {
 			return customer.Customer{}, err
 		}
-		items = append(items, g)
+		guards = append(guards, g)
 	}
-	if err := s.transact(ctx, "create customer", items); err != nil {
+	build := func() ([]txItem, error) {
+		shard := s.nextShard()
+		it := newCustomerItem(appID, c)
+		it.Shard = &shard
+		cust, err := marshal("create customer", it)
+		if err != nil {
+			return nil, err
+		}
+		return append([]txItem{
+			s.shardCounter(appID, shard, 1),
+			condPut(s.table, cust, func(map[string]types.AttributeValue) error {
+				return fmt.Errorf("store: create customer: id %s already exists: %w", c.ID, ErrVersionConflict)
+			}),
+		}, guards...), nil
+	}
+	if err := s.transactFn(ctx, "create customer", build); err != nil {
 		return customer.Customer{}, err
 	}
 	return c, nil
@@ -313,7 +320,7 @@ func (s *Store) update(ctx context.Context, appID string, cur customer.Customer,
 	if err != nil {
 		return customer.Customer{}, Unchanged, err
 	}
-	items := []txItem{s.appActiveCheck(appID), up}
+	items := []txItem{up}
 	if customer.EmailKey(cur.Email) != customer.EmailKey(next.Email) {
 		if cur.Email != "" {
 			items = append(items, s.releaseGuard(appID, emailSK(cur.Email), cur.ID))
@@ -338,7 +345,7 @@ func (s *Store) update(ctx context.Context, appID string, cur customer.Customer,
 			items = append(items, g)
 		}
 	}
-	if err := s.transact(ctx, "update customer", items); err != nil {
+	if err := s.transactActive(ctx, "update customer", appID, items); err != nil {
 		return customer.Customer{}, Unchanged, err
 	}
 	return next, Updated, nil
@@ -436,8 +443,12 @@ func (s *Store) deleteCustomer(ctx context.Context, appID string, it customerIte
 				itemKey(appPK(appID), licenseSK(it.ID, l.ID)), itemKey(appPK(appID), licenseIndexSK(l.ID)))
 		}
 	}
+	counter := s.legacyCounter(appID, -1) // a customer created before the shards
+	if it.Shard != nil {
+		counter = s.shardCounter(appID, *it.Shard, -1)
+	}
 	items := []txItem{
-		s.appCounter(appID, -1),
+		counter,
 		condDelete(s.table, itemKey(appPK(appID), customerSK(it.ID)), "#version = :v AND license_count = :n",
 			expr{
 				names:  map[string]string{"#version": "version"},

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
@@ -428,7 +427,7 @@ func TestLicensesBelongToOneCustomer(t *testing.T) {
 }
 
 func TestErrorsForBadInputAndInactiveApps(t *testing.T) {
-	s, tbl := newStore(t)
+	s, _ := newStore(t)
 	ctx := context.Background()
 	app := newApp(t, s, "errors")
 	c := mustCreate(t, s, app, customer.Customer{Email: "e@example.com"})
@@ -456,13 +455,7 @@ func TestErrorsForBadInputAndInactiveApps(t *testing.T) {
 		t.Errorf("a taken slug: %v, want slug taken", err)
 	}
 
-	_, err := tbl.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(tbl.Name), Key: itemKey(appPK(app), metaSK),
-		UpdateExpression:          aws.String("SET #s = :d"),
-		ExpressionAttributeNames:  map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":d": str("DELETING")},
-	})
-	if err != nil {
+	if err := s.DeleteApp(ctx, app); err != nil {
 		t.Fatal(err)
 	}
 	checks := map[string]error{}
@@ -485,7 +478,7 @@ func TestTransactionConflictsAreRetried(t *testing.T) {
 	ctx := context.Background()
 	app := newApp(t, s, "conflict")
 
-	f.set("TransactWriteItems", 3, conflictCancel(3))
+	f.set("TransactWriteItems", 3, conflictCancel(3, 1))
 	c, err := s.CreateCustomer(ctx, app, customer.Customer{Email: "retry@example.com"})
 	if err != nil {
 		t.Fatalf("create after 3 transaction conflicts: %v", err)
@@ -494,10 +487,20 @@ func TestTransactionConflictsAreRetried(t *testing.T) {
 		t.Fatalf("the retried create is not readable: %v", err)
 	}
 
-	f.set("TransactWriteItems", s.txRetries+1, conflictCancel(3))
+	f.set("TransactWriteItems", s.txRetries+1, conflictCancel(3, 1))
 	_, err = s.CreateCustomer(ctx, app, customer.Customer{Email: "busy@example.com"})
 	if !errors.Is(err, ErrBusy) {
-		t.Errorf("create after endless conflicts: %v, want busy", err)
+		t.Errorf("create after endless conflicts on its customer: %v, want busy", err)
+	}
+
+	// Conflicts on the shard alone move the write to another shard, and are allowed more tries.
+	f.set("TransactWriteItems", s.txRetries+5, conflictCancel(3, 0))
+	if _, err := s.CreateCustomer(ctx, app, customer.Customer{Email: "moved@example.com"}); err != nil {
+		t.Errorf("create after %d conflicts on its shard: %v", s.txRetries+5, err)
+	}
+	f.set("TransactWriteItems", maxShardConflicts+1, conflictCancel(3, 0))
+	if _, err := s.CreateCustomer(ctx, app, customer.Customer{Email: "never@example.com"}); !errors.Is(err, ErrBusy) {
+		t.Errorf("create after endless conflicts on its shards: %v, want busy", err)
 	}
 	checkInvariants(t, s, app)
 }

@@ -118,12 +118,14 @@ func (f *faults) install(o *dynamodb.Options) {
 	})
 }
 
-func conflictCancel(n int) error {
+// conflictCancel is the cancellation of a transaction of n items whose item at conflicted
+// (0 for a create's shard, 1 for its customer) another transaction held.
+func conflictCancel(n, conflicted int) error {
 	reasons := make([]types.CancellationReason, n)
 	for i := range reasons {
 		reasons[i] = types.CancellationReason{Code: aws.String("None")}
 	}
-	reasons[0].Code = aws.String("TransactionConflict")
+	reasons[conflicted].Code = aws.String("TransactionConflict")
 	return &types.TransactionCanceledException{Message: aws.String("Transaction cancelled"), CancellationReasons: reasons}
 }
 

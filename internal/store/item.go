@@ -133,6 +133,7 @@ type customerItem struct {
 	UpdatedAt        string `dynamodbav:"updated_at"`
 	Version          int64  `dynamodbav:"version"`
 	LicenseCount     int64  `dynamodbav:"license_count"`
+	Shard            *int   `dynamodbav:"counter_shard,omitempty"` // the app shard counting it; nil if created before the shards
 }
 
 // dataAttributes are the customer attributes an update rewrites: everything but the keys,

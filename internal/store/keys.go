@@ -75,10 +75,12 @@ func (s *Store) CreateKey(ctx context.Context, hash string, k auth.Key) (auth.Ke
 	}
 	exists := func(map[string]types.AttributeValue) error { return ErrVersionConflict }
 	items := []txItem{condPut(s.table, byHash, exists), condPut(s.table, ref, exists)}
-	if k.AppID != "" {
-		items = append(items, s.appActiveCheck(k.AppID))
+	if k.AppID == "" {
+		err = s.transact(ctx, "create key", items)
+	} else {
+		err = s.transactActive(ctx, "create key", k.AppID, items)
 	}
-	if err := s.transact(ctx, "create key", items); err != nil {
+	if err != nil {
 		return auth.Key{}, err
 	}
 	return k, nil

@@ -43,8 +43,7 @@ func (s *Store) CreateLicense(ctx context.Context, appID string, l customer.Lice
 		return customer.License{}, err
 	}
 	exists := func(map[string]types.AttributeValue) error { return ErrVersionConflict }
-	err = s.transact(ctx, "create license", []txItem{
-		s.appActiveCheck(appID),
+	err = s.transactActive(ctx, "create license", appID, []txItem{
 		condUpdate(s.table, itemKey(appPK(appID), customerSK(l.CustomerID)),
 			"ADD license_count :one", "attribute_exists(pk) AND license_count < :max",
 			expr{values: map[string]types.AttributeValue{":one": num(1), ":max": num(MaxLicensesPerCustomer)}},
@@ -108,8 +107,7 @@ func (s *Store) DeleteLicense(ctx context.Context, appID, licenseID string) (cus
 		return customer.License{}, err
 	}
 	gone := func(map[string]types.AttributeValue) error { return ErrNotFound }
-	err = s.transact(ctx, "delete license", []txItem{
-		s.appActiveCheck(appID),
+	err = s.transactActive(ctx, "delete license", appID, []txItem{
 		condDelete(s.table, itemKey(appPK(appID), licenseSK(l.CustomerID, l.ID)), "attribute_exists(pk)", expr{}, gone),
 		condDelete(s.table, itemKey(appPK(appID), licenseIndexSK(l.ID)), "attribute_exists(pk)", expr{}, gone),
 		condUpdate(s.table, itemKey(appPK(appID), customerSK(l.CustomerID)),

@@ -15,7 +15,8 @@ import (
 // appsPK is the creation-time index partition that lists every app.
 const appsPK = "APPS"
 
-// ListApps lists the account's active apps, oldest first.
+// ListApps lists the account's active apps, oldest first, with their exact customer counts
+// (one more read per 100 shards).
 func (s *Store) ListApps(ctx context.Context) ([]tenant.App, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
@@ -25,7 +26,7 @@ func (s *Store) ListApps(ctx context.Context) ([]tenant.App, error) {
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appsPK), ":active": str(string(appActive))},
 	}
-	var apps []tenant.App
+	var items []appItem
 	for {
 		out, err := s.db.Query(ctx, in)
 		if err != nil {
@@ -36,23 +37,31 @@ func (s *Store) ListApps(ctx context.Context) ([]tenant.App, error) {
 			if err != nil {
 				return nil, err
 			}
-			apps = append(apps, it.app())
+			items = append(items, it)
 		}
 		if out.LastEvaluatedKey == nil {
-			return apps, nil
+			break
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
+	if err := s.addShardTotals(ctx, "list apps", items); err != nil {
+		return nil, err
+	}
+	apps := make([]tenant.App, len(items))
+	for i, it := range items {
+		apps[i] = it.app()
+	}
+	return apps, nil
 }
 
-// DeleteApp tombstones an app: from this write on, every read and write of its data answers
-// ErrAppNotActive, and the change on the table's stream starts the purge worker. Deleting a
+// DeleteApp tombstones an app: from this write on (#META and every shard in one
+// transaction), every read and write of its data answers ErrAppNotActive, and the change on the table's stream starts the purge worker. Deleting a
 // tombstoned app again touches it, which starts the worker again.
 func (s *Store) DeleteApp(ctx context.Context, appID string) error {
 	if _, ok := customer.ParseID(appID); !ok {
 		return ErrAppNotFound
 	}
-	return s.transact(ctx, "delete app", []txItem{
+	items := []txItem{
 		condUpdate(s.table, itemKey(appPK(appID), metaSK),
 			"SET #status = :deleting, delete_requested_at = :now ADD version :one", "attribute_exists(pk)",
 			expr{
@@ -62,7 +71,19 @@ func (s *Store) DeleteApp(ctx context.Context, appID string) error {
 				},
 			},
 			func(map[string]types.AttributeValue) error { return ErrAppNotFound }),
-	})
+	}
+	// Every shard turns DELETING in the same transaction, so that no write lands after this
+	// one has answered. The update makes the shards of an app made before them, DELETING too.
+	for n := range s.shards {
+		items = append(items, txItem{write: types.TransactWriteItem{Update: &types.Update{
+			TableName:                 aws.String(s.table),
+			Key:                       itemKey(appPK(appID), shardSK(n)),
+			UpdateExpression:          aws.String("SET #type = :shard, #status = :deleting"),
+			ExpressionAttributeNames:  map[string]string{"#type": "type", "#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":shard": str(typeShard), ":deleting": str(string(tenant.Deleting))},
+		}}})
+	}
+	return s.transact(ctx, "delete app", items)
 }
 
 // PurgeApp deletes everything a tombstoned app owns: its partition, its keys and finally its

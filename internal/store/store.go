@@ -68,7 +68,7 @@ func (e *backendError) Is(target error) bool { return target == e.kind }
 // Limits of the store.
 const (
 	// MaxLicensesPerCustomer keeps a customer's deletion within one transaction of at most
-	// 100 items: the customer, two guards and the app counter, plus two items per license.
+	// 100 items: the customer, two guards and a shard counter, plus two items per license.
 	MaxLicensesPerCustomer = 48
 	// MaxListDepth bounds page/per_page listing: deeper pages need a cursor.
 	MaxListDepth = 10000
@@ -82,6 +82,7 @@ type Store struct {
 	table string
 	now   func() time.Time
 
+	shards    int // shard items per app: Shards (1 stands for the single counter of before in a benchmark)
 	txRetries int // extra tries of a transaction cancelled only by TransactionConflict
 	// writeAttempts bounds the tries of a read-modify-write that loses to concurrent writers:
 	// with n writers on one item the last one may lose n-1 times, so it is set above the
@@ -95,6 +96,7 @@ func New(db DB, table string) *Store {
 		db:            db,
 		table:         table,
 		now:           func() time.Time { return time.Now().UTC() },
+		shards:        Shards,
 		txRetries:     8,
 		writeAttempts: 50,
 	}

@@ -14,18 +14,32 @@ import (
 type txItem struct {
 	write  types.TransactWriteItem
 	onFail func(old map[string]types.AttributeValue) error
+	app    string // for a shard's condition: the app whose shards are missing when it fails with errNoShards
 }
 
-// transact runs the writes as one transaction. A cancellation whose only causes are
-// TransactionConflict (which the SDK's retryer does not retry) is retried with jitter a
-// bounded number of times; a failed condition is mapped, by position, to its item's error.
+// transact runs the writes as one transaction (see transactFn).
 func (s *Store) transact(ctx context.Context, op string, items []txItem) error {
-	in := &dynamodb.TransactWriteItemsInput{TransactItems: make([]types.TransactWriteItem, len(items))}
-	for i, it := range items {
-		in.TransactItems[i] = it.write
-	}
+	return s.transactFn(ctx, op, func() ([]txItem, error) { return items, nil })
+}
+
+// transactFn runs the writes build returns as one transaction. A cancellation whose only
+// causes are TransactionConflict (which the SDK's retryer does not retry) is retried with
+// jitter a bounded number of times, with the writes built again, so that a write on a
+// shard moves to another one; a failed condition is mapped, by position, to its item's
+// error. A shard found missing (an app made before the shards) has the app's shards made,
+// once, and the transaction tried again.
+func (s *Store) transactFn(ctx context.Context, op string, build func() ([]txItem, error)) error {
+	madeShards, shardConflicts := false, 0
 	for attempt := 0; ; attempt++ {
-		_, err := s.db.TransactWriteItems(ctx, in)
+		items, err := build()
+		if err != nil {
+			return err
+		}
+		in := &dynamodb.TransactWriteItemsInput{TransactItems: make([]types.TransactWriteItem, len(items))}
+		for i, it := range items {
+			in.TransactItems[i] = it.write
+		}
+		_, err = s.db.TransactWriteItems(ctx, in)
 		if err == nil {
 			return nil
 		}
@@ -34,13 +48,39 @@ func (s *Store) transact(ctx context.Context, op string, items []txItem) error {
 			return fail(op, err)
 		}
 		reasons := tce.CancellationReasons
+		failed := false
 		for i, r := range reasons {
-			if aws.ToString(r.Code) == "ConditionalCheckFailed" && i < len(items) && items[i].onFail != nil {
-				return items[i].onFail(r.Item)
+			if aws.ToString(r.Code) != "ConditionalCheckFailed" || i >= len(items) || items[i].onFail == nil {
+				continue
 			}
+			ferr := items[i].onFail(r.Item)
+			if !errors.Is(ferr, errNoShards) || madeShards {
+				return ferr
+			}
+			if err := s.ensureShards(ctx, items[i].app); err != nil {
+				return err
+			}
+			madeShards, failed = true, true
+			break
+		}
+		if failed {
+			continue
 		}
 		if !onlyConflicts(reasons) {
 			return fail(op, err)
+		}
+		if s.shards > 1 && onlyShards(items, reasons) {
+			// Another write holds the shard, not this write's data: the next try, on another
+			// shard, waits little, and such tries are counted apart.
+			shardConflicts++
+			if shardConflicts > maxShardConflicts {
+				return &backendError{op: op, kind: ErrBusy, msg: "shard conflicts outlasted the retries"}
+			}
+			if err := backoff(ctx, 0); err != nil {
+				return fail(op, err)
+			}
+			attempt--
+			continue
 		}
 		if attempt >= s.txRetries {
 			return &backendError{op: op, kind: ErrBusy, msg: "transaction conflicts outlasted the retries"}
@@ -49,6 +89,19 @@ func (s *Store) transact(ctx context.Context, op string, items []txItem) error {
 			return fail(op, err)
 		}
 	}
+}
+
+// maxShardConflicts bounds the tries of a write whose only conflicts were on shards.
+const maxShardConflicts = 32
+
+// onlyShards reports whether the items a cancellation names as in conflict are all shards.
+func onlyShards(items []txItem, reasons []types.CancellationReason) bool {
+	for i, r := range reasons {
+		if aws.ToString(r.Code) == "TransactionConflict" && (i >= len(items) || items[i].app == "") {
+			return false
+		}
+	}
+	return true
 }
 
 // onlyConflicts reports whether a cancellation was caused by concurrent transactions alone.
@@ -125,32 +178,6 @@ func condUpdate(table string, k key, update, cond string, e expr, onFail func(ma
 		}},
 		onFail: onFail,
 	}
-}
-
-// appActiveCheck conditions a transaction on the app being ACTIVE.
-func (s *Store) appActiveCheck(appID string) txItem {
-	return txItem{
-		write: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName:                           aws.String(s.table),
-			Key:                                 itemKey(appPK(appID), metaSK),
-			ConditionExpression:                 aws.String("#status = :active"),
-			ExpressionAttributeNames:            map[string]string{"#status": "status"},
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":active": str(string(appActive))},
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		}},
-		onFail: appFailure,
-	}
-}
-
-// appCounter adds delta to the app's customer count, on the condition that it is ACTIVE.
-func (s *Store) appCounter(appID string, delta int64) txItem {
-	return condUpdate(s.table, itemKey(appPK(appID), metaSK),
-		"ADD customer_count :delta", "#status = :active",
-		expr{
-			names:  map[string]string{"#status": "status"},
-			values: map[string]types.AttributeValue{":delta": num(delta), ":active": str(string(appActive))},
-		},
-		appFailure)
 }
 
 // appFailure explains a failed app condition from the app item as it was.

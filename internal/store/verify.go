@@ -14,8 +14,10 @@ import (
 
 // Verify reads an app's whole partition and reports every broken invariant that the
 // store's transactions promise: each guard points to a live customer that holds its value,
-// each customer has its guards, the app's counter equals its customers, each license has
-// its customer and its index item, and each customer's license counter equals its licenses.
+// each customer has its guards, the app's counters (its shards', and what #META counted
+// before them) add up to its customers, every customer's shard exists, every shard has the
+// app's status, each license has its customer and its index item, and each customer's license
+// counter equals its licenses.
 // It is for tests and for an operator's consistency check; it reads the whole app.
 func (s *Store) Verify(ctx context.Context, appID string) ([]string, error) {
 	in := &dynamodb.QueryInput{
@@ -32,6 +34,7 @@ func (s *Store) Verify(ctx context.Context, appID string) ([]string, error) {
 		exts      = map[string]string{}
 		licenses  = map[string]licenseItem{} // license id -> owned item
 		indexes   = map[string]licenseItem{}
+		shards    = map[string]shardItem{} // by sort key
 	)
 	report := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	for {
@@ -66,6 +69,12 @@ func (s *Store) Verify(ctx context.Context, appID string) ([]string, error) {
 				} else {
 					indexes[it.ID] = it
 				}
+			case typeShard:
+				it, err := unmarshal[shardItem]("verify", m)
+				if err != nil {
+					return nil, err
+				}
+				shards[sk] = it
 			case typeKeyRef:
 			default:
 				report("unexpected item type %q at %s", t, sk)
@@ -79,8 +88,18 @@ func (s *Store) Verify(ctx context.Context, appID string) ([]string, error) {
 	if app.ID != appID {
 		return append(problems, fmt.Sprintf("app %s has no META item", appID)), nil
 	}
-	if app.CustomerCount != int64(len(customers)) {
-		report("app counter = %d, customers = %d", app.CustomerCount, len(customers))
+	total := app.CustomerCount // what #META counted before the shards
+	for sk, sh := range shards {
+		total += sh.CustomerCount
+		if sh.Status != app.Status {
+			report("shard %s is %s, the app is %s", sk, sh.Status, app.Status)
+		}
+	}
+	if len(shards) != 0 && len(shards) != s.shards {
+		report("%d shards, want %d", len(shards), s.shards)
+	}
+	if total != int64(len(customers)) {
+		report("app counters = %d, customers = %d", total, len(customers))
 	}
 	for email, id := range emails {
 		if c, ok := customers[id]; !ok || customer.EmailKey(c.Email) != email {
@@ -113,6 +132,11 @@ func (s *Store) Verify(ctx context.Context, appID string) ([]string, error) {
 		}
 		if c.ExternalID != "" && exts[c.ExternalID] != id {
 			report("customer %s has no guard for external id %q", id, c.ExternalID)
+		}
+		if c.Shard != nil {
+			if _, ok := shards[shardSK(*c.Shard)]; !ok {
+				report("customer %s counts in shard %d, which does not exist", id, *c.Shard)
+			}
 		}
 		if c.LicenseCount != owned[id] {
 			report("customer %s license counter = %d, licenses = %d", id, c.LicenseCount, owned[id])
