@@ -32,17 +32,7 @@ type conflictModel struct {
 func (m *conflictModel) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	keys := make([]string, len(in.TransactItems))
 	for i, it := range in.TransactItems {
-		var k map[string]types.AttributeValue
-		switch {
-		case it.Put != nil:
-			k = it.Put.Item
-		case it.Update != nil:
-			k = it.Update.Key
-		case it.Delete != nil:
-			k = it.Delete.Key
-		case it.ConditionCheck != nil:
-			k = it.ConditionCheck.Key
-		}
+		k := txItemKey(it)
 		keys[i] = attrS(k, "pk") + "\x00" + attrS(k, "sk")
 	}
 	m.mu.Lock()

@@ -166,3 +166,18 @@ func isConflict(err error, want error) (string, bool) {
 }
 
 func appNamed(slug string) tenant.App { return tenant.App{Slug: slug, Name: slug} }
+
+// txItemKey is the key of the item one write of a transaction touches.
+func txItemKey(it types.TransactWriteItem) map[string]types.AttributeValue {
+	switch {
+	case it.Put != nil:
+		return it.Put.Item
+	case it.Update != nil:
+		return it.Update.Key
+	case it.Delete != nil:
+		return it.Delete.Key
+	case it.ConditionCheck != nil:
+		return it.ConditionCheck.Key
+	}
+	return nil
+}

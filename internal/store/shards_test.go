@@ -31,17 +31,7 @@ func (r *txRecorder) install(o *dynamodb.Options) {
 				if p, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput); ok {
 					var sks []string
 					for _, it := range p.TransactItems {
-						var k map[string]types.AttributeValue
-						switch {
-						case it.Put != nil:
-							k = it.Put.Item
-						case it.Update != nil:
-							k = it.Update.Key
-						case it.Delete != nil:
-							k = it.Delete.Key
-						case it.ConditionCheck != nil:
-							k = it.ConditionCheck.Key
-						}
+						k := txItemKey(it)
 						sks = append(sks, attrS(k, "pk")+" "+attrS(k, "sk"))
 					}
 					r.mu.Lock()
