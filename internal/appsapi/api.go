@@ -13,6 +13,7 @@ import (
 
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/tenant"
 	"github.com/clientele/clientele/internal/web"
@@ -159,16 +160,22 @@ func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	cl, ok := claim(w, r, b.raw, func(wr store.Written) idempotency.Answer {
+		return web.Answer(http.StatusCreated, data{RenderCustomer(wr.Customer)})
+	})
+	if !ok {
+		return
+	}
 	p, ok := customerFields(w, b, "email")
 	if !ok {
 		return
 	}
-	c, err := a.store.CreateCustomer(r.Context(), appID, newCustomer(r, p))
+	c, err := a.store.CreateCustomer(cl.Context(r.Context()), appID, newCustomer(r, p))
 	if err != nil {
 		storeError(w, r, err, "customer")
 		return
 	}
-	web.JSON(w, http.StatusCreated, data{RenderCustomer(c)})
+	web.Reply(w, cl, store.Written{Customer: c, Outcome: store.Created})
 }
 
 // GetOrCreateCustomer: POST /api/v1/apps/{slug}/customers/get-or-create; 201 when created,
@@ -182,20 +189,30 @@ func (a *API) GetOrCreateCustomer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	cl, ok := claim(w, r, b.raw, func(wr store.Written) idempotency.Answer {
+		status := http.StatusOK
+		if wr.Outcome == store.Created {
+			status = http.StatusCreated
+		}
+		return web.Answer(status, data{RenderCustomer(wr.Customer)})
+	})
+	if !ok {
+		return
+	}
 	p, ok := customerFields(w, b, "email")
 	if !ok {
 		return
 	}
-	c, created, err := a.store.GetOrCreateByEmail(r.Context(), appID, newCustomer(r, p))
+	c, created, err := a.store.GetOrCreateByEmail(cl.Context(r.Context()), appID, newCustomer(r, p))
 	if err != nil {
 		storeError(w, r, err, "customer")
 		return
 	}
-	status := http.StatusOK
+	wr := store.Written{Customer: c}
 	if created {
-		status = http.StatusCreated
+		wr.Outcome = store.Created
 	}
-	web.JSON(w, status, data{RenderCustomer(c)})
+	web.Reply(w, cl, wr)
 }
 
 type listMeta struct {
@@ -324,16 +341,22 @@ func (a *API) UpdateCustomer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	cl, ok := claim(w, r, b.raw, func(wr store.Written) idempotency.Answer {
+		return web.Answer(http.StatusOK, data{RenderCustomer(wr.Customer)})
+	})
+	if !ok {
+		return
+	}
 	p, ok := customerFields(w, b)
 	if !ok {
 		return
 	}
-	c, _, err := a.store.UpdateCustomer(r.Context(), appID, id, p, version)
+	c, outcome, err := a.store.UpdateCustomer(cl.Context(r.Context()), appID, id, p, version)
 	if err != nil {
 		storeError(w, r, err, "customer")
 		return
 	}
-	web.JSON(w, http.StatusOK, data{RenderCustomer(c)})
+	web.Reply(w, cl, store.Written{Customer: c, Outcome: outcome})
 }
 
 func trimETag(s string) string {
@@ -343,17 +366,25 @@ func trimETag(s string) string {
 	return s
 }
 
+// deleted is the answer of a delete: 204, no body.
+func deleted(store.Written) idempotency.Answer { return web.Answer(http.StatusNoContent, nil) }
+
 // DeleteCustomer: DELETE /api/v1/apps/{slug}/customers/{id}; its licenses go with it.
 func (a *API) DeleteCustomer(w http.ResponseWriter, r *http.Request) {
 	appID, id, ok := a.appAndID(w, r, write, customerPrefix, "customer")
 	if !ok {
 		return
 	}
-	if _, err := a.store.DeleteCustomer(r.Context(), appID, id); err != nil {
+	cl, ok := claim(w, r, nil, deleted)
+	if !ok {
+		return
+	}
+	c, err := a.store.DeleteCustomer(cl.Context(r.Context()), appID, id)
+	if err != nil {
 		storeError(w, r, err, "customer")
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	web.Reply(w, cl, store.Written{Customer: c})
 }
 
 // CreateLicense: POST /api/v1/apps/{slug}/licenses {customer_id, one of expires_at,
@@ -415,12 +446,18 @@ func (a *API) CreateLicense(w http.ResponseWriter, r *http.Request) {
 		invalid(w, &b.errs)
 		return
 	}
-	l, err := a.store.CreateLicense(r.Context(), appID, l)
+	cl, ok := claim(w, r, b.raw, func(wr store.Written) idempotency.Answer {
+		return web.Answer(http.StatusCreated, data{toLicenseJSON(wr.License, now)})
+	})
+	if !ok {
+		return
+	}
+	l, err := a.store.CreateLicense(cl.Context(r.Context()), appID, l)
 	if err != nil {
 		storeError(w, r, err, "customer")
 		return
 	}
-	web.JSON(w, http.StatusCreated, data{toLicenseJSON(l, now)})
+	web.Reply(w, cl, store.Written{License: l, Outcome: store.Created})
 }
 
 // ListLicenses: GET /api/v1/apps/{slug}/licenses?customer_id=
@@ -470,11 +507,16 @@ func (a *API) DeleteLicense(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, err := a.store.DeleteLicense(r.Context(), appID, id); err != nil {
+	cl, ok := claim(w, r, nil, deleted)
+	if !ok {
+		return
+	}
+	l, err := a.store.DeleteLicense(cl.Context(r.Context()), appID, id)
+	if err != nil {
 		storeError(w, r, err, "license")
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	web.Reply(w, cl, store.Written{License: l})
 }
 
 // account authenticates a request that needs the account key.
@@ -493,7 +535,7 @@ func account(w http.ResponseWriter, r *http.Request) bool {
 
 // CreateApp: POST /api/v1/apps {name, slug, description}.
 func (a *API) CreateApp(w http.ResponseWriter, r *http.Request) {
-	if !account(w, r) {
+	if !account(w, r) || !noClaim(w, r) {
 		return
 	}
 	b, ok := readBody(w, r)
@@ -556,7 +598,7 @@ func (a *API) GetApp(w http.ResponseWriter, r *http.Request) {
 // DeleteApp: DELETE /api/v1/apps/{slug}. The app stops answering at once (202); a worker
 // purges its data. Deleting it again while the purge runs starts the worker again.
 func (a *API) DeleteApp(w http.ResponseWriter, r *http.Request) {
-	if !account(w, r) {
+	if !account(w, r) || !noClaim(w, r) {
 		return
 	}
 	app, err := a.store.AppBySlug(r.Context(), r.PathValue("slug"))
@@ -574,7 +616,7 @@ func (a *API) DeleteApp(w http.ResponseWriter, r *http.Request) {
 // CreateAPIKey: POST /api/v1/apps/{slug}/api-keys {type: secret|publishable}; the key is
 // in this response only.
 func (a *API) CreateAPIKey(w http.ResponseWriter, r *http.Request) {
-	if !account(w, r) {
+	if !account(w, r) || !noClaim(w, r) {
 		return
 	}
 	b, ok := readBody(w, r)
@@ -624,7 +666,7 @@ func (a *API) ListAPIKeys(w http.ResponseWriter, r *http.Request) {
 
 // DeleteAPIKey: DELETE /api/v1/apps/{slug}/api-keys/{id} revokes a key.
 func (a *API) DeleteAPIKey(w http.ResponseWriter, r *http.Request) {
-	if !account(w, r) {
+	if !account(w, r) || !noClaim(w, r) {
 		return
 	}
 	app, ok := a.activeApp(w, r)

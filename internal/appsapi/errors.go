@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/web"
 )
@@ -66,6 +67,29 @@ func invalid(w http.ResponseWriter, v *customer.ValidationError) {
 	writeProblem(w, http.StatusUnprocessableEntity, problem{Code: "validation_error", Message: "the request has invalid fields", Details: details})
 }
 
+// claim is the request's idempotency claim (web.Claim); a bad Idempotency-Key is answered
+// 400 here.
+func claim(w http.ResponseWriter, r *http.Request, raw []byte, render func(store.Written) idempotency.Answer) (*store.Claim, bool) {
+	c, err := web.Claim(r, raw, render)
+	if err != nil {
+		badRequest(w, "Idempotency-Key must be 1 to 255 printable ASCII characters, sent once")
+		return nil, false
+	}
+	return c, true
+}
+
+// noClaim refuses an Idempotency-Key on the account's routes (apps and keys), which do not
+// keep records: an app is named by its unique slug, so a retried create answers 409 and GET
+// /apps/{slug} shows what the first did; and a key's secret is shown once and never stored,
+// so no record may keep the answer that holds it.
+func noClaim(w http.ResponseWriter, r *http.Request) bool {
+	if len(r.Header.Values(idempotency.Header)) == 0 {
+		return true
+	}
+	badRequest(w, "Idempotency-Key is not supported on apps and api-keys: create an app again to get 409 for its slug, or list the keys")
+	return false
+}
+
 func invalidField(w http.ResponseWriter, field, message string) {
 	var v customer.ValidationError
 	v.Add(field, customer.CodeInvalidFormat, message)
@@ -77,6 +101,14 @@ func storeError(w http.ResponseWriter, r *http.Request, err error, what string) 
 	var ve *customer.ValidationError
 	var ce *store.ConflictError
 	switch {
+	case web.Replayed(w, err):
+	case errors.Is(err, store.ErrKeyReused):
+		writeProblem(w, http.StatusUnprocessableEntity, problem{Code: "idempotency_key_reused",
+			Message: "this Idempotency-Key was used for another request (method, path or body): a new request needs a new key"})
+	case errors.Is(err, store.ErrKeyInUse):
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, http.StatusConflict, problem{Code: "idempotency_key_in_use",
+			Message: "a request with this Idempotency-Key is in progress: retry shortly"})
 	case errors.As(err, &ve):
 		invalid(w, ve)
 	case errors.As(err, &ce):

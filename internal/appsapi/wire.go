@@ -162,6 +162,7 @@ func toKeyJSON(k auth.Key) keyJSON {
 // body is a decoded JSON object whose fields are read one by one, so that an absent field,
 // an explicit null and a value can be told apart, and every type error is reported.
 type body struct {
+	raw    []byte // as sent, for the request's idempotency fingerprint
 	fields map[string]json.RawMessage
 	errs   customer.ValidationError
 }
@@ -174,7 +175,7 @@ func parseBody(b []byte) (*body, error) {
 	if m == nil {
 		return nil, fmt.Errorf("the body must be a JSON object")
 	}
-	return &body{fields: m}, nil
+	return &body{raw: b, fields: m}, nil
 }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }

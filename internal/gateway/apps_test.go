@@ -45,7 +45,8 @@ import (
 type env struct {
 	url        string
 	accountKey string
-	clock      *offsetClock
+	clock      *offsetClock // the gateway's (its authorizer cache)
+	storeClock *offsetClock // the functions' stores' (idempotency records expire on it)
 	iam        *iamRecorder
 	faults     *faults      // injected into every function's DynamoDB client
 	admin      *store.Store // outside the gateway: the operator's and the purge worker's access
@@ -100,7 +101,7 @@ func (e *env) checkRoutes(t *testing.T) {
 }
 
 // offsetClock is the real clock plus an offset that tests move forward, to expire the
-// authorizer's cache without waiting.
+// authorizer's cache or idempotency records without waiting.
 type offsetClock struct {
 	mu     sync.Mutex
 	offset time.Duration
@@ -135,10 +136,12 @@ func newEnv(t *testing.T, opts ...func(*gateway.Options)) *env {
 	}
 	// Warnings and errors of the functions go to stderr, which go test shows on failure.
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e := &env{clock: &offsetClock{}, iam: newIAMRecorder(), faults: &faults{}, table: tbl, admin: store.New(tbl.Client, tbl.Name)}
+	e := &env{clock: &offsetClock{}, storeClock: &offsetClock{}, iam: newIAMRecorder(), faults: &faults{}, table: tbl, admin: store.New(tbl.Client, tbl.Name)}
 	depsFor := func(fn string) routes.Deps {
 		db := dynamodb.New(tbl.Client.Options(), e.iam.option(fn), e.faults.option)
-		return routes.Deps{Store: store.New(db, tbl.Name), Log: log.With("function", fn)}
+		st := store.New(db, tbl.Name)
+		st.SetClock(func() time.Time { return e.storeClock.Now().UTC() })
+		return routes.Deps{Store: st, Log: log.With("function", fn)}
 	}
 	authz := depsFor(api.Authorizer.Function)
 	e.served = &routeLog{seen: map[string]bool{}}
@@ -459,6 +462,7 @@ func TestAppsAPI(t *testing.T) {
 	t.Run("lago", func(t *testing.T) { t.Parallel(); testLago(t, e) })
 	t.Run("one store beneath three dialects", func(t *testing.T) { t.Parallel(); testDialectsShareOneStore(t, e) })
 	t.Run("apps made before the shards", func(t *testing.T) { t.Parallel(); testAppsMadeBeforeTheShards(t, e) })
+	t.Run("idempotency keys", func(t *testing.T) { t.Parallel(); testIdempotency(t, e) })
 }
 
 func testAuth(t *testing.T, e *env) {

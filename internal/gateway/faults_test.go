@@ -8,8 +8,10 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 )
@@ -20,6 +22,7 @@ type faults struct {
 	mu       sync.Mutex
 	throttle map[string]int // operation -> attempts still to throttle
 	lose     map[string]int // operation -> answers still to lose after the call succeeded
+	conflict map[string]int // operation -> transactions still to cancel as in conflict
 	attempts map[string]int // operation -> attempts that reached the throttle point
 }
 
@@ -38,6 +41,14 @@ func (f *faults) loseNext(op string, n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.lose = map[string]int{op: n}
+}
+
+// conflictNext cancels the next n transactions of an operation before they run, every item
+// in TransactionConflict, as DynamoDB does while other transactions hold them.
+func (f *faults) conflictNext(op string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.conflict = map[string]int{op: n}
 }
 
 func (f *faults) take(m map[string]int, op string) bool {
@@ -80,6 +91,14 @@ func (f *faults) option(o *dynamodb.Options) {
 		// Around the whole call, retries included: the write is done, then its answer lost.
 		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("loseAnswer",
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if tx, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput); ok && f.take(f.conflict, awsmiddleware.GetOperationName(ctx)) {
+					reasons := make([]types.CancellationReason, len(tx.TransactItems))
+					for i := range reasons {
+						reasons[i].Code = aws.String("TransactionConflict")
+					}
+					return middleware.InitializeOutput{}, middleware.Metadata{}, &types.TransactionCanceledException{
+						Message: aws.String("injected: transaction conflict"), CancellationReasons: reasons}
+				}
 				out, md, err := next.HandleInitialize(ctx, in)
 				if err == nil && f.take(f.lose, awsmiddleware.GetOperationName(ctx)) {
 					return middleware.InitializeOutput{}, md, fmt.Errorf("injected: answer lost: %w", syscall.ECONNRESET)

@@ -110,7 +110,8 @@ func (in *Ingester) logReport(ctx context.Context, m events.SQSMessage, r Report
 	var rej *RejectedError
 	switch {
 	case r.Err == nil:
-		attrs = append(attrs, slog.String("outcome", string(r.Result.Outcome)), slog.Int64("version", r.Result.Version))
+		attrs = append(attrs, slog.String("outcome", string(r.Result.Outcome)), slog.Int64("version", r.Result.Version),
+			slog.Bool("replayed", r.Result.Replayed))
 		in.log.LogAttrs(ctx, slog.LevelDebug, "message processed", attrs...)
 	case errors.As(r.Err, &rej):
 		attrs = append(attrs, slog.String("reason", string(rej.Reason)), slog.String("error", rej.Message))

@@ -5,13 +5,20 @@
 //
 //	{"app": "<slug>" | "app_<uuid>" | "<uuid>",
 //	 "action": "upsert" | "get_or_create" | "delete",
-//	 "customer": {… the Apps API's customer fields …}}
+//	 "customer": {… the Apps API's customer fields …},
+//	 "idempotency_key": "…"}  (optional)
 //
 // upsert keys on customer.external_id (required) and changes only the fields present (null
 // clears); get_or_create keys on customer.email (required) and returns the existing customer
 // untouched; delete finds the customer by customer.id ("cus_<uuid>" or a UUID), else
 // customer.external_id, else customer.email, and succeeds when it is already gone. Every
 // action gives the same result when delivered twice, which is what at-least-once queues need.
+//
+// idempotency_key gives a command the guarantees of the HTTP header Idempotency-Key, in the
+// same app-wide space of keys: the command's record (over its app, action and customer) is
+// written with its write, a command delivered again under the key is not applied again and
+// reports the first result (Replayed), the key with another command is rejected
+// (idempotency_key_reused), and the key held by a command in flight is retried later.
 //
 // A message either succeeds, is rejected (it can never succeed: it is logged with its reason
 // and dropped, not retried), or fails in a way that may pass later (the store is busy or
@@ -30,6 +37,7 @@ import (
 
 	"github.com/clientele/clientele/internal/appsapi"
 	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/store"
 )
 
@@ -67,6 +75,7 @@ type Result struct {
 	Outcome    Outcome // empty on an error
 	CustomerID string  // bare UUID; empty when a delete found nothing by external_id or email
 	Version    int64   // the customer's version after the command (before it, for a delete)
+	Replayed   bool    // applied before under its idempotency key: this is that first result
 }
 
 // Reason says why a message was rejected.
@@ -81,6 +90,7 @@ const (
 	ReasonAppDeleted      Reason = "app_deleted"      // the app is being deleted
 	ReasonInvalidCustomer Reason = "invalid_customer" // a customer field is invalid or a required one is missing
 	ReasonConflict        Reason = "conflict"         // the email or external_id belongs to another customer
+	ReasonKeyReused       Reason = "idempotency_key_reused"
 )
 
 // RejectedError is the error of a message that can never succeed: delivering it again would
@@ -118,6 +128,7 @@ type command struct {
 	action   Action
 	app      appRef
 	customer json.RawMessage
+	key      string // idempotency_key, "" without one
 }
 
 // Process applies one message body. Its error is a *RejectedError when the message can never
@@ -131,9 +142,38 @@ func (in *Ingester) Process(ctx context.Context, body []byte) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	got, err := in.onApp(ctx, cmd.app, op)
+	claim := &store.Claim{
+		Key:         cmd.key,
+		Fingerprint: idempotency.Fingerprint("ingest", string(cmd.action)+" "+res.App, cmd.customer),
+		Render:      func(w store.Written) idempotency.Answer { return keep(cmd.action, w) },
+	}
+	got, err := in.onApp(claim.Context(ctx), cmd.app, op)
+	var re *store.ReplayError
+	if errors.As(err, &re) {
+		var k kept
+		if err = json.Unmarshal(re.Answer.Body, &k); err == nil {
+			got.Outcome, got.CustomerID, got.Version, got.Replayed = k.Outcome, k.CustomerID, k.Version, true
+		}
+	}
 	got.Action, got.App = res.Action, res.App
 	return got, classify(err)
+}
+
+// kept is what a command's record keeps of its result.
+type kept struct {
+	Outcome    Outcome `json:"outcome"`
+	CustomerID string  `json:"customer_id"`
+	Version    int64   `json:"version"`
+}
+
+// keep is the answer a command's record keeps: its result, as a write of the action did it.
+func keep(action Action, w store.Written) idempotency.Answer {
+	k := kept{Outcome: Deleted, CustomerID: w.Customer.ID, Version: w.Customer.Version}
+	if action != Delete {
+		k.Outcome = map[store.Outcome]Outcome{store.Created: Created, store.Updated: Updated}[w.Outcome]
+	}
+	b, _ := json.Marshal(k) // strings and a number: it cannot fail
+	return idempotency.Answer{Status: 200, Body: b}
 }
 
 func reject(reason Reason, format string, args ...any) *RejectedError {
@@ -188,7 +228,17 @@ func decode(body []byte) (command, Result, error) {
 	if !ok {
 		return command{}, res, reject(ReasonUnknownApp, "no app is named %q", app)
 	}
-	return command{action: res.Action, app: ref, customer: raw}, res, nil
+	var key string
+	if raw, ok := fields["idempotency_key"]; ok && !isNull(raw) {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			key, err = idempotency.ParseKey([]string{s})
+		}
+		if key == "" {
+			return command{}, res, reject(ReasonInvalidCommand, "idempotency_key must be a string of 1 to 255 printable ASCII characters")
+		}
+	}
+	return command{action: res.Action, app: ref, customer: raw, key: key}, res, nil
 }
 
 func isNull(raw json.RawMessage) bool { return strings.TrimSpace(string(raw)) == "null" }
@@ -344,6 +394,8 @@ func classify(err error) error {
 		return &RejectedError{Reason: ReasonUnknownApp, Message: "the app does not exist", Err: err}
 	case errors.Is(err, store.ErrAppNotActive):
 		return &RejectedError{Reason: ReasonAppDeleted, Message: "the app is being deleted", Err: err}
+	case errors.Is(err, store.ErrKeyReused):
+		return &RejectedError{Reason: ReasonKeyReused, Message: "the idempotency_key was used for another command", Err: err}
 	}
 	return err
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/web"
 )
@@ -70,6 +71,12 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *customer.ValidationError
 	var ce *store.ConflictError
 	switch {
+	case web.Replayed(w, err):
+	case errors.Is(err, store.ErrKeyReused):
+		invalid(w, map[string][]string{"idempotency_key": {"idempotency_key_reused"}})
+	case errors.Is(err, store.ErrKeyInUse):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusConflict, "idempotency_key_in_use", nil)
 	case errors.As(err, &ve):
 		details := map[string][]string{}
 		for _, fe := range ve.Errors {
@@ -118,6 +125,19 @@ type customerBody struct {
 	Customer customerJSON `json:"customer"`
 }
 
+// claim is the request's idempotency claim (web.Claim): the answer of both of Lago's writes
+// is 200 with the customer written (or deleted). A bad Idempotency-Key is answered 400 here.
+func claim(w http.ResponseWriter, r *http.Request, raw []byte) (*store.Claim, bool) {
+	c, err := web.Claim(r, raw, func(wr store.Written) idempotency.Answer {
+		return web.Answer(http.StatusOK, customerBody{toCustomerJSON(wr.Customer)})
+	})
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_idempotency_key", nil)
+		return nil, false
+	}
+	return c, true
+}
+
 // Upsert: POST /api/v1/customers {"customer": {...}} creates the customer with that
 // external_id or updates it; 200 either way.
 func (a *API) Upsert(w http.ResponseWriter, r *http.Request) {
@@ -149,12 +169,16 @@ func (a *API) Upsert(w http.ResponseWriter, r *http.Request) {
 		invalid(w, in.details)
 		return
 	}
-	c, _, err := a.store.UpsertByExternalID(r.Context(), appID, ext, patch, p.KeyID)
+	cl, ok := claim(w, r, raw)
+	if !ok {
+		return
+	}
+	c, outcome, err := a.store.UpsertByExternalID(cl.Context(r.Context()), appID, ext, patch, p.KeyID)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	web.JSON(w, http.StatusOK, customerBody{toCustomerJSON(c)})
+	web.Reply(w, cl, store.Written{Customer: c, Outcome: outcome})
 }
 
 // Get: GET /api/v1/customers/{external_id}.
@@ -177,12 +201,16 @@ func (a *API) Delete(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, err := a.store.DeleteByExternalID(r.Context(), appID, r.PathValue("external_id"))
+	cl, ok := claim(w, r, nil)
+	if !ok {
+		return
+	}
+	c, err := a.store.DeleteByExternalID(cl.Context(r.Context()), appID, r.PathValue("external_id"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	web.JSON(w, http.StatusOK, customerBody{toCustomerJSON(c)})
+	web.Reply(w, cl, store.Written{Customer: c})
 }
 
 type metaJSON struct {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/web"
 )
@@ -44,7 +45,24 @@ func New(s *store.Store) *API {
 }
 
 func (a *API) ok(w http.ResponseWriter, status int, details string, data any) {
-	web.JSON(w, status, envelope{Data: data, Result: result{Timestamp: timeJSON(a.now()), Valid: true, Details: details}})
+	web.JSON(w, status, a.envelope(details, data))
+}
+
+func (a *API) envelope(details string, data any) envelope {
+	return envelope{Data: data, Result: result{Timestamp: timeJSON(a.now()), Valid: true, Details: details}}
+}
+
+// claim is the request's idempotency claim (web.Claim) whose answer is status with the
+// envelope of details and data(written); a bad Idempotency-Key is answered 400 here.
+func (a *API) claim(w http.ResponseWriter, r *http.Request, raw []byte, status int, details string, data func(store.Written) any) (*store.Claim, bool) {
+	c, err := web.Claim(r, raw, func(wr store.Written) idempotency.Answer {
+		return web.Answer(status, a.envelope(details, data(wr)))
+	})
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, "Idempotency-Key must be 1 to 255 printable ASCII characters, sent once")
+		return nil, false
+	}
+	return c, true
 }
 
 func writeError(w http.ResponseWriter, status int, code, details string) {
@@ -80,6 +98,12 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var eb *errBody
 	var ce *store.ConflictError
 	switch {
+	case web.Replayed(w, err):
+	case errors.Is(err, store.ErrKeyReused):
+		writeError(w, http.StatusUnprocessableEntity, codeBadRequest, "This Idempotency-Key was used for a different request: a new request needs a new key")
+	case errors.Is(err, store.ErrKeyInUse):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusConflict, codeBadRequest, "A request with this Idempotency-Key is in progress, retry shortly")
 	case errors.As(err, &eb):
 		writeError(w, http.StatusBadRequest, codeBadRequest, eb.msg)
 	case errors.As(err, &ce) && errors.Is(err, store.ErrEmailTaken):
@@ -143,31 +167,32 @@ func customerID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	return id, ok
 }
 
-func readCustomer(w http.ResponseWriter, r *http.Request) (customer.Customer, bool) {
+// readCustomer reads a customer body, answering 413 or 400 itself; raw is the body as sent.
+func readCustomer(w http.ResponseWriter, r *http.Request) (_ customer.Customer, raw []byte, ok bool) {
 	raw, err := web.ReadBody(w, r)
 	if errors.Is(err, web.ErrTooLarge) {
 		Fail(w, r, http.StatusRequestEntityTooLarge)
-		return customer.Customer{}, false
+		return customer.Customer{}, nil, false
 	}
 	if errors.Is(err, web.ErrInvalidUTF8) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "The request body must be valid UTF-8")
-		return customer.Customer{}, false
+		return customer.Customer{}, nil, false
 	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "Could not read the request body")
-		return customer.Customer{}, false
+		return customer.Customer{}, nil, false
 	}
 	var in customerIn
 	if err := decodeStrict(raw, &in); err != nil {
 		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-		return customer.Customer{}, false
+		return customer.Customer{}, nil, false
 	}
 	c, err := in.toCustomer()
 	if err != nil {
 		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-		return customer.Customer{}, false
+		return customer.Customer{}, nil, false
 	}
-	return c, true
+	return c, raw, true
 }
 
 // CreateCustomer: POST /api/v1/dev/teams/{teamId}/customers.
@@ -176,17 +201,21 @@ func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, ok := readCustomer(w, r)
+	c, raw, ok := readCustomer(w, r)
+	if !ok {
+		return
+	}
+	cl, ok := a.claim(w, r, raw, http.StatusCreated, "Customer created", func(wr store.Written) any { return toCustomerJSON(teamID, wr.Customer) })
 	if !ok {
 		return
 	}
 	c.CreatedBy = p.KeyID
-	created, err := a.store.CreateCustomer(r.Context(), teamID, c)
+	created, err := a.store.CreateCustomer(cl.Context(r.Context()), teamID, c)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.ok(w, http.StatusCreated, "Customer created", toCustomerJSON(teamID, created))
+	web.Reply(w, cl, store.Written{Customer: created, Outcome: store.Created})
 }
 
 // GetCustomer: GET /api/v1/dev/teams/{teamId}/customers/{customerId}.
@@ -218,16 +247,20 @@ func (a *API) UpdateCustomer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, ok := readCustomer(w, r)
+	c, raw, ok := readCustomer(w, r)
 	if !ok {
 		return
 	}
-	updated, _, err := a.store.UpdateCustomer(r.Context(), teamID, id, patch(c), 0)
+	cl, ok := a.claim(w, r, raw, http.StatusOK, "Customer updated", func(wr store.Written) any { return toCustomerJSON(teamID, wr.Customer) })
+	if !ok {
+		return
+	}
+	updated, outcome, err := a.store.UpdateCustomer(cl.Context(r.Context()), teamID, id, patch(c), 0)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.ok(w, http.StatusOK, "Customer updated", toCustomerJSON(teamID, updated))
+	web.Reply(w, cl, store.Written{Customer: updated, Outcome: outcome})
 }
 
 // DeleteCustomer: DELETE /api/v1/dev/teams/{teamId}/customers/{customerId}.
@@ -240,11 +273,16 @@ func (a *API) DeleteCustomer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, err := a.store.DeleteCustomer(r.Context(), teamID, id); err != nil {
+	cl, ok := a.claim(w, r, nil, http.StatusOK, "Customer deleted", func(store.Written) any { return map[string]any{"customerId": id, "deleted": true} })
+	if !ok {
+		return
+	}
+	gone, err := a.store.DeleteCustomer(cl.Context(r.Context()), teamID, id)
+	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.ok(w, http.StatusOK, "Customer deleted", map[string]any{"customerId": id, "deleted": true})
+	web.Reply(w, cl, store.Written{Customer: gone})
 }
 
 type listJSON struct {

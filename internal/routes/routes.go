@@ -88,7 +88,7 @@ func All() []Route {
 		apps("find-customer-by-email", "GET", customers+"/by-email", act("GetItem", "BatchGetItem"), (*appsapi.API).CustomerByEmail),
 		apps("find-customer-by-external-id", "GET", customers+"/by-external-id", act("GetItem", "BatchGetItem"), (*appsapi.API).CustomerByExternalID),
 		apps("update-customer", "PUT", customers+"/{id}", act("GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "PutItem", "DeleteItem"), (*appsapi.API).UpdateCustomer),
-		apps("delete-customer", "DELETE", customers+"/{id}", act("GetItem", "BatchGetItem", "Query", "UpdateItem", "DeleteItem"), (*appsapi.API).DeleteCustomer),
+		apps("delete-customer", "DELETE", customers+"/{id}", act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), (*appsapi.API).DeleteCustomer),
 		apps("create-license", "POST", licenses, act("GetItem", "ConditionCheckItem", "UpdateItem", "PutItem"), (*appsapi.API).CreateLicense),
 		apps("list-licenses", "GET", licenses, act("GetItem", "BatchGetItem", "Query"), (*appsapi.API).ListLicenses),
 		apps("get-license", "GET", licenses+"/{id}", act("GetItem", "BatchGetItem"), (*appsapi.API).GetLicense),

@@ -72,12 +72,17 @@ func (s *Store) CreateCustomer(ctx context.Context, appID string, c customer.Cus
 		if err != nil {
 			return nil, err
 		}
-		return append([]txItem{
+		rec, err := s.claimed(ctx, appID, Written{Customer: c, Outcome: Created})
+		if err != nil {
+			return nil, err
+		}
+		items := append([]txItem{
 			s.shardCounter(appID, shard, 1),
 			condPut(s.table, cust, func(map[string]types.AttributeValue) error {
 				return fmt.Errorf("store: create customer: id %s already exists: %w", c.ID, ErrVersionConflict)
 			}),
-		}, guards...), nil
+		}, guards...)
+		return append(items, rec...), nil
 	}
 	if err := s.transactFn(ctx, "create customer", build); err != nil {
 		return customer.Customer{}, err
@@ -129,17 +134,14 @@ func (s *Store) customerItem(ctx context.Context, appID, id string) (customerIte
 	if !ok {
 		return customerItem{}, ErrNotFound
 	}
-	got, err := s.getMany(ctx, "get customer", itemKey(appPK(appID), metaSK), itemKey(appPK(appID), customerSK(id)))
+	got, err := s.appItems(ctx, "get customer", appID, itemKey(appPK(appID), customerSK(id)))
 	if err != nil {
 		return customerItem{}, err
 	}
-	if err := checkActive(got[0]); err != nil {
-		return customerItem{}, err
-	}
-	if got[1] == nil {
+	if got[0] == nil {
 		return customerItem{}, ErrNotFound
 	}
-	return unmarshal[customerItem]("get customer", got[1])
+	return unmarshal[customerItem]("get customer", got[0])
 }
 
 // FindByEmail returns the customer with that email, in any letter case.
@@ -175,17 +177,14 @@ func (s *Store) itemByGuard(ctx context.Context, op, appID, guardSK string) (cus
 		return customerItem{}, ErrAppNotFound
 	}
 	for attempt := 0; ; attempt++ {
-		got, err := s.getMany(ctx, op, itemKey(appPK(appID), metaSK), itemKey(appPK(appID), guardSK))
+		got, err := s.appItems(ctx, op, appID, itemKey(appPK(appID), guardSK))
 		if err != nil {
 			return customerItem{}, err
 		}
-		if err := checkActive(got[0]); err != nil {
-			return customerItem{}, err
-		}
-		if got[1] == nil {
+		if got[0] == nil {
 			return customerItem{}, ErrNotFound
 		}
-		m, err := s.getOne(ctx, op, itemKey(appPK(appID), customerSK(attrS(got[1], "customer_id"))))
+		m, err := s.getOne(ctx, op, itemKey(appPK(appID), customerSK(attrS(got[0], "customer_id"))))
 		if err != nil {
 			return customerItem{}, err
 		}
@@ -345,7 +344,11 @@ func (s *Store) update(ctx context.Context, appID string, cur customer.Customer,
 			items = append(items, g)
 		}
 	}
-	if err := s.transactActive(ctx, "update customer", appID, items); err != nil {
+	rec, err := s.claimed(ctx, appID, Written{Customer: next, Outcome: Updated})
+	if err != nil {
+		return customer.Customer{}, Unchanged, err
+	}
+	if err := s.transactActive(ctx, "update customer", appID, append(items, rec...)); err != nil {
 		return customer.Customer{}, Unchanged, err
 	}
 	return next, Updated, nil
@@ -466,7 +469,11 @@ func (s *Store) deleteCustomer(ctx context.Context, appID string, it customerIte
 		items = append(items, condDelete(s.table, k, "attribute_exists(pk)", expr{},
 			func(map[string]types.AttributeValue) error { return ErrVersionConflict }))
 	}
-	return s.transact(ctx, "delete customer", items)
+	rec, err := s.claimed(ctx, appID, Written{Customer: it.customer()})
+	if err != nil {
+		return err
+	}
+	return s.transact(ctx, "delete customer", append(items, rec...))
 }
 
 // queryLicenses reads a customer's licenses with strong consistency.

@@ -22,6 +22,7 @@ const (
 	typeExtGuard     = "EXTERNAL_ID_GUARD"
 	typeLicense      = "LICENSE"
 	typeLicenseIndex = "LICENSE_INDEX"
+	typeRecord       = "IDEMPOTENCY_RECORD"
 )
 
 // Index names, as declared in template.yaml.

@@ -43,7 +43,11 @@ func (s *Store) CreateLicense(ctx context.Context, appID string, l customer.Lice
 		return customer.License{}, err
 	}
 	exists := func(map[string]types.AttributeValue) error { return ErrVersionConflict }
-	err = s.transactActive(ctx, "create license", appID, []txItem{
+	rec, err := s.claimed(ctx, appID, Written{License: l, Outcome: Created})
+	if err != nil {
+		return customer.License{}, err
+	}
+	err = s.transactActive(ctx, "create license", appID, append([]txItem{
 		condUpdate(s.table, itemKey(appPK(appID), customerSK(l.CustomerID)),
 			"ADD license_count :one", "attribute_exists(pk) AND license_count < :max",
 			expr{values: map[string]types.AttributeValue{":one": num(1), ":max": num(MaxLicensesPerCustomer)}},
@@ -55,7 +59,7 @@ func (s *Store) CreateLicense(ctx context.Context, appID string, l customer.Lice
 			}),
 		condPut(s.table, owned, exists),
 		condPut(s.table, index, exists),
-	})
+	}, rec...))
 	if err != nil {
 		return customer.License{}, err
 	}
@@ -71,17 +75,14 @@ func (s *Store) GetLicense(ctx context.Context, appID, licenseID string) (custom
 	if !ok {
 		return customer.License{}, ErrNotFound
 	}
-	got, err := s.getMany(ctx, "get license", itemKey(appPK(appID), metaSK), itemKey(appPK(appID), licenseIndexSK(licenseID)))
+	got, err := s.appItems(ctx, "get license", appID, itemKey(appPK(appID), licenseIndexSK(licenseID)))
 	if err != nil {
 		return customer.License{}, err
 	}
-	if err := checkActive(got[0]); err != nil {
-		return customer.License{}, err
-	}
-	if got[1] == nil {
+	if got[0] == nil {
 		return customer.License{}, ErrNotFound
 	}
-	it, err := unmarshal[licenseItem]("get license", got[1])
+	it, err := unmarshal[licenseItem]("get license", got[0])
 	if err != nil {
 		return customer.License{}, err
 	}
@@ -107,13 +108,17 @@ func (s *Store) DeleteLicense(ctx context.Context, appID, licenseID string) (cus
 		return customer.License{}, err
 	}
 	gone := func(map[string]types.AttributeValue) error { return ErrNotFound }
-	err = s.transactActive(ctx, "delete license", appID, []txItem{
+	rec, err := s.claimed(ctx, appID, Written{License: l})
+	if err != nil {
+		return customer.License{}, err
+	}
+	err = s.transactActive(ctx, "delete license", appID, append([]txItem{
 		condDelete(s.table, itemKey(appPK(appID), licenseSK(l.CustomerID, l.ID)), "attribute_exists(pk)", expr{}, gone),
 		condDelete(s.table, itemKey(appPK(appID), licenseIndexSK(l.ID)), "attribute_exists(pk)", expr{}, gone),
 		condUpdate(s.table, itemKey(appPK(appID), customerSK(l.CustomerID)),
 			"ADD license_count :minus", "attribute_exists(pk)",
 			expr{values: map[string]types.AttributeValue{":minus": num(-1)}}, gone),
-	})
+	}, rec...))
 	if err != nil {
 		return customer.License{}, err
 	}

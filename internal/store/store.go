@@ -102,6 +102,10 @@ func New(db DB, table string) *Store {
 	}
 }
 
+// SetClock makes the store read the time from now: the times it records, and the expiry
+// of idempotency records. For tests that move time.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
 // fail turns an SDK error into a store error.
 func fail(op string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

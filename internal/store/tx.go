@@ -15,6 +15,10 @@ type txItem struct {
 	write  types.TransactWriteItem
 	onFail func(old map[string]types.AttributeValue) error
 	app    string // for a shard's condition: the app whose shards are missing when it fails with errNoShards
+	// claim marks an idempotency record (Store.claimed): its outcome decides before the
+	// others', and committed runs once the transaction has been written.
+	claim     bool
+	committed func()
 }
 
 // transact runs the writes as one transaction (see transactFn).
@@ -41,6 +45,11 @@ func (s *Store) transactFn(ctx context.Context, op string, build func() ([]txIte
 		}
 		_, err = s.db.TransactWriteItems(ctx, in)
 		if err == nil {
+			for _, it := range items {
+				if it.committed != nil {
+					it.committed()
+				}
+			}
 			return nil
 		}
 		var tce *types.TransactionCanceledException
@@ -48,6 +57,9 @@ func (s *Store) transactFn(ctx context.Context, op string, build func() ([]txIte
 			return fail(op, err)
 		}
 		reasons := tce.CancellationReasons
+		if err := claimOutcome(items, reasons); err != nil {
+			return err
+		}
 		failed := false
 		for i, r := range reasons {
 			if aws.ToString(r.Code) != "ConditionalCheckFailed" || i >= len(items) || items[i].onFail == nil {
@@ -89,6 +101,24 @@ func (s *Store) transactFn(ctx context.Context, op string, build func() ([]txIte
 			return fail(op, err)
 		}
 	}
+}
+
+// claimOutcome is the error of a cancelled transaction whose idempotency record failed: the
+// record of a request done before (its replay, or ErrKeyReused), whatever else failed with
+// it; or ErrKeyInUse when a transaction of another request held the record.
+func claimOutcome(items []txItem, reasons []types.CancellationReason) error {
+	for i, r := range reasons {
+		if i >= len(items) || !items[i].claim {
+			continue
+		}
+		switch aws.ToString(r.Code) {
+		case "ConditionalCheckFailed":
+			return items[i].onFail(r.Item)
+		case "TransactionConflict":
+			return ErrKeyInUse
+		}
+	}
+	return nil
 }
 
 // maxShardConflicts bounds the tries of a write whose only conflicts were on shards.

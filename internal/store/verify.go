@@ -75,7 +75,7 @@ func (s *Store) Verify(ctx context.Context, appID string) ([]string, error) {
 					return nil, err
 				}
 				shards[sk] = it
-			case typeKeyRef:
+			case typeKeyRef, typeRecord:
 			default:
 				report("unexpected item type %q at %s", t, sk)
 			}

@@ -22,6 +22,8 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/idempotency"
+	"github.com/clientele/clientele/internal/store"
 )
 
 // MaxBody is the largest request body accepted.
@@ -196,13 +198,53 @@ func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 }
 
 // JSON writes v as a JSON response.
-func JSON(w http.ResponseWriter, status int, v any) {
+func JSON(w http.ResponseWriter, status int, v any) { write(w, Answer(status, v)) }
+
+// Answer is the answer of status with v as its JSON body (nil v: no body).
+func Answer(status int, v any) idempotency.Answer {
+	if v == nil {
+		return idempotency.Answer{Status: status}
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		b, status = []byte(`{}`), http.StatusInternalServerError
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	return idempotency.Answer{Status: status, Header: map[string]string{"Content-Type": "application/json; charset=utf-8"}, Body: b}
+}
+
+func write(w http.ResponseWriter, a idempotency.Answer) {
+	for k, v := range a.Header {
+		w.Header().Set(k, v)
+	}
+	if len(a.Body) > 0 {
+		w.Header().Set("Content-Length", strconv.Itoa(len(a.Body)))
+	}
+	w.WriteHeader(a.Status)
+	_, _ = w.Write(a.Body)
+}
+
+// Claim is the request's idempotency claim: its Idempotency-Key (none is fine) over its
+// method, path and body, with render as the answer of the write. The error is
+// idempotency.ErrInvalidKey.
+func Claim(r *http.Request, body []byte, render func(store.Written) idempotency.Answer) (*store.Claim, error) {
+	key, err := idempotency.ParseKey(r.Header.Values(idempotency.Header))
+	if err != nil {
+		return nil, err
+	}
+	return &store.Claim{Key: key, Fingerprint: idempotency.Fingerprint(r.Method, r.URL.EscapedPath(), body), Render: render}, nil
+}
+
+// Reply writes the answer of a write that succeeded (store.Claim.Answer).
+func Reply(w http.ResponseWriter, c *store.Claim, wr store.Written) { write(w, c.Answer(wr)) }
+
+// Replayed answers a write that failed with a store.ReplayError: the answer its record
+// keeps, byte for byte, marked Idempotent-Replayed. It reports whether it answered.
+func Replayed(w http.ResponseWriter, err error) bool {
+	var re *store.ReplayError
+	if !errors.As(err, &re) {
+		return false
+	}
+	w.Header().Set(idempotency.ReplayedHeader, "true")
+	write(w, re.Answer)
+	return true
 }
