@@ -232,7 +232,7 @@ func decode(body []byte) (command, Result, error) {
 	if raw, ok := fields["idempotency_key"]; ok && !isNull(raw) {
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
-			key, err = idempotency.ParseKey([]string{s})
+			key, _ = idempotency.ParseKey([]string{s})
 		}
 		if key == "" {
 			return command{}, res, reject(ReasonInvalidCommand, "idempotency_key must be a string of 1 to 255 printable ASCII characters")

@@ -377,3 +377,71 @@ func TestSampleEvent(t *testing.T) {
 		t.Errorf("failures %q, outcomes %v; want none and %v", d.failures, d.outcomes, want)
 	}
 }
+
+// TestIdempotencyKey: a command under an idempotency_key is applied once; delivered again
+// (with other top-level fields, as a producer's retry may add) it reports the first result,
+// Replayed, and changes nothing; the key with another command is rejected, and a key that
+// is not one is an invalid command.
+func TestIdempotencyKey(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	withKey := func(body, key string, extra ...string) []byte {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			t.Fatal(err)
+		}
+		m["idempotency_key"] = key
+		for i := 0; i+1 < len(extra); i += 2 {
+			m[extra[i]] = extra[i+1]
+		}
+		b, _ := json.Marshal(m)
+		return b
+	}
+	create := withKey(cmd("acme", "get_or_create", `{"email":"once@example.com"}`), "k-create")
+	first, err := f.in.Process(ctx, create)
+	if err != nil || first.Outcome != Created || first.Replayed {
+		t.Fatalf("first: %+v, %v; want created", first, err)
+	}
+
+	// Deleted by someone else: without the key the command would create it again.
+	if _, err := f.store.DeleteCustomer(ctx, f.acme, first.CustomerID); err != nil {
+		t.Fatal(err)
+	}
+	deleted := f.snapshot()
+	again, err := f.in.Process(ctx, withKey(cmd("acme", "get_or_create", `{"email":"once@example.com"}`), "k-create", "trace_id", "retry-2"))
+	if err != nil || !again.Replayed || again.Outcome != Created || again.CustomerID != first.CustomerID || again.Version != first.Version {
+		t.Errorf("again: %+v, %v; want the first result %+v, replayed", again, err, first)
+	}
+	if diff := diffSnapshots(deleted, f.snapshot()); len(diff) > 0 {
+		t.Errorf("the replay wrote %v", diff)
+	}
+
+	_, err = f.in.Process(ctx, withKey(cmd("acme", "upsert", `{"external_id":"other"}`), "k-create"))
+	var rej *RejectedError
+	if !errors.As(err, &rej) || rej.Reason != ReasonKeyReused {
+		t.Errorf("another command under the key: %v, want rejected %s", err, ReasonKeyReused)
+	}
+	if diff := diffSnapshots(deleted, f.snapshot()); len(diff) > 0 {
+		t.Errorf("the refused command wrote %v", diff)
+	}
+
+	del := withKey(cmd("acme", "delete", `{"external_id":"seed-3"}`), "k-delete")
+	gone, err := f.in.Process(ctx, del)
+	if err != nil || gone.Outcome != Deleted {
+		t.Fatalf("delete: %+v, %v", gone, err)
+	}
+	twice, err := f.in.Process(ctx, del)
+	if err != nil || !twice.Replayed || twice.Outcome != Deleted || twice.CustomerID != gone.CustomerID {
+		t.Errorf("delete again: %+v, %v; want the first result (deleted), replayed", twice, err)
+	}
+
+	for _, key := range []any{strings.Repeat("k", 256), "", 42, "clé"} {
+		var m map[string]any
+		_ = json.Unmarshal([]byte(cmd("acme", "upsert", `{"external_id":"x"}`)), &m)
+		m["idempotency_key"] = key
+		b, _ := json.Marshal(m)
+		if _, err := f.in.Process(ctx, b); !errors.As(err, &rej) || rej.Reason != ReasonInvalidCommand {
+			t.Errorf("idempotency_key %#v: %v, want rejected %s", key, err, ReasonInvalidCommand)
+		}
+	}
+}
