@@ -122,7 +122,7 @@ func (s *Store) claimed(ctx context.Context, appID string, w Written) ([]txItem,
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		onFail: func(old map[string]types.AttributeValue) error {
-			if err := s.recorded(c, old, now); err != nil {
+			if err := recorded(c, old, now); err != nil {
 				return err
 			}
 			return ErrKeyInUse // expired between the condition and now: never, but a retry is safe
@@ -133,7 +133,7 @@ func (s *Store) claimed(ctx context.Context, appID string, w Written) ([]txItem,
 }
 
 // recorded is the error of a claim whose record exists (nil when m is nil or has expired).
-func (s *Store) recorded(c *Claim, m map[string]types.AttributeValue, now time.Time) error {
+func recorded(c *Claim, m map[string]types.AttributeValue, now time.Time) error {
 	if m == nil {
 		return nil
 	}
@@ -168,7 +168,7 @@ func (s *Store) appItems(ctx context.Context, op, appID string, keys ...key) ([]
 		return nil, err
 	}
 	if c != nil {
-		if err := s.recorded(c, got[len(got)-1], s.now()); err != nil {
+		if err := recorded(c, got[len(got)-1], s.now()); err != nil {
 			return nil, err
 		}
 	}
