@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -28,10 +29,14 @@ type Customer struct {
 	Phone       string
 	URL         string
 	DiscordID   string
-	CreatedBy   string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Version     int64 // 1 after creation, +1 for every write that changed something
+	// Lago holds the fields only the Lago dialect has (currency, timezone, shipping address,
+	// billing configuration, …), each one compact JSON value as that dialect checked it; the
+	// other dialects leave it as it is.
+	Lago      map[string]json.RawMessage
+	CreatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64 // 1 after creation, +1 for every write that changed something
 }
 
 // Address is a postal address; Country is an ISO 3166-1 alpha-2 code in upper case.
@@ -50,6 +55,7 @@ func (a Address) IsZero() bool { return a == Address{} }
 // Metadata is one entry. It carries every dialect's metadata without loss: the Apps API's
 // object values (any JSON), Lukittu's locked flag and Lago's display_in_invoice flag.
 type Metadata struct {
+	ID               string // a stable id, for the dialects that show one (Lago); "" when none was given
 	Key              string
 	Value            json.RawMessage // one JSON value, compact
 	Locked           bool
@@ -74,14 +80,16 @@ func (c Customer) Equal(o Customer) bool {
 		c.ExternalID == o.ExternalID && c.Address == o.Address && c.LegalName == o.LegalName &&
 		c.LegalNumber == o.LegalNumber && c.LogoURL == o.LogoURL && c.Phone == o.Phone &&
 		c.URL == o.URL && c.DiscordID == o.DiscordID && c.CreatedBy == o.CreatedBy &&
+		maps.EqualFunc(c.Lago, o.Lago, func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }) &&
 		slices.EqualFunc(c.Metadata, o.Metadata, func(a, b Metadata) bool {
-			return a.Key == b.Key && bytes.Equal(a.Value, b.Value) && a.Locked == b.Locked &&
+			return a.ID == b.ID && a.Key == b.Key && bytes.Equal(a.Value, b.Value) && a.Locked == b.Locked &&
 				a.DisplayInInvoice == b.DisplayInInvoice
 		})
 }
 
-// Normalize trims surrounding space from every text field, upper-cases the country and
-// compacts metadata values. Validate expects a normalized customer.
+// Normalize trims surrounding space from every text field, upper-cases the country,
+// compacts metadata values and writes Lago's values in one form (encoding/json's, object
+// keys sorted), the one they read back in from the store. Validate expects a normalized customer.
 func (c *Customer) Normalize() {
 	for _, f := range []*string{
 		&c.Email, &c.Name, &c.Username, &c.ExternalID, &c.LegalName, &c.LegalNumber,
@@ -98,6 +106,15 @@ func (c *Customer) Normalize() {
 		var buf bytes.Buffer
 		if json.Compact(&buf, c.Metadata[i].Value) == nil {
 			c.Metadata[i].Value = buf.Bytes()
+		}
+	}
+	for k, raw := range c.Lago {
+		var v any
+		if json.Unmarshal(raw, &v) != nil {
+			continue // Validate reports it
+		}
+		if b, err := json.Marshal(v); err == nil {
+			c.Lago[k] = b
 		}
 	}
 }

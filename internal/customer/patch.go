@@ -1,6 +1,11 @@
 package customer
 
-import "slices"
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"slices"
+)
 
 // Opt is an optional value in a Patch: Set false leaves the field as it is; Set true writes
 // Value, where the zero value clears the field (an explicit JSON null in the dialects that
@@ -27,6 +32,7 @@ type Patch struct {
 	Phone       Opt[string]
 	URL         Opt[string]
 	DiscordID   Opt[string]
+	Lago        map[string]json.RawMessage // each key sets its field of Customer.Lago; a JSON null removes it
 
 	// KeepLocked and KeepDisplayInInvoice keep a flag of the entries whose key stays, for the
 	// dialects whose metadata does not carry that flag: the Apps API carries neither, Lukittu
@@ -94,6 +100,23 @@ func (p Patch) Apply(c Customer) Customer {
 	set(&c.Address.State, p.Address.State)
 	set(&c.Address.Country, p.Address.Country)
 	set(&c.Address.PostalCode, p.Address.PostalCode)
+	if len(p.Lago) > 0 {
+		lago := maps.Clone(c.Lago)
+		if lago == nil {
+			lago = map[string]json.RawMessage{}
+		}
+		for k, v := range p.Lago {
+			if string(bytes.TrimSpace(v)) == "null" {
+				delete(lago, k)
+			} else {
+				lago[k] = v
+			}
+		}
+		c.Lago = lago
+		if len(lago) == 0 {
+			c.Lago = nil
+		}
+	}
 	if p.Metadata.Set {
 		old := c.Metadata
 		c.Metadata = slices.Clone(p.Metadata.Value)
@@ -101,6 +124,9 @@ func (p Patch) Apply(c Customer) Customer {
 			j := slices.IndexFunc(old, func(o Metadata) bool { return o.Key == m.Key })
 			if j < 0 {
 				continue
+			}
+			if m.ID == "" {
+				c.Metadata[i].ID = old[j].ID // an entry keeps its id while its key stays
 			}
 			if p.KeepLocked {
 				c.Metadata[i].Locked = old[j].Locked
@@ -111,6 +137,7 @@ func (p Patch) Apply(c Customer) Customer {
 		}
 	}
 	c.Metadata = slices.Clone(c.Metadata)
+	c.Lago = maps.Clone(c.Lago)
 	c.Normalize()
 	return c
 }

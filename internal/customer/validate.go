@@ -19,6 +19,7 @@ const (
 	MaxMetadataKeyLen   = 255
 	MaxMetadataValueLen = 4096  // bytes of one compact JSON value
 	MaxMetadataBytes    = 32768 // bytes of all values together
+	MaxLagoBytes        = 16384 // bytes of Customer.Lago, names and values
 )
 
 // Codes of field errors; dialects map them to their own wording.
@@ -139,6 +140,16 @@ func (c Customer) Validate() error {
 		v.Add("discord_id", CodeInvalidFormat, "must be a Discord user id of 17 to 19 digits")
 	}
 	validateMetadata(&v, c.Metadata)
+	size := 0
+	for k, raw := range c.Lago {
+		size += len(k) + len(raw)
+		if !json.Valid(raw) {
+			v.Add("lago."+k, CodeInvalidFormat, "is not a JSON value")
+		}
+	}
+	if size > MaxLagoBytes {
+		v.Add("lago", CodeTooLong, fmt.Sprintf("Lago's own fields must total at most %d bytes", MaxLagoBytes))
+	}
 	return v.Err()
 }
 

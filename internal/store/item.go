@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -123,6 +124,7 @@ type customerItem struct {
 	Phone       string         `dynamodbav:"phone,omitempty"`
 	URL         string         `dynamodbav:"url,omitempty"`
 	DiscordID   string         `dynamodbav:"discord_id,omitempty"`
+	Lago        map[string]any `dynamodbav:"lago,omitempty"` // Customer.Lago as native values, so that filters reach them
 	CreatedBy   string         `dynamodbav:"created_by,omitempty"`
 	// Lower-cased copies of the searchable fields (the email's is gsi1sk): DynamoDB's
 	// contains() is case-sensitive.
@@ -130,6 +132,10 @@ type customerItem struct {
 	SearchUsername   string `dynamodbav:"lc_username,omitempty"`
 	SearchLegalName  string `dynamodbav:"lc_legal_name,omitempty"`
 	SearchExternalID string `dynamodbav:"lc_external_id,omitempty"`
+	// The metadata by key, as text and lower-cased, for filters on one entry (a key is one
+	// attribute path of these maps).
+	MetadataText       map[string]string `dynamodbav:"meta,omitempty"`
+	SearchMetadataText map[string]string `dynamodbav:"lc_meta,omitempty"`
 	CreatedAt        string `dynamodbav:"created_at"`
 	UpdatedAt        string `dynamodbav:"updated_at"`
 	Version          int64  `dynamodbav:"version"`
@@ -143,11 +149,13 @@ func dataAttributes() []string {
 	return []string{
 		"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "email", "name", "username", "external_id",
 		"metadata", "address", "legal_name", "legal_number", "logo_url", "phone", "url",
-		"discord_id", "lc_name", "lc_username", "lc_legal_name", "lc_external_id", "updated_at",
+		"discord_id", "lago", "lc_name", "lc_username", "lc_legal_name", "lc_external_id", "meta", "lc_meta",
+		"updated_at",
 	}
 }
 
 type metadataItem struct {
+	ID               string `dynamodbav:"id,omitempty"`
 	Key              string `dynamodbav:"key"`
 	Value            string `dynamodbav:"value"` // compact JSON text
 	Locked           bool   `dynamodbav:"locked,omitempty"`
@@ -188,8 +196,22 @@ func newCustomerItem(appID string, c customer.Customer) customerItem {
 	}
 	for _, m := range c.Metadata {
 		it.Metadata = append(it.Metadata, metadataItem{
-			Key: m.Key, Value: string(m.Value), Locked: m.Locked, DisplayInInvoice: m.DisplayInInvoice,
+			ID: m.ID, Key: m.Key, Value: string(m.Value), Locked: m.Locked, DisplayInInvoice: m.DisplayInInvoice,
 		})
+		if it.MetadataText == nil {
+			it.MetadataText, it.SearchMetadataText = map[string]string{}, map[string]string{}
+		}
+		it.MetadataText[m.Key], it.SearchMetadataText[m.Key] = m.Text(), strings.ToLower(m.Text())
+	}
+	for k, raw := range c.Lago {
+		var v any
+		if json.Unmarshal(raw, &v) != nil {
+			continue // Validate refuses it
+		}
+		if it.Lago == nil {
+			it.Lago = map[string]any{}
+		}
+		it.Lago[k] = v
 	}
 	return it
 }
@@ -206,8 +228,18 @@ func (it customerItem) customer() customer.Customer {
 	}
 	for _, m := range it.Metadata {
 		c.Metadata = append(c.Metadata, customer.Metadata{
-			Key: m.Key, Value: []byte(m.Value), Locked: m.Locked, DisplayInInvoice: m.DisplayInInvoice,
+			ID: m.ID, Key: m.Key, Value: []byte(m.Value), Locked: m.Locked, DisplayInInvoice: m.DisplayInInvoice,
 		})
+	}
+	for k, v := range it.Lago {
+		b, err := json.Marshal(v)
+		if err != nil {
+			continue // attributevalue gives only what encoding/json takes
+		}
+		if c.Lago == nil {
+			c.Lago = map[string]json.RawMessage{}
+		}
+		c.Lago[k] = b
 	}
 	return c
 }
