@@ -136,11 +136,11 @@ type customerItem struct {
 	// attribute path of these maps).
 	MetadataText       map[string]string `dynamodbav:"meta,omitempty"`
 	SearchMetadataText map[string]string `dynamodbav:"lc_meta,omitempty"`
-	CreatedAt        string `dynamodbav:"created_at"`
-	UpdatedAt        string `dynamodbav:"updated_at"`
-	Version          int64  `dynamodbav:"version"`
-	LicenseCount     int64  `dynamodbav:"license_count"`
-	Shard            *int   `dynamodbav:"counter_shard,omitempty"` // the app shard counting it; nil if created before the shards
+	CreatedAt          string            `dynamodbav:"created_at"`
+	UpdatedAt          string            `dynamodbav:"updated_at"`
+	Version            int64             `dynamodbav:"version"`
+	LicenseCount       int64             `dynamodbav:"license_count"`
+	Shard              *int              `dynamodbav:"counter_shard,omitempty"` // the app shard counting it; nil if created before the shards
 }
 
 // dataAttributes are the customer attributes an update rewrites: everything but the keys,
