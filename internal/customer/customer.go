@@ -6,6 +6,7 @@ package customer
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"maps"
@@ -60,6 +61,20 @@ type Metadata struct {
 	Value            json.RawMessage // one JSON value, compact
 	Locked           bool
 	DisplayInInvoice bool
+}
+
+// EntryID is the stable id of a metadata entry of a customer: the one it was given, else
+// one derived from the customer's id and the entry's key (UUID-shaped, name-based as v5).
+func (m Metadata) EntryID(customerID string) string {
+	if m.ID != "" {
+		return m.ID
+	}
+	sum := sha256.Sum256([]byte(customerID + "\x00" + m.Key))
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x50
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // Text is the value as the dialects whose metadata values are strings show it (Lukittu,

@@ -182,3 +182,41 @@ func TestMetadataText(t *testing.T) {
 		}
 	}
 }
+
+func TestEntryIDIsStablePerCustomerAndKey(t *testing.T) {
+	a, b := Metadata{Key: "plan"}.EntryID("c1"), Metadata{Key: "plan", Value: []byte(`"x"`)}.EntryID("c1")
+	if a != b || a == (Metadata{Key: "tier"}).EntryID("c1") || a == (Metadata{Key: "plan"}).EntryID("c2") {
+		t.Fatalf("derived ids %s %s are not one per customer and key", a, b)
+	}
+	if _, ok := ParseID(a); !ok {
+		t.Errorf("%s is not a UUID", a)
+	}
+	if got := (Metadata{ID: "given", Key: "plan"}).EntryID("c1"); got != "given" {
+		t.Errorf("a given id reads %s", got)
+	}
+}
+
+func TestPatchMetadataByID(t *testing.T) {
+	cur := Customer{ID: "c1", Metadata: []Metadata{
+		{Key: "plan", Value: []byte(`"gold"`), Locked: true},
+		{ID: "kept-id", Key: "seats", Value: []byte(`"5"`)},
+		{Key: "gone", Value: []byte(`"x"`)},
+	}}
+	planID := cur.Metadata[0].EntryID("c1")
+	next := Patch{MetadataByID: true, KeepLocked: true, Metadata: Some([]Metadata{
+		{ID: planID, Key: "tier", Value: []byte(`"silver"`)}, // renamed, by id
+		{ID: "kept-id", Key: "seats", Value: []byte(`"6"`)},
+		{ID: "unknown", Key: "new", Value: []byte(`"y"`)},
+	})}.Apply(cur)
+	got := map[string]string{}
+	for _, m := range next.Metadata {
+		got[m.Key] = m.EntryID("c1")
+	}
+	want := map[string]string{"tier": planID, "seats": "kept-id", "new": (Metadata{Key: "new"}).EntryID("c1")}
+	if len(got) != 3 || got["tier"] != want["tier"] || got["seats"] != want["seats"] || got["new"] != want["new"] {
+		t.Errorf("entries %v, want %v", got, want)
+	}
+	if !next.Metadata[0].Locked {
+		t.Error("the entry updated by id lost its locked flag")
+	}
+}

@@ -34,6 +34,11 @@ type Patch struct {
 	DiscordID   Opt[string]
 	Lago        map[string]json.RawMessage // each key sets its field of Customer.Lago; a JSON null removes it
 
+	// MetadataByID matches the entries of Metadata with the stored ones by their ID (as
+	// Metadata.EntryID shows it) instead of by key: a matched entry keeps its id, whatever its
+	// key becomes; an entry with no id or an unknown one is a new entry.
+	MetadataByID bool
+
 	// KeepLocked and KeepDisplayInInvoice keep a flag of the entries whose key stays, for the
 	// dialects whose metadata does not carry that flag: the Apps API carries neither, Lukittu
 	// only locked, Lago only display_in_invoice.
@@ -121,11 +126,18 @@ func (p Patch) Apply(c Customer) Customer {
 		old := c.Metadata
 		c.Metadata = slices.Clone(p.Metadata.Value)
 		for i, m := range c.Metadata {
-			j := slices.IndexFunc(old, func(o Metadata) bool { return o.Key == m.Key })
+			same := func(o Metadata) bool { return o.Key == m.Key }
+			if p.MetadataByID {
+				c.Metadata[i].ID = ""
+				same = func(o Metadata) bool { return m.ID != "" && o.EntryID(c.ID) == m.ID }
+			}
+			j := slices.IndexFunc(old, same)
 			if j < 0 {
 				continue
 			}
-			if m.ID == "" {
+			if p.MetadataByID {
+				c.Metadata[i].ID = old[j].EntryID(c.ID) // the entry keeps its id, whatever its key now
+			} else if m.ID == "" {
 				c.Metadata[i].ID = old[j].ID // an entry keeps its id while its key stays
 			}
 			if p.KeepLocked {

@@ -463,6 +463,9 @@ func TestAppsAPI(t *testing.T) {
 	t.Run("one store beneath three dialects", func(t *testing.T) { t.Parallel(); testDialectsShareOneStore(t, e) })
 	t.Run("apps made before the shards", func(t *testing.T) { t.Parallel(); testAppsMadeBeforeTheShards(t, e) })
 	t.Run("idempotency keys", func(t *testing.T) { t.Parallel(); testIdempotency(t, e) })
+	t.Run("lago fields", func(t *testing.T) { t.Parallel(); testLagoFields(t, e) })
+	t.Run("lago list filters", func(t *testing.T) { t.Parallel(); testLagoListFilters(t, e) })
+	t.Run("lukittu list filters", func(t *testing.T) { t.Parallel(); testLukittuListFilters(t, e) })
 }
 
 func testAuth(t *testing.T, e *env) {

@@ -317,7 +317,7 @@ func testLago(t *testing.T, e *env) {
 		for i := range six {
 			six[i] = map[string]any{"key": fmt.Sprint("k", i), "value": "v"}
 		}
-		lagoErr(t, sk.post("/api/v1/customers", map[string]any{"customer": map[string]any{"external_id": "lg-2", "metadata": six}}), 422, "validation_errors", map[string]string{"metadata": "too_many_metadata"})
+		lagoErr(t, sk.post("/api/v1/customers", map[string]any{"customer": map[string]any{"external_id": "lg-2", "metadata": six}}), 422, "validation_errors", map[string]string{"metadata": "invalid_count"})
 		lagoErr(t, sk.get("/api/v1/customers/nobody"), 404, "customer_not_found", nil)
 		lagoErr(t, e.as(t, e.accountKey).get("/api/v1/customers"), 401, "", nil)
 		lagoErr(t, e.as(t, "sk_live_"+strings.Repeat("1", 48)).get("/api/v1/customers"), 401, "", nil)

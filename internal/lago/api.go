@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,10 +19,10 @@ import (
 	"github.com/clientele/clientele/internal/web"
 )
 
-// Page sizes of lists.
+// Page sizes of lists: Lago's default, and the store's largest page (Lago sets none).
 const (
-	defaultPerPage = 20
-	maxPerPage     = 100
+	defaultPerPage = 100
+	maxPerPage     = store.MaxListLimit
 )
 
 // API serves the Lago-compatible routes over one store.
@@ -32,13 +34,13 @@ type API struct {
 func New(s *store.Store) *API { return &API{store: s} }
 
 type errorJSON struct {
-	Status       int                 `json:"status"`
-	Error        string              `json:"error"`
-	Code         string              `json:"code,omitempty"`
-	ErrorDetails map[string][]string `json:"error_details,omitempty"`
+	Status       int    `json:"status"`
+	Error        string `json:"error"`
+	Code         string `json:"code,omitempty"`
+	ErrorDetails any    `json:"error_details,omitempty"` // {field: [code]}, or {field: {index: [code]}} for a list filter
 }
 
-func writeError(w http.ResponseWriter, status int, code string, details map[string][]string) {
+func writeError(w http.ResponseWriter, status int, code string, details any) {
 	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "1")
 	}
@@ -226,36 +228,22 @@ type listJSON struct {
 	Meta      metaJSON       `json:"meta"`
 }
 
-// List: GET /api/v1/customers?page=&per_page=&search_term=&external_id=, newest first.
-// search_term matches name, legal_name, external_id and email, case-insensitively.
+// List: GET /api/v1/customers, newest first, with Lago's filters: search_term (name,
+// legal_name, external_id and email, case-insensitively), external_id, countries[],
+// states[], zipcodes[], currencies[], customer_type, has_customer_type,
+// has_tax_identification_number, account_type[] and metadata[key]=value.
 func (a *API) List(w http.ResponseWriter, r *http.Request) {
 	appID, _, ok := app(w, r, false)
 	if !ok {
 		return
 	}
 	q := r.URL.Query()
-	page, perPage := 1, defaultPerPage
-	details := map[string][]string{}
-	for name, dst := range map[string]*int{"page": &page, "per_page": &perPage} {
-		if s := q.Get(name); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 {
-				details[name] = append(details[name], codeInvalid)
-				continue
-			}
-			*dst = n
-		}
-	}
+	query, page, perPage, details := listQuery(q)
 	if len(details) > 0 {
-		invalid(w, details)
+		writeError(w, http.StatusUnprocessableEntity, codeValidation, details)
 		return
 	}
-	perPage = min(perPage, maxPerPage)
-	res, err := a.store.ListCustomers(r.Context(), appID, store.ListQuery{
-		ExternalID: q.Get("external_id"), Search: q.Get("search_term"),
-		SearchIn: []store.SearchField{store.SearchName, store.SearchLegalName, store.SearchExternalID, store.SearchEmail},
-		Limit:    perPage, Page: page,
-	})
+	res, err := a.store.ListCustomers(r.Context(), appID, query)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -274,6 +262,98 @@ func (a *API) List(w http.ResponseWriter, r *http.Request) {
 		out.Meta.PrevPage = &prev
 	}
 	web.JSON(w, http.StatusOK, out)
+}
+
+// listQuery reads a list's parameters; details holds Lago's errors for the bad ones.
+func listQuery(q url.Values) (_ store.ListQuery, page, perPage int, details map[string]any) {
+	details = map[string]any{}
+	page, perPage = 1, defaultPerPage
+	for name, dst := range map[string]*int{"page": &page, "per_page": &perPage} {
+		if s := q.Get(name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				details[name] = []string{codeInvalid}
+				continue
+			}
+			*dst = n
+		}
+	}
+	perPage = min(perPage, maxPerPage)
+	lq := store.ListQuery{
+		ExternalID: q.Get("external_id"), Search: q.Get("search_term"),
+		SearchIn: []store.SearchField{store.SearchName, store.SearchLegalName, store.SearchExternalID, store.SearchEmail},
+		Limit:    perPage, Page: page,
+	}
+	// A list's values, each checked: Lago names the bad ones by their position.
+	list := func(name string, check func(string) (string, bool)) []string {
+		vals := slices.Concat(q[name+"[]"], q[name])
+		bad := map[string][]string{}
+		for i, v := range vals {
+			if check == nil {
+				continue
+			}
+			var ok bool
+			if vals[i], ok = check(v); !ok {
+				bad[strconv.Itoa(i)] = []string{codeInvalid}
+			}
+		}
+		if len(bad) > 0 {
+			details[name] = bad
+		}
+		return vals
+	}
+	lq.Countries = list("countries", func(s string) (string, bool) {
+		s = strings.ToUpper(strings.TrimSpace(s))
+		return s, customer.IsCountryCode(s)
+	})
+	lq.States = list("states", nil)
+	lq.PostalCodes = list("zipcodes", nil)
+	enum := func(values []string) func(string) (string, bool) {
+		return func(s string) (string, bool) { return s, slices.Contains(values, s) }
+	}
+	if cs := list("currencies", func(s string) (string, bool) { return s, validCurrency(s) }); len(cs) > 0 {
+		lq.Lago = append(lq.Lago, store.FieldMatch{Field: fieldCurrency, AnyOf: cs})
+	}
+	if ts := list("account_type", enum(accountTypes)); len(ts) > 0 {
+		lq.Lago = append(lq.Lago, store.FieldMatch{Field: fieldAccountType, AnyOf: ts, Default: accountTypes[0]})
+	}
+	flag := func(name string) *bool {
+		switch q.Get(name) {
+		case "":
+			return nil
+		case "true":
+			return new(true)
+		case "false":
+			return new(false)
+		}
+		details[name] = []string{codeInvalid}
+		return nil
+	}
+	hasType, hasTaxID := flag("has_customer_type"), flag("has_tax_identification_number")
+	if hasTaxID != nil {
+		lq.Lago = append(lq.Lago, store.FieldMatch{Field: fieldTaxID, Present: hasTaxID})
+	}
+	switch t := q.Get("customer_type"); {
+	case t != "" && !slices.Contains(customerTypes, t):
+		details["customer_type"] = []string{codeInvalid}
+	case t != "" && hasType != nil && !*hasType:
+		details["customer_type"] = []string{"must be nil when has_customer_type is false"}
+	case t != "":
+		lq.Lago = append(lq.Lago, store.FieldMatch{Field: fieldCustomerType, AnyOf: []string{t}})
+	case hasType != nil:
+		lq.Lago = append(lq.Lago, store.FieldMatch{Field: fieldCustomerType, Present: hasType})
+	}
+	var keys []string
+	for k := range q {
+		if key, ok := strings.CutPrefix(k, "metadata["); ok && strings.HasSuffix(key, "]") && len(key) > 1 {
+			keys = append(keys, key[:len(key)-1])
+		}
+	}
+	slices.Sort(keys) // one order of the filters for one query, which the cursor is bound to
+	for _, k := range keys {
+		lq.Metadata = append(lq.Metadata, store.MetadataMatch{Key: k, Value: q.Get("metadata[" + k + "]")})
+	}
+	return lq, page, perPage, details
 }
 
 // NotFound answers an unknown route under the Lago prefix.

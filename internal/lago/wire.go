@@ -2,11 +2,14 @@ package lago
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/currency"
 
 	"github.com/clientele/clientele/internal/customer"
 )
@@ -26,37 +29,54 @@ const (
 	codeCountry       = "not_a_valid_country_code"
 	codeEmail         = "invalid_email_format"
 	codeAlreadyExist  = "value_already_exist"
-	codeTooManyMeta   = "too_many_metadata"
+	codeInvalidCount  = "invalid_count"
+	codeInvalidValue  = "invalid_value"
+	codeOutOfRange    = "value_is_out_of_range"
+	codeTimezone      = "invalid_timezone"
 	codeValidation    = "validation_errors"
 	codeNotFound      = "customer_not_found"
 	codeInternalError = "internal_error"
 )
 
+// customerJSON is a customer as Lago's serializer renders it (in its order of keys), with
+// customer_id, the old name of external_id, that older clients read.
 type customerJSON struct {
-	LagoID               string          `json:"lago_id"`
-	ExternalID           string          `json:"external_id"`
-	CustomerID           string          `json:"customer_id"` // the old name of external_id
-	Name                 *string         `json:"name"`
-	Email                *string         `json:"email"`
-	AddressLine1         *string         `json:"address_line1"`
-	AddressLine2         *string         `json:"address_line2"`
-	City                 *string         `json:"city"`
-	State                *string         `json:"state"`
-	Zipcode              *string         `json:"zipcode"`
-	Country              *string         `json:"country"`
-	LegalName            *string         `json:"legal_name"`
-	LegalNumber          *string         `json:"legal_number"`
-	LogoURL              *string         `json:"logo_url"`
-	Phone                *string         `json:"phone"`
-	URL                  *string         `json:"url"`
-	Metadata             []metadataJSON  `json:"metadata"`
-	BillingConfiguration struct{}        `json:"billing_configuration"`
-	ShippingAddress      shippingAddress `json:"shipping_address"`
-	CreatedAt            string          `json:"created_at"`
-	UpdatedAt            string          `json:"updated_at"`
+	LagoID                    string          `json:"lago_id"`
+	ExternalID                string          `json:"external_id"`
+	CustomerID                string          `json:"customer_id"`
+	AccountType               string          `json:"account_type"`
+	Name                      *string         `json:"name"`
+	Firstname                 *string         `json:"firstname"`
+	Lastname                  *string         `json:"lastname"`
+	CustomerType              *string         `json:"customer_type"`
+	CreatedAt                 string          `json:"created_at"`
+	UpdatedAt                 string          `json:"updated_at"`
+	Country                   *string         `json:"country"`
+	AddressLine1              *string         `json:"address_line1"`
+	AddressLine2              *string         `json:"address_line2"`
+	State                     *string         `json:"state"`
+	Zipcode                   *string         `json:"zipcode"`
+	Email                     *string         `json:"email"`
+	City                      *string         `json:"city"`
+	URL                       *string         `json:"url"`
+	Phone                     *string         `json:"phone"`
+	LogoURL                   *string         `json:"logo_url"`
+	LegalName                 *string         `json:"legal_name"`
+	LegalNumber               *string         `json:"legal_number"`
+	Currency                  *string         `json:"currency"`
+	TaxIdentificationNumber   *string         `json:"tax_identification_number"`
+	Timezone                  *string         `json:"timezone"`
+	ApplicableTimezone        string          `json:"applicable_timezone"`
+	NetPaymentTerm            *int64          `json:"net_payment_term"`
+	FinalizeZeroAmountInvoice string          `json:"finalize_zero_amount_invoice"`
+	BillingConfiguration      map[string]any  `json:"billing_configuration"`
+	ShippingAddress           shippingAddress `json:"shipping_address"`
+	SkipInvoiceCustomSections bool            `json:"skip_invoice_custom_sections"`
+	Metadata                  []metadataJSON  `json:"metadata"`
+	Taxes                     []struct{}      `json:"taxes"`
+	IntegrationCustomers      []struct{}      `json:"integration_customers"`
 }
 
-// shippingAddress is accepted and rendered empty: Clientele keeps one address (see README).
 type shippingAddress struct {
 	AddressLine1 *string `json:"address_line1"`
 	AddressLine2 *string `json:"address_line2"`
@@ -74,6 +94,38 @@ type metadataJSON struct {
 	CreatedAt        string `json:"created_at"`
 }
 
+// Where Lago's own fields live in customer.Customer's Lago section: under their names, the
+// shipping address and billing configuration flattened to one key per sub-field
+// ("shipping_address.city"), so that a partial update reaches each sub-field as Lago's does.
+const (
+	fieldFirstname      = "firstname"
+	fieldLastname       = "lastname"
+	fieldCustomerType   = "customer_type"
+	fieldAccountType    = "account_type"
+	fieldTaxID          = "tax_identification_number"
+	fieldCurrency       = "currency"
+	fieldTimezone       = "timezone"
+	fieldNetPaymentTerm = "net_payment_term"
+	fieldFinalizeZero   = "finalize_zero_amount_invoice"
+	fieldSkipSections   = "skip_invoice_custom_sections"
+	fieldTaxCodes       = "tax_codes"
+	fieldSectionCodes   = "invoice_custom_section_codes"
+	shippingPrefix      = "shipping_address."
+	billingPrefix       = "billing_configuration."
+)
+
+// The values of Lago's enumerations, the first one its default where it has one.
+var (
+	customerTypes     = []string{"company", "individual"}
+	accountTypes      = []string{"customer", "partner"}
+	finalizeZero      = []string{"inherit", "skip", "finalize"}
+	paymentProviders  = []string{"stripe", "gocardless", "cashfree", "adyen", "flutterwave", "moneyhash"}
+	shippingFields    = []string{"address_line1", "address_line2", "city", "state", "zipcode", "country"}
+	billingFields     = []string{"invoice_grace_period", "subscription_invoice_issuing_date_anchor", "subscription_invoice_issuing_date_adjustment", "payment_provider", "payment_provider_code", "provider_customer_id", "sync", "sync_with_provider", "document_locale", "provider_payment_methods"}
+	billingAlways     = []string{"invoice_grace_period", "payment_provider", "payment_provider_code", "document_locale", "subscription_invoice_issuing_date_anchor", "subscription_invoice_issuing_date_adjustment"}
+	billingOfProvider = []string{"provider_customer_id", "provider_payment_methods"}
+)
+
 func optString(s string) *string {
 	if s == "" {
 		return nil
@@ -83,34 +135,77 @@ func optString(s string) *string {
 
 func timeJSON(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+// section reads the customer's Lago section.
+type section map[string]json.RawMessage
+
+func (s section) str(name string) *string {
+	var v string
+	if json.Unmarshal(s[name], &v) != nil || v == "" {
+		return nil
+	}
+	return &v
+}
+
+func (s section) value(name string) any {
+	var v any
+	if json.Unmarshal(s[name], &v) != nil {
+		return nil
+	}
+	return v
+}
+
 func toCustomerJSON(c customer.Customer) customerJSON {
+	sec := section(c.Lago)
 	out := customerJSON{
-		LagoID: c.ID, ExternalID: c.ExternalID, CustomerID: c.ExternalID, Name: optString(c.Name),
-		Email: optString(c.Email), AddressLine1: optString(c.Address.Line1),
-		AddressLine2: optString(c.Address.Line2), City: optString(c.Address.City),
-		State: optString(c.Address.State), Zipcode: optString(c.Address.PostalCode),
-		Country: optString(c.Address.Country), LegalName: optString(c.LegalName),
-		LegalNumber: optString(c.LegalNumber), LogoURL: optString(c.LogoURL), Phone: optString(c.Phone),
-		URL: optString(c.URL), Metadata: make([]metadataJSON, len(c.Metadata)),
-		CreatedAt: timeJSON(c.CreatedAt), UpdatedAt: timeJSON(c.UpdatedAt),
+		LagoID: c.ID, ExternalID: c.ExternalID, CustomerID: c.ExternalID, AccountType: accountTypes[0],
+		Name: optString(c.Name), Firstname: sec.str(fieldFirstname), Lastname: sec.str(fieldLastname),
+		CustomerType: sec.str(fieldCustomerType),
+		CreatedAt:    timeJSON(c.CreatedAt), UpdatedAt: timeJSON(c.UpdatedAt),
+		Country: optString(c.Address.Country), AddressLine1: optString(c.Address.Line1),
+		AddressLine2: optString(c.Address.Line2), State: optString(c.Address.State),
+		Zipcode: optString(c.Address.PostalCode), Email: optString(c.Email), City: optString(c.Address.City),
+		URL: optString(c.URL), Phone: optString(c.Phone), LogoURL: optString(c.LogoURL),
+		LegalName: optString(c.LegalName), LegalNumber: optString(c.LegalNumber),
+		Currency: sec.str(fieldCurrency), TaxIdentificationNumber: sec.str(fieldTaxID),
+		Timezone: sec.str(fieldTimezone), ApplicableTimezone: "UTC",
+		FinalizeZeroAmountInvoice: finalizeZero[0],
+		BillingConfiguration:      map[string]any{},
+		ShippingAddress: shippingAddress{
+			AddressLine1: sec.str(shippingPrefix + "address_line1"), AddressLine2: sec.str(shippingPrefix + "address_line2"),
+			City: sec.str(shippingPrefix + "city"), State: sec.str(shippingPrefix + "state"),
+			Zipcode: sec.str(shippingPrefix + "zipcode"), Country: sec.str(shippingPrefix + "country"),
+		},
+		Metadata: make([]metadataJSON, len(c.Metadata)), Taxes: []struct{}{}, IntegrationCustomers: []struct{}{},
+	}
+	if v := sec.str(fieldAccountType); v != nil {
+		out.AccountType = *v
+	}
+	if out.Timezone != nil {
+		out.ApplicableTimezone = *out.Timezone
+	}
+	if v := sec.str(fieldFinalizeZero); v != nil {
+		out.FinalizeZeroAmountInvoice = *v
+	}
+	var n int64
+	if json.Unmarshal(sec[fieldNetPaymentTerm], &n) == nil {
+		out.NetPaymentTerm = &n
+	}
+	_ = json.Unmarshal(sec[fieldSkipSections], &out.SkipInvoiceCustomSections)
+	for _, f := range billingAlways {
+		out.BillingConfiguration[f] = sec.value(billingPrefix + f)
+	}
+	if sec.str(billingPrefix+"payment_provider") != nil {
+		for _, f := range billingOfProvider {
+			out.BillingConfiguration[f] = sec.value(billingPrefix + f)
+		}
 	}
 	for i, m := range c.Metadata {
 		out.Metadata[i] = metadataJSON{
-			LagoID: metadataID(c.ID, m.Key), Key: m.Key, Value: m.Text(),
+			LagoID: m.EntryID(c.ID), Key: m.Key, Value: m.Text(),
 			DisplayInInvoice: m.DisplayInInvoice, CreatedAt: timeJSON(c.CreatedAt),
 		}
 	}
 	return out
-}
-
-// metadataID is a stable UUID-shaped id for one metadata entry of one customer.
-func metadataID(customerID, key string) string {
-	sum := sha256.Sum256([]byte(customerID + "\x00" + key))
-	b := sum[:16]
-	b[6] = b[6]&0x0f | 0x50 // name-based, as UUID v5
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // input reads Lago's customer object: every key present changes its field, an explicit
@@ -119,16 +214,21 @@ func metadataID(customerID, key string) string {
 type input struct {
 	fields  map[string]json.RawMessage
 	details map[string][]string
+	lago    map[string]json.RawMessage // the patch of the Lago section
 }
 
 func (in *input) add(field, code string) {
 	if in.details == nil {
 		in.details = map[string][]string{}
 	}
-	in.details[field] = append(in.details[field], code)
+	if !slices.Contains(in.details[field], code) {
+		in.details[field] = append(in.details[field], code)
+	}
 }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+var null = json.RawMessage("null")
 
 func (in *input) str(name string) customer.Opt[string] {
 	raw, ok := in.fields[name]
@@ -155,15 +255,217 @@ func (in *input) externalID() string {
 	return o.Value
 }
 
+// set puts a value (or null, which clears it) into the section's patch.
+func (in *input) set(key string, v any) {
+	if in.lago == nil {
+		in.lago = map[string]json.RawMessage{}
+	}
+	if v == nil {
+		in.lago[key] = null
+		return
+	}
+	b, _ := json.Marshal(v) // strings, numbers, bools and lists of strings
+	in.lago[key] = b
+}
+
+// sectionField reads one of Lago's own fields from raw (present) into the section's patch
+// under key, with check deciding its value or its error code; a JSON null (and, for the
+// text fields, "") clears it.
+func (in *input) sectionField(errField, key string, raw json.RawMessage, check func(raw json.RawMessage) (any, string)) {
+	if isNull(raw) {
+		in.set(key, nil)
+		return
+	}
+	v, code := check(raw)
+	if code != "" {
+		in.add(errField, code)
+		return
+	}
+	if s, ok := v.(string); ok && s == "" {
+		v = nil
+	}
+	in.set(key, v)
+}
+
+func text(max int) func(json.RawMessage) (any, string) {
+	return func(raw json.RawMessage) (any, string) {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return nil, codeInvalid
+		}
+		if s = strings.TrimSpace(s); utf8.RuneCountInString(s) > max {
+			return nil, codeTooLong
+		}
+		return s, ""
+	}
+}
+
+func oneOf(values []string, code string) func(json.RawMessage) (any, string) {
+	return func(raw json.RawMessage) (any, string) {
+		var s string
+		if json.Unmarshal(raw, &s) != nil || !slices.Contains(values, s) {
+			return nil, code
+		}
+		return s, ""
+	}
+}
+
+// wholeNumber is a JSON integer of at least 0; a negative one is out of range.
+func wholeNumber(raw json.RawMessage) (any, string) {
+	var n json.Number
+	if json.Unmarshal(raw, &n) != nil {
+		return nil, codeInvalid
+	}
+	i, err := strconv.ParseInt(n.String(), 10, 64)
+	switch {
+	case err != nil:
+		return nil, codeInvalid
+	case i < 0:
+		return nil, codeOutOfRange
+	}
+	return i, ""
+}
+
+func boolean(raw json.RawMessage) (any, string) {
+	var b bool
+	if json.Unmarshal(raw, &b) != nil {
+		return nil, codeInvalid
+	}
+	return b, ""
+}
+
+func stringList(raw json.RawMessage) (any, string) {
+	var ss []string
+	if json.Unmarshal(raw, &ss) != nil {
+		return nil, codeInvalid
+	}
+	return ss, ""
+}
+
+// currencyCode is an ISO 4217 code, as Lago writes them (upper case).
+func currencyCode(raw json.RawMessage) (any, string) {
+	var s string
+	if json.Unmarshal(raw, &s) != nil || !validCurrency(s) {
+		return nil, codeInvalid
+	}
+	return s, ""
+}
+
+func validCurrency(s string) bool {
+	if len(s) != 3 || strings.ToUpper(s) != s {
+		return false
+	}
+	_, err := currency.ParseISO(s)
+	return err == nil
+}
+
+// timezoneName is "UTC" or an IANA time zone name.
+func timezoneName(raw json.RawMessage) (any, string) {
+	var s string
+	if json.Unmarshal(raw, &s) != nil || s == "" || s == "Local" {
+		return nil, codeTimezone
+	}
+	if _, err := time.LoadLocation(s); err != nil {
+		return nil, codeTimezone
+	}
+	return s, ""
+}
+
+func (in *input) object(name string) (map[string]json.RawMessage, bool) {
+	raw, ok := in.fields[name]
+	if !ok || isNull(raw) {
+		return nil, ok
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		in.add(name, codeInvalid)
+		return nil, false
+	}
+	return m, true
+}
+
+// section reads Lago's own fields into the section's patch.
+func (in *input) section() {
+	fields := []struct {
+		name  string
+		check func(json.RawMessage) (any, string)
+	}{
+		{fieldFirstname, text(255)}, {fieldLastname, text(255)}, {fieldTaxID, text(255)},
+		{fieldCustomerType, oneOf(customerTypes, codeInvalid)}, {fieldAccountType, oneOf(accountTypes, codeInvalid)},
+		{fieldCurrency, currencyCode}, {fieldTimezone, timezoneName}, {fieldNetPaymentTerm, wholeNumber},
+		{fieldFinalizeZero, oneOf(finalizeZero, codeInvalidValue)}, {fieldSkipSections, boolean},
+		{fieldTaxCodes, stringList}, {fieldSectionCodes, stringList},
+	}
+	for _, f := range fields {
+		if raw, ok := in.fields[f.name]; ok {
+			in.sectionField(f.name, f.name, raw, f.check)
+		}
+	}
+	if m, ok := in.object("shipping_address"); ok {
+		for _, f := range shippingFields {
+			raw, sent := m[f]
+			switch {
+			case m == nil: // null: the whole address goes
+				in.set(shippingPrefix+f, nil)
+			case !sent:
+			case f == "country":
+				in.sectionField("shipping_country", shippingPrefix+f, raw, func(raw json.RawMessage) (any, string) {
+					var s string
+					if json.Unmarshal(raw, &s) != nil {
+						return nil, codeInvalid
+					}
+					if s = strings.ToUpper(strings.TrimSpace(s)); s != "" && !customer.IsCountryCode(s) {
+						return nil, codeCountry
+					}
+					return s, ""
+				})
+			default:
+				in.sectionField("shipping_address", shippingPrefix+f, raw, text(255))
+			}
+		}
+	}
+	if m, ok := in.object("billing_configuration"); ok {
+		for _, f := range billingFields {
+			raw, sent := m[f]
+			if m == nil {
+				in.set(billingPrefix+f, nil)
+				continue
+			}
+			if !sent {
+				continue
+			}
+			check := text(255)
+			switch f {
+			case "invoice_grace_period":
+				check = wholeNumber
+			case "payment_provider":
+				check = oneOf(paymentProviders, codeInvalid)
+			case "sync", "sync_with_provider":
+				check = boolean
+			case "provider_payment_methods":
+				check = stringList
+			}
+			in.sectionField("billing_configuration", billingPrefix+f, raw, check)
+		}
+	}
+	if raw, ok := in.fields["integration_customers"]; ok && !isNull(raw) {
+		var list []json.RawMessage
+		if json.Unmarshal(raw, &list) != nil {
+			in.add("integration_customers", codeInvalid)
+		}
+	}
+}
+
+// metadata reads Lago's metadata list: it replaces the stored one, an entry with the id
+// of a stored one updating that one (see customer.Patch.MetadataByID). null leaves the
+// metadata as it is, as Lago does.
 func (in *input) metadata() customer.Opt[[]customer.Metadata] {
 	raw, ok := in.fields["metadata"]
-	if !ok {
+	if !ok || isNull(raw) {
 		return customer.Opt[[]customer.Metadata]{}
 	}
-	if isNull(raw) {
-		return customer.Some([]customer.Metadata(nil))
-	}
 	var entries []struct {
+		ID               *string         `json:"id"`
 		Key              *string         `json:"key"`
 		Value            json.RawMessage `json:"value"`
 		DisplayInInvoice *bool           `json:"display_in_invoice"`
@@ -173,55 +475,55 @@ func (in *input) metadata() customer.Opt[[]customer.Metadata] {
 		return customer.Opt[[]customer.Metadata]{}
 	}
 	if len(entries) > maxMetadata {
-		in.add("metadata", codeTooManyMeta)
+		in.add("metadata", codeInvalidCount)
 		return customer.Opt[[]customer.Metadata]{}
 	}
 	md := make([]customer.Metadata, 0, len(entries))
+	keys := map[string]bool{}
 	for _, e := range entries {
 		var value string
 		switch {
-		case e.Key == nil || *e.Key == "":
-			in.add("metadata", codeMandatory)
+		case e.Key == nil || strings.TrimSpace(*e.Key) == "":
+			in.add("key", codeMandatory)
 			continue
 		case utf8.RuneCountInString(*e.Key) > maxMetadataKey:
-			in.add("metadata", codeTooLong)
+			in.add("key", codeTooLong)
 			continue
-		case len(e.Value) == 0 || isNull(e.Value) || json.Unmarshal(e.Value, &value) != nil:
-			in.add("metadata", codeInvalid)
+		case keys[strings.TrimSpace(*e.Key)]:
+			in.add("key", codeAlreadyExist)
+			continue
+		case len(e.Value) == 0 || isNull(e.Value):
+			in.add("value", codeMandatory)
+			continue
+		case json.Unmarshal(e.Value, &value) != nil:
+			in.add("value", codeInvalid)
 			continue
 		case utf8.RuneCountInString(value) > maxMetadataValue:
-			in.add("metadata", codeTooLong)
+			in.add("value", codeTooLong)
 			continue
 		}
+		keys[strings.TrimSpace(*e.Key)] = true
 		v, _ := json.Marshal(value)
-		md = append(md, customer.Metadata{Key: *e.Key, Value: v, DisplayInInvoice: e.DisplayInInvoice != nil && *e.DisplayInInvoice})
+		m := customer.Metadata{Key: *e.Key, Value: v, DisplayInInvoice: e.DisplayInInvoice != nil && *e.DisplayInInvoice}
+		if e.ID != nil {
+			m.ID = *e.ID
+		}
+		md = append(md, m)
 	}
 	return customer.Some(md)
 }
 
-// objectOrNull checks the objects the real client always sends and Clientele ignores.
-func (in *input) objectOrNull(name string) {
-	raw, ok := in.fields[name]
-	if !ok || isNull(raw) {
-		return
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		in.add(name, codeInvalid)
-	}
-}
-
 func (in *input) patch() customer.Patch {
-	in.objectOrNull("billing_configuration")
-	in.objectOrNull("shipping_address")
+	in.section()
 	return customer.Patch{
 		Name: in.str("name"), Email: in.str("email"), LegalName: in.str("legal_name"),
 		LegalNumber: in.str("legal_number"), LogoURL: in.str("logo_url"), Phone: in.str("phone"),
-		URL: in.str("url"), Metadata: in.metadata(), KeepLocked: true,
+		URL: in.str("url"), Metadata: in.metadata(), MetadataByID: true, KeepLocked: true,
 		Address: customer.AddressPatch{
 			Line1: in.str("address_line1"), Line2: in.str("address_line2"), City: in.str("city"),
 			State: in.str("state"), Country: in.str("country"), PostalCode: in.str("zipcode"),
 		},
+		Lago: in.lago,
 	}
 }
 
@@ -252,7 +554,7 @@ func lagoCode(field, code string) string {
 	case customer.CodeRequired:
 		return codeMandatory
 	case customer.CodeTooMany:
-		return codeTooManyMeta
+		return codeInvalidCount
 	}
 	return codeInvalid
 }

@@ -51,11 +51,28 @@ func TestInputErrorsUseLagoCodes(t *testing.T) {
 		want map[string][]string
 	}{
 		{"string field of another type", `{"name":5}`, map[string][]string{"name": {codeInvalid}}},
-		{"too many metadata", `{"metadata":[` + strings.Repeat(`{"key":"k","value":"v"},`, 5) + `{"key":"z","value":"v"}]}`, map[string][]string{"metadata": {codeTooManyMeta}}},
-		{"metadata key too long", `{"metadata":[{"key":"` + strings.Repeat("k", 21) + `","value":"v"}]}`, map[string][]string{"metadata": {codeTooLong}}},
-		{"metadata value too long", `{"metadata":[{"key":"k","value":"` + strings.Repeat("v", 101) + `"}]}`, map[string][]string{"metadata": {codeTooLong}}},
-		{"metadata key missing", `{"metadata":[{"value":"v"}]}`, map[string][]string{"metadata": {codeMandatory}}},
+		{"too many metadata", `{"metadata":[` + strings.Repeat(`{"key":"k","value":"v"},`, 5) + `{"key":"z","value":"v"}]}`, map[string][]string{"metadata": {codeInvalidCount}}},
+		{"metadata key too long", `{"metadata":[{"key":"` + strings.Repeat("k", 21) + `","value":"v"}]}`, map[string][]string{"key": {codeTooLong}}},
+		{"metadata value too long", `{"metadata":[{"key":"k","value":"` + strings.Repeat("v", 101) + `"}]}`, map[string][]string{"value": {codeTooLong}}},
+		{"metadata key missing", `{"metadata":[{"value":"v"}]}`, map[string][]string{"key": {codeMandatory}}},
+		{"metadata value missing", `{"metadata":[{"key":"k"}]}`, map[string][]string{"value": {codeMandatory}}},
+		{"metadata key twice", `{"metadata":[{"key":"k","value":"a"},{"key":"k","value":"b"}]}`, map[string][]string{"key": {codeAlreadyExist}}},
 		{"billing_configuration not an object", `{"billing_configuration":"x"}`, map[string][]string{"billing_configuration": {codeInvalid}}},
+		{"unknown currency", `{"currency":"XYZ"}`, map[string][]string{"currency": {codeInvalid}}},
+		{"currency in lower case", `{"currency":"usd"}`, map[string][]string{"currency": {codeInvalid}}},
+		{"unknown timezone", `{"timezone":"Mars/Olympus"}`, map[string][]string{"timezone": {codeTimezone}}},
+		{"the local timezone", `{"timezone":"Local"}`, map[string][]string{"timezone": {codeTimezone}}},
+		{"negative net_payment_term", `{"net_payment_term":-1}`, map[string][]string{"net_payment_term": {codeOutOfRange}}},
+		{"fractional net_payment_term", `{"net_payment_term":1.5}`, map[string][]string{"net_payment_term": {codeInvalid}}},
+		{"net_payment_term not a number", `{"net_payment_term":"soon"}`, map[string][]string{"net_payment_term": {codeInvalid}}},
+		{"customer_type outside its values", `{"customer_type":"person"}`, map[string][]string{"customer_type": {codeInvalid}}},
+		{"account_type outside its values", `{"account_type":"reseller"}`, map[string][]string{"account_type": {codeInvalid}}},
+		{"finalize_zero_amount_invoice outside its values", `{"finalize_zero_amount_invoice":"always"}`, map[string][]string{"finalize_zero_amount_invoice": {codeInvalidValue}}},
+		{"shipping country", `{"shipping_address":{"country":"XX"}}`, map[string][]string{"shipping_country": {codeCountry}}},
+		{"negative grace period", `{"billing_configuration":{"invoice_grace_period":-2}}`, map[string][]string{"billing_configuration": {codeOutOfRange}}},
+		{"unknown payment provider", `{"billing_configuration":{"payment_provider":"paypal"}}`, map[string][]string{"billing_configuration": {codeInvalid}}},
+		{"tax_codes not a list of strings", `{"tax_codes":"VAT"}`, map[string][]string{"tax_codes": {codeInvalid}}},
+		{"skip_invoice_custom_sections not a boolean", `{"skip_invoice_custom_sections":"yes"}`, map[string][]string{"skip_invoice_custom_sections": {codeInvalid}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,12 +98,38 @@ func TestDomainErrorsMapToLagoCodes(t *testing.T) {
 	}
 }
 
-func TestMetadataIDIsStableUUID(t *testing.T) {
-	a, b := metadataID("c1", "plan"), metadataID("c1", "plan")
-	if a != b || a == metadataID("c1", "tier") {
-		t.Fatalf("ids %s %s not stable per key", a, b)
+// TestSectionPatchKeepsLagoFields: Lago's own fields go into the Lago section, one key per
+// shipping or billing sub-field, null and "" clearing, absent ones left alone.
+func TestSectionPatchKeepsLagoFields(t *testing.T) {
+	in, p := readInput(t, `{"firstname":"Ada","lastname":"","currency":"EUR","timezone":"Europe/Paris","net_payment_term":30,
+		"customer_type":"company","account_type":"partner","finalize_zero_amount_invoice":"skip","skip_invoice_custom_sections":true,
+		"tax_identification_number":"FR123","tax_codes":["VAT_20"],"invoice_custom_section_codes":["footer"],
+		"shipping_address":{"city":"Lyon","country":"fr","zipcode":null},
+		"billing_configuration":{"invoice_grace_period":3,"payment_provider":"stripe","sync":true,"unknown":"x"}}`)
+	if in.details != nil {
+		t.Fatalf("unexpected errors %v", in.details)
 	}
-	if _, ok := customer.ParseID(a); !ok {
-		t.Errorf("%s is not a UUID", a)
+	want := map[string]string{
+		"firstname": `"Ada"`, "lastname": `null`, "currency": `"EUR"`, "timezone": `"Europe/Paris"`, "net_payment_term": `30`,
+		"customer_type": `"company"`, "account_type": `"partner"`, "finalize_zero_amount_invoice": `"skip"`,
+		"skip_invoice_custom_sections": `true`, "tax_identification_number": `"FR123"`, "tax_codes": `["VAT_20"]`,
+		"invoice_custom_section_codes": `["footer"]`, "shipping_address.city": `"Lyon"`, "shipping_address.country": `"FR"`,
+		"shipping_address.zipcode": `null`, "billing_configuration.invoice_grace_period": `3`,
+		"billing_configuration.payment_provider": `"stripe"`, "billing_configuration.sync": `true`,
+	}
+	got := map[string]string{}
+	for k, v := range p.Lago {
+		got[k] = string(v)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("section patch\n%v\nwant\n%v", got, want)
+	}
+	_, p = readInput(t, `{"shipping_address":null}`)
+	if len(p.Lago) != len(shippingFields) {
+		t.Errorf("a null shipping address clears %d sub-fields, want %d", len(p.Lago), len(shippingFields))
+	}
+	_, p = readInput(t, `{"name":"only"}`)
+	if p.Lago != nil || p.Metadata.Set {
+		t.Errorf("absent fields are in the patch: %+v", p)
 	}
 }

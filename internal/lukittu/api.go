@@ -6,11 +6,14 @@ package lukittu
 import (
 	"cmp"
 	"errors"
+	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/customer"
@@ -311,8 +314,9 @@ func sortColumn(name string) (func(a, b customer.Customer) int, bool) {
 }
 
 // ListCustomers: GET /api/v1/dev/teams/{teamId}/customers?page=&pageSize=&search=&sortColumn=&sortDirection=
-// pageSize is 10, 25, 50 or 100 (anything else: 25); search matches email, fullName and
-// username, case-insensitively; the default order is createdAt desc.
+// pageSize is 10, 25, 50 or 100 (anything else: 25); search matches email, fullName,
+// username and the Discord id, case-insensitively; the default order is createdAt desc.
+// The filters (listFilters) narrow the list, and totalResults counts what they let through.
 func (a *API) ListCustomers(w http.ResponseWriter, r *http.Request) {
 	teamID, _, ok := a.team(w, r, read)
 	if !ok {
@@ -338,11 +342,12 @@ func (a *API) ListCustomers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	asc := q.Get("sortDirection") == "asc"
-	query := store.ListQuery{
-		Search:   q.Get("search"),
-		SearchIn: []store.SearchField{store.SearchEmail, store.SearchName, store.SearchUsername},
-		Oldest:   asc,
+	query, msg := listFilters(q)
+	if msg != "" {
+		writeError(w, http.StatusBadRequest, codeBadRequest, msg)
+		return
 	}
+	query.Oldest = asc
 	compare, byColumn := sortColumn(q.Get("sortColumn"))
 	var (
 		customers []customer.Customer
@@ -357,7 +362,7 @@ func (a *API) ListCustomers(w http.ResponseWriter, r *http.Request) {
 		}
 		customers, total = res.Customers, res.Total
 	} else {
-		all, err := a.store.AllCustomers(r.Context(), teamID, store.ListQuery{Search: query.Search, SearchIn: query.SearchIn}, maxSorted)
+		all, err := a.store.AllCustomers(r.Context(), teamID, query, maxSorted)
 		if err != nil {
 			a.fail(w, r, err)
 			return
@@ -377,6 +382,65 @@ func (a *API) ListCustomers(w http.ResponseWriter, r *http.Request) {
 		out.Customers[i] = toCustomerJSON(teamID, c)
 	}
 	a.ok(w, http.StatusOK, "Customers found", out)
+}
+
+// listFilters reads the list's search and filters, as the real dev API takes them:
+// metadataKey with metadataValue (both, 1 to 255 characters each: the entry with that key,
+// its value containing metadataValue in any case), licenseId (the customers holding that
+// license), and licenseCountMin, licenseCountMax and licenseCountComparisonMode (between,
+// both ends included; equals, greater or less than licenseCountMin). Where the real service
+// drops a filter it cannot read and lists every customer, this one answers 400 with what
+// is wrong (msg): a list that silently ignores its filter answers the wrong question.
+func listFilters(q url.Values) (_ store.ListQuery, msg string) {
+	query := store.ListQuery{
+		Search:   q.Get("search"),
+		SearchIn: []store.SearchField{store.SearchEmail, store.SearchName, store.SearchUsername, store.SearchDiscordID},
+	}
+	key, value := q.Get("metadataKey"), q.Get("metadataValue")
+	if key != "" || value != "" {
+		if n, m := utf8.RuneCountInString(key), utf8.RuneCountInString(value); n < 1 || n > 255 || m < 1 || m > 255 {
+			return query, "metadataKey and metadataValue go together, each of 1 to 255 characters"
+		}
+		query.Metadata = []store.MetadataMatch{{Key: key, Value: value, Contains: true}}
+	}
+	if id := q.Get("licenseId"); id != "" {
+		if _, ok := customer.ParseID(id); !ok {
+			return query, "Invalid licenseId format"
+		}
+		query.LicenseID = id
+	}
+	minRaw, maxRaw, mode := q.Get("licenseCountMin"), q.Get("licenseCountMax"), q.Get("licenseCountComparisonMode")
+	if minRaw == "" && maxRaw == "" && mode == "" {
+		return query, ""
+	}
+	count := func(raw string) (int64, bool) {
+		n, err := strconv.ParseInt(raw, 10, 32) // far above any customer's licenses, and no overflow below
+		return n, err == nil && n >= 0
+	}
+	lo, ok := count(minRaw)
+	if !ok {
+		return query, "licenseCountMin must be a whole number of at least 0"
+	}
+	switch mode {
+	case "between":
+		hi, ok := count(maxRaw)
+		if !ok || hi < lo {
+			return query, "licenseCountMax must be a whole number of at least licenseCountMin"
+		}
+		query.LicenseCount = &store.CountRange{Min: lo, Max: hi}
+	case "equals":
+		query.LicenseCount = &store.CountRange{Min: lo, Max: lo}
+	case "greater":
+		query.LicenseCount = &store.CountRange{Min: lo + 1, Max: math.MaxInt64}
+	case "less":
+		query.LicenseCount = &store.CountRange{Min: 0, Max: lo - 1}
+		if lo == 0 {
+			query.LicenseCount = &store.CountRange{Min: -1, Max: -1} // fewer than none: nobody
+		}
+	default:
+		return query, "licenseCountComparisonMode must be one of between, equals, greater, less"
+	}
+	return query, ""
 }
 
 // NotFound answers an unknown route under the Lukittu prefix.

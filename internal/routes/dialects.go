@@ -37,7 +37,7 @@ func dialectRoutes() []Route {
 	)
 	return []Route{
 		lukittuRoute("lukittu-create-customer", "POST", teamCustomers, act("ConditionCheckItem", "UpdateItem", "PutItem"), (*lukittu.API).CreateCustomer),
-		lukittuRoute("lukittu-list-customers", "GET", teamCustomers, Access{Actions: []string{"BatchGetItem", "Query"}, Indexes: []string{"gsi3"}}, (*lukittu.API).ListCustomers),
+		lukittuRoute("lukittu-list-customers", "GET", teamCustomers, Access{Actions: []string{"GetItem", "BatchGetItem", "Query"}, Indexes: []string{"gsi3"}}, (*lukittu.API).ListCustomers),
 		lukittuRoute("lukittu-get-customer", "GET", teamCustomers+"/{customerId}", act("BatchGetItem"), (*lukittu.API).GetCustomer),
 		lukittuRoute("lukittu-update-customer", "PUT", teamCustomers+"/{customerId}", act("BatchGetItem", "ConditionCheckItem", "UpdateItem", "PutItem", "DeleteItem"), (*lukittu.API).UpdateCustomer),
 		lukittuRoute("lukittu-delete-customer", "DELETE", teamCustomers+"/{customerId}", act("BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), (*lukittu.API).DeleteCustomer),
