@@ -295,7 +295,7 @@ func testLagoListFilters(t *testing.T, e *env) {
 	get := func(t *testing.T, q url.Values) list {
 		t.Helper()
 		var l list
-		sk.get("/api/v1/customers?"+q.Encode()).want(200).into(&l)
+		sk.get("/api/v1/customers?" + q.Encode()).want(200).into(&l)
 		return l
 	}
 
