@@ -33,7 +33,7 @@ func BenchmarkListDepth(b *testing.B) {
 	app := newApp(b, s, "depth")
 
 	start := time.Now()
-	ids := seedDepth(b, tbl.Client, tbl.Name, app)
+	ids := seedDepth(b, tbl.Client, tbl.Name, app, depthCustomers, nil)
 	b.Logf("seeded %d customers in %v", len(ids), time.Since(start).Round(time.Millisecond))
 	cursor := walkToDepth(b, s, app, ids)
 
@@ -99,21 +99,24 @@ func medianNS(ds []time.Duration) float64 {
 	return float64(s[len(s)/2-1]+s[len(s)/2]) / 2
 }
 
-// seedDepth writes depthCustomers customers straight into the table, as CreateCustomer
-// would write their items, 25 to a BatchWriteItem, and sets the app's counter to match.
-// It returns their ids in creation order. There are no email or external-id guards: the
-// listing does not read them.
-func seedDepth(b *testing.B, db DB, table, app string) []string {
+// seedDepth writes n customers straight into the table, as CreateCustomer would write their
+// items (decorate, when not nil, adds to each), 25 to a BatchWriteItem, and sets the app's
+// counter to match. It returns their ids in creation order. There are no email or
+// external-id guards: the listing does not read them.
+func seedDepth(b *testing.B, db DB, table, app string, n int, decorate func(i int, c *customer.Customer)) []string {
 	b.Helper()
 	ctx := b.Context()
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	ids := make([]string, depthCustomers)
+	ids := make([]string, n)
 	var batches [][]types.WriteRequest
 	for i := range ids {
 		c := customer.Customer{
 			Email:      fmt.Sprintf("user%05d@depth.example.com", i),
 			Name:       fmt.Sprintf("User %05d", i),
 			ExternalID: fmt.Sprintf("ext-%05d", i),
+		}
+		if decorate != nil {
+			decorate(i, &c)
 		}
 		c.Normalize()
 		c.ID = customer.NewID()
@@ -166,7 +169,7 @@ func seedDepth(b *testing.B, db DB, table, app string) []string {
 		TableName:                 aws.String(table),
 		Key:                       itemKey(appPK(app), metaSK),
 		UpdateExpression:          aws.String("SET customer_count = :n"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":n": num(depthCustomers)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":n": num(int64(n))},
 	}}}})
 	if err != nil {
 		b.Fatalf("seed: set customer count: %v", err)

@@ -345,12 +345,15 @@ type walked struct {
 func (l lister) walk(ctx context.Context, start key, skip, limit int, count bool) (walked, error) {
 	in := l.query(start)
 	var w walked
+	step := 200
 	for {
 		// One more than the page, to know whether another page follows. A filter drops
-		// items after the limit is applied, so filtered queries read in larger steps.
+		// items after the limit is applied, so filtered queries read in steps that double
+		// while the page is not full: a rare match costs few calls, and the step past the
+		// page's end is at most what the page took.
 		want := skip + limit + 1 - int(w.matches)
 		if l.filtered() {
-			want = max(want, 200)
+			want, step = max(want, step), min(step*2, 1<<14)
 		}
 		in.Limit = aws.Int32(int32(want))
 		out, err := l.s.db.Query(ctx, in)
