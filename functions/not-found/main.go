@@ -1,5 +1,6 @@
 // Command not-found is the Lambda function of the catch-all route, ANY /{proxy+}: it answers
-// every request no other route matches with a 404 in the Apps API's format.
+// every request no other route matches with a 404 in the format of the dialect its path
+// belongs to. It reads no table, so it builds no DynamoDB client.
 package main
 
 import (
@@ -10,6 +11,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("not-found", routes.DepsFromEnv())
+	h := routes.MustHandler("not-found", routes.DepsWithoutTable())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

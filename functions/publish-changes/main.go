@@ -3,16 +3,16 @@
 package main
 
 import (
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/clientele/clientele/internal/changes"
+	"github.com/clientele/clientele/internal/telemetry"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	log := telemetry.NewLogger(os.Stdout, "")
 	h, err := changes.FromEnv(log)
 	if err != nil {
 		log.Error("configuration", "error", err.Error())

@@ -175,7 +175,7 @@ func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 		storeError(w, r, err, "customer")
 		return
 	}
-	web.Reply(w, cl, store.Written{Customer: c, Outcome: store.Created})
+	web.Reply(w, r, cl, store.Written{Customer: c, Outcome: store.Created})
 }
 
 // GetOrCreateCustomer: POST /api/v1/apps/{slug}/customers/get-or-create; 201 when created,
@@ -212,7 +212,7 @@ func (a *API) GetOrCreateCustomer(w http.ResponseWriter, r *http.Request) {
 	if created {
 		wr.Outcome = store.Created
 	}
-	web.Reply(w, cl, wr)
+	web.Reply(w, r, cl, wr)
 }
 
 type listMeta struct {
@@ -356,7 +356,7 @@ func (a *API) UpdateCustomer(w http.ResponseWriter, r *http.Request) {
 		storeError(w, r, err, "customer")
 		return
 	}
-	web.Reply(w, cl, store.Written{Customer: c, Outcome: outcome})
+	web.Reply(w, r, cl, store.Written{Customer: c, Outcome: outcome})
 }
 
 func trimETag(s string) string {
@@ -384,7 +384,7 @@ func (a *API) DeleteCustomer(w http.ResponseWriter, r *http.Request) {
 		storeError(w, r, err, "customer")
 		return
 	}
-	web.Reply(w, cl, store.Written{Customer: c})
+	web.Reply(w, r, cl, store.Written{Customer: c, Outcome: store.Deleted})
 }
 
 // CreateLicense: POST /api/v1/apps/{slug}/licenses {customer_id, one of expires_at,
@@ -457,7 +457,7 @@ func (a *API) CreateLicense(w http.ResponseWriter, r *http.Request) {
 		storeError(w, r, err, "customer")
 		return
 	}
-	web.Reply(w, cl, store.Written{License: l, Outcome: store.Created})
+	web.Reply(w, r, cl, store.Written{License: l, Outcome: store.Created})
 }
 
 // ListLicenses: GET /api/v1/apps/{slug}/licenses?customer_id=
@@ -516,7 +516,7 @@ func (a *API) DeleteLicense(w http.ResponseWriter, r *http.Request) {
 		storeError(w, r, err, "license")
 		return
 	}
-	web.Reply(w, cl, store.Written{License: l})
+	web.Reply(w, r, cl, store.Written{License: l, Outcome: store.Deleted})
 }
 
 // account authenticates a request that needs the account key.

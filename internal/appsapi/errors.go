@@ -7,6 +7,7 @@ import (
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/store"
+	"github.com/clientele/clientele/internal/telemetry"
 	"github.com/clientele/clientele/internal/web"
 )
 
@@ -101,7 +102,7 @@ func storeError(w http.ResponseWriter, r *http.Request, err error, what string) 
 	var ve *customer.ValidationError
 	var ce *store.ConflictError
 	switch {
-	case web.Replayed(w, err):
+	case web.Replayed(w, r, err):
 	case errors.Is(err, store.ErrKeyReused):
 		writeProblem(w, http.StatusUnprocessableEntity, problem{Code: "idempotency_key_reused",
 			Message: "this Idempotency-Key was used for another request (method, path or body): a new request needs a new key"})
@@ -137,6 +138,7 @@ func storeError(w http.ResponseWriter, r *http.Request, err error, what string) 
 		invalidField(w, "customer_id", "has the most licenses a customer can have")
 	case errors.Is(err, store.ErrBusy):
 		web.Logger(r.Context()).Warn("store busy", "error", err.Error())
+		telemetry.Count(r.Context(), "BusyAnswers")
 		Fail(w, r, http.StatusServiceUnavailable)
 	case errors.Is(err, store.ErrUnavailable):
 		// DynamoDB failed, or its answer was lost: the write may or may not have happened

@@ -2,9 +2,13 @@ package awsclient
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 func TestFromEnv(t *testing.T) {
@@ -75,5 +79,30 @@ func TestDynamoDB(t *testing.T) {
 		if got := aws.ToString(o.BaseEndpoint); got != endpoint {
 			t.Errorf("endpoint %q, want %q", got, endpoint)
 		}
+	}
+}
+
+// TestDynamoDBSendsTheTraceHeader: in a Lambda invocation (AWS_LAMBDA_FUNCTION_NAME and the
+// _X_AMZN_TRACE_ID that aws-lambda-go sets), every DynamoDB call carries the invocation's
+// X-Ray trace header, so that X-Ray links the call to the function's trace.
+func TestDynamoDBSendsTheTraceHeader(t *testing.T) {
+	const traceID = "Root=1-65a1b2c3-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1"
+	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "get-customer")
+	t.Setenv("_X_AMZN_TRACE_ID", traceID)
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("X-Amzn-Trace-Id")
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	env := Env{Region: "eu-west-1", Credentials: aws.AnonymousCredentials{}, MaxAttempts: 1}
+	if _, err := DynamoDB(env, srv.URL).GetItem(t.Context(), &dynamodb.GetItemInput{
+		TableName: aws.String("t"), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "x"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if h := <-got; h != traceID {
+		t.Errorf("X-Amzn-Trace-Id %q, want %q", h, traceID)
 	}
 }

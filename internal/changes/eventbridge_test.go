@@ -123,15 +123,23 @@ func TestFromEnv(t *testing.T) {
 
 // TestFromEnvPublishesThroughTheSDK: the handler FromEnv builds puts events with the SDK's
 // EventBridge client, signed with the environment's credentials, on the endpoint
-// EVENTBRIDGE_ENDPOINT names; and an entry EventBridge fails is tried again alone.
+// EVENTBRIDGE_ENDPOINT names, carrying the invocation's X-Ray trace header; and an entry
+// EventBridge fails is tried again alone.
 func TestFromEnvPublishesThroughTheSDK(t *testing.T) {
 	var (
 		mu    sync.Mutex
 		calls []int // entries per PutEvents call
 	)
+	const traceID = "Root=1-65a1b2c3-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1"
+	// As in Lambda: aws-lambda-go sets _X_AMZN_TRACE_ID for each invocation.
+	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "publish-changes")
+	t.Setenv("_X_AMZN_TRACE_ID", traceID)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			Entries []struct{ Detail, DetailType, Source, EventBusName string }
+		}
+		if got := r.Header.Get("X-Amzn-Trace-Id"); got != traceID {
+			t.Errorf("X-Amzn-Trace-Id %q, want the invocation's %q", got, traceID)
 		}
 		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || r.Header.Get("X-Amz-Target") != "AWSEvents.PutEvents" ||
 			!strings.Contains(r.Header.Get("Authorization"), "Credential=AKIDEXAMPLE/") {

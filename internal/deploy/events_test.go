@@ -96,6 +96,7 @@ var httpCases = []httpCase{
 	{"delete-api-key", notFound, noContent},
 	{"health", found(map[string]string{"status": "ok"}), found(map[string]string{"status": "ok"})},
 	{"not-found", notFound, notFound},
+	{"openapi", openAPIDocument, openAPIDocument},
 
 	{"lukittu-create-customer", created(map[string]string{"email": "grace@example.com", "fullName": "Grace Hopper"}), created(map[string]string{"email": "grace@example.com"})},
 	{"lukittu-list-customers", list, list},
@@ -109,6 +110,7 @@ var httpCases = []httpCase{
 }
 
 var (
+	openAPIDocument = outcome{status: 200} // checked by checkOpenAPIBody
 	lukittuNotFound = outcome{status: 404, code: "CUSTOMER_NOT_FOUND"}
 	lagoNotFound    = outcome{status: 404, code: "customer_not_found"}
 )
@@ -321,6 +323,8 @@ func TestHTTPEvents(t *testing.T) {
 						t.Errorf("status %d, want %d; body %s", resp.StatusCode, run.want.status, resp.Body)
 					}
 					switch {
+					case c.function == "openapi":
+						checkOpenAPIBody(t, resp)
 					case strings.HasPrefix(c.function, "lukittu-"):
 						checkLukittuBody(t, run.want, resp)
 					case strings.HasPrefix(c.function, "lago-"):
@@ -331,6 +335,22 @@ func TestHTTPEvents(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// checkOpenAPIBody checks the answer of GET /api/openapi.json: an OpenAPI 3.0 document in
+// JSON (internal/gateway validates it whole, with kin-openapi).
+func checkOpenAPIBody(t *testing.T, resp events.APIGatewayV2HTTPResponse) {
+	t.Helper()
+	if ct := resp.Headers["Content-Type"]; ct != "application/json" {
+		t.Errorf("Content-Type %q, want application/json", ct)
+	}
+	var doc struct {
+		OpenAPI string         `json:"openapi"`
+		Paths   map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.0.") || len(doc.Paths) == 0 {
+		t.Errorf("not an OpenAPI 3.0 document (%v): %.200s", err, resp.Body)
 	}
 }
 

@@ -191,16 +191,17 @@ type response struct {
 func (c *caller) do(method, path string, body any, header ...string) *response {
 	c.t.Helper()
 	var r io.Reader
+	var sent []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		r = strings.NewReader(b)
+		r, sent = strings.NewReader(b), []byte(b)
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
 			c.t.Fatal(err)
 		}
-		r = bytes.NewReader(raw)
+		r, sent = bytes.NewReader(raw), raw
 	}
 	req, err := http.NewRequest(method, c.url+path, r)
 	if err != nil {
@@ -228,6 +229,9 @@ func (c *caller) do(method, path string, body any, header ...string) *response {
 	if out.Status >= 500 && !c.allow5xx {
 		c.t.Errorf("%s: %d %s", out.req, out.Status, raw)
 	}
+	// Every answer, and every request answered 2xx, must fit docs/openapi.yaml (openapi_test.go).
+	checkOpenAPI(c.t, roundTrip{method: method, path: req.URL.EscapedPath(), query: req.URL.RawQuery, header: req.Header,
+		body: sent, status: res.StatusCode, respHeader: res.Header, respBody: raw}, true)
 	return out
 }
 
@@ -435,6 +439,8 @@ func TestAppsAPI(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("openapi document", func(t *testing.T) { t.Parallel(); testOpenAPIDocument(t, e) })
 
 	t.Run("unknown routes", func(t *testing.T) {
 		t.Parallel()

@@ -308,6 +308,9 @@ func invokeLambda(ctx context.Context, fn *function, payload []byte) (out []byte
 		}
 	}()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: uuid(), InvokedFunctionArn: fn.arn})
+	// The X-Ray trace header of the invocation, where aws-lambda-go's runtime loop puts it
+	// (it also sets _X_AMZN_TRACE_ID, which invocations running at once here cannot share).
+	ctx = context.WithValue(ctx, "x-amzn-trace-id", traceHeader())
 	// A handler of its own for each invocation: lambda's handler returns bytes that alias a
 	// pooled buffer, which the next invocation reuses. Lambda never runs two invocations in
 	// one execution environment at once; the gateway does, so it must not share the pool.
@@ -396,6 +399,13 @@ func requestID() string {
 	b := make([]byte, 10)
 	_, _ = rand.Read(b)
 	return base64.StdEncoding.EncodeToString(b)[:14] + "="
+}
+
+// traceHeader returns a new X-Ray trace header, as Lambda's are for a sampled request.
+func traceHeader() string {
+	b := make([]byte, 20)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("Root=1-%08x-%x;Parent=%x;Sampled=1", time.Now().Unix(), b[:12], b[12:])
 }
 
 // uuid returns a random UUID v4, as Lambda's request ids are.

@@ -190,12 +190,15 @@ func TestHostileCorpus(t *testing.T) {
 	}
 	statuses := map[int]int{}
 	for _, r := range reqs {
-		status, body, err := send(e.url, r, keyFor(r.path))
+		status, req, body, err := sendFull(e.url, r, keyFor(r.path))
 		if err != nil {
 			t.Errorf("%s, %s: %v", r.route, r.what, err)
 			continue
 		}
 		statuses[status]++
+		// The answer must fit docs/openapi.yaml (openapi_test.go); the request is hostile.
+		checkOpenAPI(t, roundTrip{method: r.method, path: r.path, query: r.query, header: req.Header, body: r.body,
+			status: status, respHeader: req.Response.Header, respBody: body}, false)
 		if status < 300 && r.method != "GET" {
 			t.Logf("accepted: %s, %s: %d %s", r.route, r.what, status, short(string(body)))
 		}
@@ -224,16 +227,18 @@ func paramsOf(tmpl string) []string {
 	return out
 }
 
-func send(base string, r hostileRequest, key string) (int, []byte, error) {
+// sendFull sends a hostile request as written, and returns the answer's status and body,
+// and the request with its Response (whose body is read).
+func sendFull(base string, r hostileRequest, key string) (int, *http.Request, []byte, error) {
 	u, err := url.Parse(base)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	u.Opaque = "//" + u.Host + r.path // sent as written: no cleaning, no re-escaping
 	u.RawQuery = r.query
 	req, err := http.NewRequest(r.method, base, bytes.NewReader(r.body))
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	req.URL = u
 	req.Header.Set("Authorization", "Bearer "+key)
@@ -248,11 +253,12 @@ func send(base string, r hostileRequest, key string) (int, []byte, error) {
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
-	return res.StatusCode, b, err
+	req.Response = res
+	return res.StatusCode, req, b, err
 }
 
 // checkShape returns what is wrong with an answer, or "": valid UTF-8 and JSON, and for an

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/clientele/clientele/internal/telemetry"
 )
 
 // Report is what became of one message of a batch.
@@ -59,6 +61,7 @@ func (in *Ingester) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 // Close to the invocation's deadline the work stops early, leaving the time to answer:
 // messages cut short fail with a context error and are retried.
 func (in *Ingester) ProcessBatch(ctx context.Context, msgs []events.SQSMessage) []Report {
+	ctx = telemetry.WithDims(telemetry.WithLogger(ctx, in.log), telemetry.Dim{Name: "Dialect", Value: "ingest"})
 	ctx, cancel := withMargin(ctx)
 	defer cancel()
 	reports := make([]Report, len(msgs))
@@ -96,6 +99,9 @@ func (in *Ingester) process(ctx context.Context, m events.SQSMessage) Report {
 	return r
 }
 
+// logReport logs what became of a message, and counts it: Writes (by Operation) or
+// IdempotentReplays for one applied, IngestFailures (by Reason: rejected or retry) for one
+// that was not.
 func (in *Ingester) logReport(ctx context.Context, m events.SQSMessage, r Report) {
 	attrs := []slog.Attr{slog.String("message_id", r.MessageID)}
 	if r.Result.Action != "" {
@@ -113,13 +119,21 @@ func (in *Ingester) logReport(ctx context.Context, m events.SQSMessage, r Report
 		attrs = append(attrs, slog.String("outcome", string(r.Result.Outcome)), slog.Int64("version", r.Result.Version),
 			slog.Bool("replayed", r.Result.Replayed))
 		in.log.LogAttrs(ctx, slog.LevelDebug, "message processed", attrs...)
+		switch o := r.Result.Outcome; {
+		case r.Result.Replayed:
+			telemetry.Count(ctx, "IdempotentReplays")
+		case o == Created || o == Updated || o == Deleted:
+			telemetry.Count(ctx, "Writes", telemetry.Dim{Name: "Operation", Value: string(o)}, telemetry.Dim{Name: "Resource", Value: "customer"})
+		}
 	case errors.As(r.Err, &rej):
 		attrs = append(attrs, slog.String("reason", string(rej.Reason)), slog.String("error", rej.Message))
 		in.log.LogAttrs(ctx, slog.LevelError, "message rejected: it can never succeed and is dropped", attrs...)
+		telemetry.Count(ctx, "IngestFailures", telemetry.Dim{Name: "Reason", Value: "rejected"})
 	default:
 		attrs = append(attrs, slog.String("error", r.Err.Error()),
 			slog.String("receive_count", m.Attributes["ApproximateReceiveCount"]))
 		in.log.LogAttrs(ctx, slog.LevelWarn, "message failed: it will be retried", attrs...)
+		telemetry.Count(ctx, "IngestFailures", telemetry.Dim{Name: "Reason", Value: "retry"})
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/store"
+	"github.com/clientele/clientele/internal/telemetry"
 	"github.com/clientele/clientele/internal/web"
 )
 
@@ -73,7 +74,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *customer.ValidationError
 	var ce *store.ConflictError
 	switch {
-	case web.Replayed(w, err):
+	case web.Replayed(w, r, err):
 	case errors.Is(err, store.ErrKeyReused):
 		invalid(w, map[string][]string{"idempotency_key": {"idempotency_key_reused"}})
 	case errors.Is(err, store.ErrKeyInUse):
@@ -98,6 +99,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		invalid(w, map[string][]string{"page": {"page_too_deep"}})
 	case errors.Is(err, store.ErrBusy), errors.Is(err, store.ErrVersionConflict):
 		web.Logger(r.Context()).Warn("store busy", "error", err.Error())
+		telemetry.Count(r.Context(), "BusyAnswers")
 		Fail(w, r, http.StatusServiceUnavailable)
 	case errors.Is(err, store.ErrUnavailable):
 		web.Logger(r.Context()).Error("store unavailable", "error", err.Error())
@@ -180,7 +182,7 @@ func (a *API) Upsert(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	web.Reply(w, cl, store.Written{Customer: c, Outcome: outcome})
+	web.Reply(w, r, cl, store.Written{Customer: c, Outcome: outcome})
 }
 
 // Get: GET /api/v1/customers/{external_id}.
@@ -212,7 +214,7 @@ func (a *API) Delete(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	web.Reply(w, cl, store.Written{Customer: c})
+	web.Reply(w, r, cl, store.Written{Customer: c, Outcome: store.Deleted})
 }
 
 type metaJSON struct {

@@ -19,6 +19,7 @@ import (
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/store"
+	"github.com/clientele/clientele/internal/telemetry"
 	"github.com/clientele/clientele/internal/web"
 )
 
@@ -101,7 +102,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var eb *errBody
 	var ce *store.ConflictError
 	switch {
-	case web.Replayed(w, err):
+	case web.Replayed(w, r, err):
 	case errors.Is(err, store.ErrKeyReused):
 		writeError(w, http.StatusUnprocessableEntity, codeBadRequest, "This Idempotency-Key was used for a different request: a new request needs a new key")
 	case errors.Is(err, store.ErrKeyInUse):
@@ -125,6 +126,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "Too many customers to sort by this column: sort by createdAt")
 	case errors.Is(err, store.ErrBusy):
 		web.Logger(r.Context()).Warn("store busy", "error", err.Error())
+		telemetry.Count(r.Context(), "BusyAnswers")
 		Fail(w, r, http.StatusServiceUnavailable)
 	case errors.Is(err, store.ErrUnavailable):
 		web.Logger(r.Context()).Error("store unavailable", "error", err.Error())
@@ -218,7 +220,7 @@ func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	web.Reply(w, cl, store.Written{Customer: created, Outcome: store.Created})
+	web.Reply(w, r, cl, store.Written{Customer: created, Outcome: store.Created})
 }
 
 // GetCustomer: GET /api/v1/dev/teams/{teamId}/customers/{customerId}.
@@ -263,7 +265,7 @@ func (a *API) UpdateCustomer(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	web.Reply(w, cl, store.Written{Customer: updated, Outcome: outcome})
+	web.Reply(w, r, cl, store.Written{Customer: updated, Outcome: outcome})
 }
 
 // DeleteCustomer: DELETE /api/v1/dev/teams/{teamId}/customers/{customerId}.
@@ -285,7 +287,7 @@ func (a *API) DeleteCustomer(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	web.Reply(w, cl, store.Written{Customer: gone})
+	web.Reply(w, r, cl, store.Written{Customer: gone, Outcome: store.Deleted})
 }
 
 type listJSON struct {

@@ -2,13 +2,13 @@ package routes
 
 import (
 	"fmt"
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/clientele/clientele/internal/awsclient"
 	"github.com/clientele/clientele/internal/store"
+	"github.com/clientele/clientele/internal/telemetry"
 )
 
 // EnvTable names the table a function reads and writes.
@@ -18,13 +18,20 @@ const EnvTable = "TABLE_NAME"
 // (awsclient). It exits the process when the environment is unusable: a function cannot
 // serve without its table.
 func DepsFromEnv() Deps {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	log := telemetry.NewLogger(os.Stdout, "")
 	db, table, err := DynamoDBFromEnv()
 	if err != nil {
 		log.Error("configuration", "error", err.Error())
 		os.Exit(1)
 	}
 	return Deps{Store: store.New(db, table), Log: log}
+}
+
+// DepsWithoutTable builds the dependencies of a function whose route reads no table (its
+// Access is empty, as openapi's): the logger alone, without the DynamoDB client that
+// DepsFromEnv would build in its init for nothing. Its handler must not use Deps.Store.
+func DepsWithoutTable() Deps {
+	return Deps{Log: telemetry.NewLogger(os.Stdout, "")}
 }
 
 // DynamoDBFromEnv returns a DynamoDB client and the table name from the environment.

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
+	"github.com/clientele/clientele/docs"
 	"github.com/clientele/clientele/internal/appsapi"
 	"github.com/clientele/clientele/internal/store"
+	"github.com/clientele/clientele/internal/telemetry"
 	"github.com/clientele/clientele/internal/web"
 )
 
@@ -46,8 +49,19 @@ func (r Route) Pattern() string {
 	return r.Method + " " + r.Path
 }
 
-// Handler builds the route's handler.
-func (r Route) Handler(d Deps) http.Handler { return r.build(d) }
+// Handler builds the route's handler; its metrics carry the route's Dialect.
+func (r Route) Handler(d Deps) http.Handler {
+	h := r.build(d)
+	dialect := telemetry.Dim{Name: "Dialect", Value: "apps"}
+	for _, p := range []string{"lukittu", "lago"} {
+		if strings.HasPrefix(r.Function, p+"-") {
+			dialect.Value = p
+		}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		h.ServeHTTP(w, req.WithContext(telemetry.WithDims(req.Context(), dialect)))
+	})
+}
 
 // Catch-all route: API Gateway sends every request no other route matches to it.
 const (
@@ -105,8 +119,20 @@ func All() []Route {
 			r.Public = true
 			return r
 		}(),
+		openAPI(),
 		catchAll,
 	}, dialectRoutes()...)
+}
+
+// openAPI is GET /api/openapi.json, without a key: the OpenAPI document of every route
+// (docs/openapi.yaml, served as JSON). It reads no table: its main builds it with
+// DepsWithoutTable.
+func openAPI() Route {
+	r := Route{Function: "openapi", Method: "GET", Path: "/api/openapi.json", Public: true}
+	r.build = func(d Deps) http.Handler {
+		return web.Route(r.Pattern(), http.HandlerFunc(docs.ServeOpenAPI), d.Log, appsapi.Fail)
+	}
+	return r
 }
 
 // Event functions, which API Gateway does not route to.

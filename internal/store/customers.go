@@ -20,6 +20,7 @@ const (
 	Unchanged Outcome = iota // the customer already held that data
 	Created
 	Updated
+	Deleted
 )
 
 func (o Outcome) String() string {
@@ -28,6 +29,8 @@ func (o Outcome) String() string {
 		return "created"
 	case Updated:
 		return "updated"
+	case Deleted:
+		return "deleted"
 	default:
 		return "unchanged"
 	}
@@ -469,7 +472,7 @@ func (s *Store) deleteCustomer(ctx context.Context, appID string, it customerIte
 		items = append(items, condDelete(s.table, k, "attribute_exists(pk)", expr{},
 			func(map[string]types.AttributeValue) error { return ErrVersionConflict }))
 	}
-	rec, err := s.claimed(ctx, appID, Written{Customer: it.customer()})
+	rec, err := s.claimed(ctx, appID, Written{Customer: it.customer(), Outcome: Deleted})
 	if err != nil {
 		return err
 	}

@@ -108,7 +108,7 @@ func (s *Store) DeleteLicense(ctx context.Context, appID, licenseID string) (cus
 		return customer.License{}, err
 	}
 	gone := func(map[string]types.AttributeValue) error { return ErrNotFound }
-	rec, err := s.claimed(ctx, appID, Written{License: l})
+	rec, err := s.claimed(ctx, appID, Written{License: l, Outcome: Deleted})
 	if err != nil {
 		return customer.License{}, err
 	}

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/clientele/clientele/internal/telemetry"
 )
 
 // txItem is one write of a transaction and what its failed condition means. onFail receives
@@ -85,6 +87,7 @@ func (s *Store) transactFn(ctx context.Context, op string, build func() ([]txIte
 			// Another write holds the shard, not this write's data: the next try, on another
 			// shard, waits little, and such tries are counted apart.
 			shardConflicts++
+			telemetry.Count(ctx, "ConflictsRetried", telemetry.Dim{Name: "Item", Value: "shard"})
 			if shardConflicts > maxShardConflicts {
 				return &backendError{op: op, kind: ErrBusy, msg: "shard conflicts outlasted the retries"}
 			}
@@ -97,6 +100,7 @@ func (s *Store) transactFn(ctx context.Context, op string, build func() ([]txIte
 		if attempt >= s.txRetries {
 			return &backendError{op: op, kind: ErrBusy, msg: "transaction conflicts outlasted the retries"}
 		}
+		telemetry.Count(ctx, "ConflictsRetried", telemetry.Dim{Name: "Item", Value: "data"})
 		if err := backoff(ctx, attempt); err != nil {
 			return fail(op, err)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/store"
+	"github.com/clientele/clientele/internal/telemetry"
 )
 
 // MaxBody is the largest request body accepted.
@@ -109,7 +110,7 @@ func Logged(h http.Handler, route string, log *slog.Logger, fail Failure) http.H
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		id := RequestID(r.Context())
-		ctx := context.WithValue(r.Context(), loggerKey{}, log.With("request_id", id))
+		ctx := telemetry.WithLogger(r.Context(), log.With(append([]any{"request_id", id}, telemetry.IDs(r.Context())...)...))
 		r = r.WithContext(ctx)
 		defer func() {
 			if v := recover(); v != nil {
@@ -143,15 +144,8 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.ResponseWriter.Write(b)
 }
 
-type loggerKey struct{}
-
-// Logger returns the request's logger (with its request id), or the default one.
-func Logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
-		return l
-	}
-	return slog.Default()
-}
+// Logger returns the request's logger (with its request ids), as telemetry.Logger does.
+func Logger(ctx context.Context) *slog.Logger { return telemetry.Logger(ctx) }
 
 // RequestID is API Gateway's request id, else the Lambda invocation's, else "".
 func RequestID(ctx context.Context) string {
@@ -234,16 +228,28 @@ func Claim(r *http.Request, body []byte, render func(store.Written) idempotency.
 	return &store.Claim{Key: key, Fingerprint: idempotency.Fingerprint(r.Method, r.URL.EscapedPath(), body), Render: render}, nil
 }
 
-// Reply writes the answer of a write that succeeded (store.Claim.Answer).
-func Reply(w http.ResponseWriter, c *store.Claim, wr store.Written) { write(w, c.Answer(wr)) }
+// Reply writes the answer of a write that succeeded (store.Claim.Answer), and counts the
+// write (metric Writes, by Operation and Resource) when it changed something.
+func Reply(w http.ResponseWriter, r *http.Request, c *store.Claim, wr store.Written) {
+	if wr.Outcome != store.Unchanged {
+		resource := "customer"
+		if wr.License.ID != "" {
+			resource = "license"
+		}
+		telemetry.Count(r.Context(), "Writes", telemetry.Dim{Name: "Operation", Value: wr.Outcome.String()}, telemetry.Dim{Name: "Resource", Value: resource})
+	}
+	write(w, c.Answer(wr))
+}
 
 // Replayed answers a write that failed with a store.ReplayError: the answer its record
-// keeps, byte for byte, marked Idempotent-Replayed. It reports whether it answered.
-func Replayed(w http.ResponseWriter, err error) bool {
+// keeps, byte for byte, marked Idempotent-Replayed (metric IdempotentReplays). It reports
+// whether it answered.
+func Replayed(w http.ResponseWriter, r *http.Request, err error) bool {
 	var re *store.ReplayError
 	if !errors.As(err, &re) {
 		return false
 	}
+	telemetry.Count(r.Context(), "IdempotentReplays")
 	w.Header().Set(idempotency.ReplayedHeader, "true")
 	write(w, re.Answer)
 	return true
