@@ -36,6 +36,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/clientele/clientele/docs"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/authorizer"
 	"github.com/clientele/clientele/internal/awsclient"
@@ -131,7 +132,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, ready func(info)) error 
 		if err != nil {
 			panic(err) // the same environment just worked above
 		}
-		return routes.Deps{Store: store.New(db, table), Log: log.With("function", fn)}
+		return routes.Deps{Store: store.New(db, table), Log: log.With("function", fn), Document: docs.OpenAPIJSON}
 	}
 	authz := depsFor(api.Authorizer.Function)
 	gw, err := gateway.New(api, authorizer.New(authz.Store, authz.Log).Handle, depsFor, gateway.Options{Log: log.With("source", "gateway")})

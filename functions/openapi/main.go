@@ -6,10 +6,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/clientele/clientele/docs"
 	"github.com/clientele/clientele/internal/routes"
 )
 
 func main() {
-	h := routes.MustHandler("openapi", routes.DepsWithoutTable())
+	d := routes.DepsWithoutTable()
+	d.Document = docs.OpenAPIJSON
+	h := routes.MustHandler("openapi", d)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

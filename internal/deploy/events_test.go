@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/clientele/clientele/docs"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/authorizer"
 	"github.com/clientele/clientele/internal/customer"
@@ -195,7 +196,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	tbl := dynamotest.New(t)
 	e := &env{tbl: tbl, seed: store.New(tbl.Client, tbl.Name), rec: record(tbl.Client)}
-	e.deps = routes.Deps{Store: store.New(e.rec, tbl.Name), Log: slog.New(slog.NewJSONHandler(t.Output(), nil))}
+	e.deps = routes.Deps{Store: store.New(e.rec, tbl.Name), Log: slog.New(slog.NewJSONHandler(t.Output(), nil)), Document: docs.OpenAPIJSON}
 	app, err := e.seed.CreateApp(t.Context(), tenant.App{Slug: eventSlug, Name: "My App"})
 	if err != nil {
 		t.Fatalf("seed app %s: %v", eventSlug, err)

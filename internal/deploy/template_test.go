@@ -214,7 +214,7 @@ func TestFunctionFolders(t *testing.T) {
 				if a := want[folder].access; len(a.Actions) == 0 && !a.PutEvents && strings.Contains(text, "routes.DepsWithoutTable()") {
 					deps = "routes.DepsWithoutTable()"
 				}
-				calls = append(calls, `routes.MustHandler(`+strconv.Quote(folder)+`, `+deps+`)`, "httpadapter.NewV2(")
+				calls = append(calls, deps, `routes.MustHandler(`+strconv.Quote(folder)+`, `, "httpadapter.NewV2(")
 			}
 			for _, call := range calls {
 				if !strings.Contains(text, call) {

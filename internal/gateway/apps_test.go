@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/clientele/clientele/docs"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/authorizer"
 	"github.com/clientele/clientele/internal/dynamotest"
@@ -141,7 +142,7 @@ func newEnv(t *testing.T, opts ...func(*gateway.Options)) *env {
 		db := dynamodb.New(tbl.Client.Options(), e.iam.option(fn), e.faults.option)
 		st := store.New(db, tbl.Name)
 		st.SetClock(func() time.Time { return e.storeClock.Now().UTC() })
-		return routes.Deps{Store: st, Log: log.With("function", fn)}
+		return routes.Deps{Store: st, Log: log.With("function", fn), Document: docs.OpenAPIJSON}
 	}
 	authz := depsFor(api.Authorizer.Function)
 	e.served = &routeLog{seen: map[string]bool{}}

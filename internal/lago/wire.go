@@ -9,8 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/text/currency"
-
 	"github.com/clientele/clientele/internal/customer"
 )
 
@@ -342,6 +340,16 @@ func stringList(raw json.RawMessage) (any, string) {
 	return ss, ""
 }
 
+// lagoCurrencies lists the 142 ISO 4217 codes Lago accepts (its Currencies::ACCEPTED_CURRENCIES).
+const lagoCurrencies = "" +
+	"AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BWP " +
+	"BYN BZD CAD CDF CHF CLF CLP CNY COP CRC CVE CZK DJF DKK DOP DZD EGP ETB EUR FJD FKP GBP " +
+	"GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IRR ISK JMD JOD JPY KES KGS " +
+	"KHR KMF KRW KWD KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRO MUR MVR MWK " +
+	"MXN MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR " +
+	"SBD SCR SEK SGD SHP SLL SOS SRD STD SZL THB TJS TOP TRY TTD TWD TZS UAH UGX USD UYU UZS " +
+	"VND VUV WST XAF XCD XOF XPF YER ZAR ZMW"
+
 // currencyCode is an ISO 4217 code, as Lago writes them (upper case).
 func currencyCode(raw json.RawMessage) (any, string) {
 	var s string
@@ -351,21 +359,55 @@ func currencyCode(raw json.RawMessage) (any, string) {
 	return s, ""
 }
 
+// validCurrency reports whether s is one of Lago's currencies, written as Lago does (upper case).
 func validCurrency(s string) bool {
-	if len(s) != 3 || strings.ToUpper(s) != s {
+	if len(s) != 3 {
 		return false
 	}
-	_, err := currency.ParseISO(s)
-	return err == nil
+	for i := 0; i+3 <= len(lagoCurrencies); i += 4 {
+		if lagoCurrencies[i:i+3] == s {
+			return true
+		}
+	}
+	return false
 }
 
-// timezoneName is "UTC" or an IANA time zone name.
+// lagoTimezones lists the 134 IANA names Lago accepts besides "UTC": the values of Rails'
+// ActiveSupport::TimeZone::MAPPING with Lago's fixes (Asia/Yangon, Europe/Kyiv,
+// America/Nuuk, and no Rangoon).
+const lagoTimezones = "" +
+	"Africa/Algiers Africa/Cairo Africa/Casablanca Africa/Harare Africa/Johannesburg " +
+	"Africa/Monrovia Africa/Nairobi America/Argentina/Buenos_Aires America/Bogota " +
+	"America/Caracas America/Chicago America/Chihuahua America/Denver America/Guatemala " +
+	"America/Guyana America/Halifax America/Indiana/Indianapolis America/Juneau " +
+	"America/La_Paz America/Lima America/Los_Angeles America/Mazatlan America/Mexico_City " +
+	"America/Monterrey America/Montevideo America/New_York America/Nuuk America/Phoenix " +
+	"America/Puerto_Rico America/Regina America/Santiago America/Sao_Paulo America/St_Johns " +
+	"America/Tijuana Asia/Almaty Asia/Baghdad Asia/Baku Asia/Bangkok Asia/Chongqing " +
+	"Asia/Colombo Asia/Dhaka Asia/Hong_Kong Asia/Irkutsk Asia/Jakarta Asia/Jerusalem " +
+	"Asia/Kabul Asia/Kamchatka Asia/Karachi Asia/Kathmandu Asia/Kolkata Asia/Krasnoyarsk " +
+	"Asia/Kuala_Lumpur Asia/Kuwait Asia/Magadan Asia/Muscat Asia/Novosibirsk Asia/Riyadh " +
+	"Asia/Seoul Asia/Shanghai Asia/Singapore Asia/Srednekolymsk Asia/Taipei Asia/Tashkent " +
+	"Asia/Tbilisi Asia/Tehran Asia/Tokyo Asia/Ulaanbaatar Asia/Urumqi Asia/Vladivostok " +
+	"Asia/Yakutsk Asia/Yangon Asia/Yekaterinburg Asia/Yerevan Atlantic/Azores " +
+	"Atlantic/Cape_Verde Atlantic/South_Georgia Australia/Adelaide Australia/Brisbane " +
+	"Australia/Darwin Australia/Hobart Australia/Melbourne Australia/Perth Australia/Sydney " +
+	"Etc/UTC Europe/Amsterdam Europe/Athens Europe/Belgrade Europe/Berlin Europe/Bratislava " +
+	"Europe/Brussels Europe/Bucharest Europe/Budapest Europe/Copenhagen Europe/Dublin " +
+	"Europe/Helsinki Europe/Istanbul Europe/Kaliningrad Europe/Kyiv Europe/Lisbon " +
+	"Europe/Ljubljana Europe/London Europe/Madrid Europe/Minsk Europe/Moscow Europe/Paris " +
+	"Europe/Prague Europe/Riga Europe/Rome Europe/Samara Europe/Sarajevo Europe/Skopje " +
+	"Europe/Sofia Europe/Stockholm Europe/Tallinn Europe/Vienna Europe/Vilnius " +
+	"Europe/Volgograd Europe/Warsaw Europe/Zagreb Europe/Zurich Pacific/Apia Pacific/Auckland " +
+	"Pacific/Chatham Pacific/Fakaofo Pacific/Fiji Pacific/Guadalcanal Pacific/Guam " +
+	"Pacific/Honolulu Pacific/Majuro Pacific/Midway Pacific/Noumea Pacific/Pago_Pago " +
+	"Pacific/Port_Moresby Pacific/Tongatapu"
+
+// timezoneName is "UTC" or one of Lago's time zones.
 func timezoneName(raw json.RawMessage) (any, string) {
 	var s string
-	if json.Unmarshal(raw, &s) != nil || s == "" || s == "Local" {
-		return nil, codeTimezone
-	}
-	if _, err := time.LoadLocation(s); err != nil {
+	if json.Unmarshal(raw, &s) != nil || s == "" || strings.ContainsRune(s, ' ') ||
+		(s != "UTC" && !strings.Contains(" "+lagoTimezones+" ", " "+s+" ")) {
 		return nil, codeTimezone
 	}
 	return s, ""

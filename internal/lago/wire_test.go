@@ -133,3 +133,21 @@ func TestSectionPatchKeepsLagoFields(t *testing.T) {
 		t.Errorf("absent fields are in the patch: %+v", p)
 	}
 }
+
+func TestValidCurrencyIsLagosList(t *testing.T) {
+	for code, want := range map[string]bool{"AED": true, "EUR": true, "USD": true, "ZMW": true, "eur": false, "EURO": false, "XXX": false, "": false, "ED ": false} {
+		if got := validCurrency(code); got != want {
+			t.Errorf("validCurrency(%q) = %v, want %v", code, got, want)
+		}
+	}
+}
+
+func TestTimezoneIsLagosList(t *testing.T) {
+	for tz, ok := range map[string]bool{"UTC": true, "Etc/UTC": true, "Europe/Paris": true, "Europe/Kyiv": true, "America/Nuuk": true,
+		"Asia/Yangon": true, "Europe/Kiev": false, "Asia/Rangoon": false, "Asia/Calcutta": false, "Local": false, "Europe/Paris ": false, "": false} {
+		raw, _ := json.Marshal(tz)
+		if _, code := timezoneName(raw); (code == "") != ok {
+			t.Errorf("timezone %q: code %q, want accepted %v", tz, code, ok)
+		}
+	}
+}

@@ -192,7 +192,7 @@ func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 }
 
 // JSON writes v as a JSON response.
-func JSON(w http.ResponseWriter, status int, v any) { write(w, Answer(status, v)) }
+func JSON(w http.ResponseWriter, status int, v any) { Write(w, Answer(status, v)) }
 
 // Answer is the answer of status with v as its JSON body (nil v: no body).
 func Answer(status int, v any) idempotency.Answer {
@@ -206,7 +206,8 @@ func Answer(status int, v any) idempotency.Answer {
 	return idempotency.Answer{Status: status, Header: map[string]string{"Content-Type": "application/json; charset=utf-8"}, Body: b}
 }
 
-func write(w http.ResponseWriter, a idempotency.Answer) {
+// Write writes an answer: its headers, its status and its body.
+func Write(w http.ResponseWriter, a idempotency.Answer) {
 	for k, v := range a.Header {
 		w.Header().Set(k, v)
 	}
@@ -238,7 +239,7 @@ func Reply(w http.ResponseWriter, r *http.Request, c *store.Claim, wr store.Writ
 		}
 		telemetry.Count(r.Context(), "Writes", telemetry.Dim{Name: "Operation", Value: wr.Outcome.String()}, telemetry.Dim{Name: "Resource", Value: resource})
 	}
-	write(w, c.Answer(wr))
+	Write(w, c.Answer(wr))
 }
 
 // Replayed answers a write that failed with a store.ReplayError: the answer its record
@@ -251,6 +252,6 @@ func Replayed(w http.ResponseWriter, r *http.Request, err error) bool {
 	}
 	telemetry.Count(r.Context(), "IdempotentReplays")
 	w.Header().Set(idempotency.ReplayedHeader, "true")
-	write(w, re.Answer)
+	Write(w, re.Answer)
 	return true
 }
