@@ -120,9 +120,9 @@ func (c *offsetClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func newEnv(t *testing.T, opts ...func(*gateway.Options)) *env {
+// templateAPI is the API that template.yaml declares.
+func templateAPI(t *testing.T) gateway.API {
 	t.Helper()
-	tbl := dynamotest.New(t)
 	path, err := samtemplate.Find(".")
 	if err != nil {
 		t.Fatal(err)
@@ -135,6 +135,13 @@ func newEnv(t *testing.T, opts ...func(*gateway.Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return api
+}
+
+func newEnv(t *testing.T, opts ...func(*gateway.Options)) *env {
+	t.Helper()
+	tbl := dynamotest.New(t)
+	api := templateAPI(t)
 	// Warnings and errors of the functions go to stderr, which go test shows on failure.
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	e := &env{clock: &offsetClock{}, storeClock: &offsetClock{}, iam: newIAMRecorder(), faults: &faults{}, table: tbl, admin: store.New(tbl.Client, tbl.Name)}
@@ -1170,18 +1177,7 @@ func testDeleteApp(t *testing.T, e *env) {
 // is API Gateway's 500, and no internal error text reaches a client.
 func TestTableUnreachable(t *testing.T) {
 	tbl := dynamotest.New(t)
-	tmplPath, err := samtemplate.Find(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := samtemplate.Load(tmplPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := gateway.FromTemplate(tmpl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := templateAPI(t)
 	log := slog.New(slog.DiscardHandler)
 	depsFor := func(string) routes.Deps {
 		return routes.Deps{Store: store.New(tbl.Client, tbl.Name+"-missing"), Log: log}

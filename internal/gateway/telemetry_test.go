@@ -20,7 +20,6 @@ import (
 	"github.com/clientele/clientele/internal/gateway"
 	"github.com/clientele/clientele/internal/ingest"
 	"github.com/clientele/clientele/internal/routes"
-	"github.com/clientele/clientele/internal/samtemplate"
 	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/telemetry"
 )
@@ -128,18 +127,7 @@ func wantIDs(t *testing.T, what string, l map[string]any) {
 // invocation's Lambda request id and trace id.
 func TestLogLinesAreEMFWithTheirIDs(t *testing.T) {
 	tbl := dynamotest.New(t)
-	path, err := samtemplate.Find(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := samtemplate.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := gateway.FromTemplate(tmpl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := templateAPI(t)
 	logs := &lockedBuffer{}
 	f := &faults{}
 	depsFor := func(fn string) routes.Deps {

@@ -360,16 +360,11 @@ func currencyCode(raw json.RawMessage) (any, string) {
 }
 
 // validCurrency reports whether s is one of Lago's currencies, written as Lago does (upper case).
-func validCurrency(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for i := 0; i+3 <= len(lagoCurrencies); i += 4 {
-		if lagoCurrencies[i:i+3] == s {
-			return true
-		}
-	}
-	return false
+func validCurrency(s string) bool { return listed(lagoCurrencies, s) }
+
+// listed reports whether s is one of the space-separated words of list.
+func listed(list, s string) bool {
+	return s != "" && !strings.ContainsRune(s, ' ') && strings.Contains(" "+list+" ", " "+s+" ")
 }
 
 // lagoTimezones lists the 134 IANA names Lago accepts besides "UTC": the values of Rails'
@@ -406,8 +401,7 @@ const lagoTimezones = "" +
 // timezoneName is "UTC" or one of Lago's time zones.
 func timezoneName(raw json.RawMessage) (any, string) {
 	var s string
-	if json.Unmarshal(raw, &s) != nil || s == "" || strings.ContainsRune(s, ' ') ||
-		(s != "UTC" && !strings.Contains(" "+lagoTimezones+" ", " "+s+" ")) {
+	if json.Unmarshal(raw, &s) != nil || (s != "UTC" && !listed(lagoTimezones, s)) {
 		return nil, codeTimezone
 	}
 	return s, ""
