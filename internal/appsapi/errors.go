@@ -132,6 +132,8 @@ func storeError(w http.ResponseWriter, r *http.Request, err error, what string) 
 		writeProblem(w, http.StatusConflict, problem{Code: "conflict", Message: "the " + what + " was changed by another request"})
 	case errors.Is(err, store.ErrInvalidCursor):
 		badRequest(w, "invalid cursor: pass next_cursor from a previous page of the same list, unchanged")
+	case errors.Is(err, store.ErrFilterTooLarge):
+		badRequest(w, "too many filter values for one list: narrow the filters")
 	case errors.Is(err, store.ErrPageTooDeep):
 		badRequest(w, "page is too deep for page/per_page: follow meta.next_cursor with the cursor parameter instead")
 	case errors.Is(err, store.ErrLicenseLimit):

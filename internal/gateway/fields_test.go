@@ -366,6 +366,12 @@ func testLagoListFilters(t *testing.T, e *env) {
 		})
 	}
 
+	t.Run("an empty value is a value", func(t *testing.T) {
+		if l := get(t, url.Values{"states[]": {""}}); l.Meta.TotalCount != 0 {
+			t.Errorf("states[]= matched %d customers", l.Meta.TotalCount)
+		}
+	})
+
 	t.Run("bad filter values are 422", func(t *testing.T) {
 		for _, tc := range []struct {
 			q     url.Values
@@ -377,6 +383,7 @@ func testLagoListFilters(t *testing.T, e *env) {
 			{url.Values{"has_customer_type": {"yes"}}, "has_customer_type"},
 			{url.Values{"has_customer_type": {"false"}, "customer_type": {"company"}}, "customer_type"},
 			{url.Values{"account_type[]": {"reseller"}}, "account_type"},
+			{url.Values{"countries[]": slices.Repeat([]string{"US"}, 300)}, "filters"},
 		} {
 			r := sk.get("/api/v1/customers?" + tc.q.Encode()).want(422)
 			var b struct {

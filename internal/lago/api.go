@@ -97,6 +97,8 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		Fail(w, r, http.StatusUnauthorized) // the key's organization is gone
 	case errors.Is(err, store.ErrPageTooDeep):
 		invalid(w, map[string][]string{"page": {"page_too_deep"}})
+	case errors.Is(err, store.ErrFilterTooLarge):
+		invalid(w, map[string][]string{"filters": {"too_many_values"}})
 	case errors.Is(err, store.ErrBusy), errors.Is(err, store.ErrVersionConflict):
 		web.Logger(r.Context()).Warn("store busy", "error", err.Error())
 		telemetry.Count(r.Context(), "BusyAnswers")

@@ -120,6 +120,8 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusNotFound, codeCustomerNotFound, "Customer not found")
 	case errors.Is(err, store.ErrVersionConflict):
 		writeError(w, http.StatusConflict, codeBadRequest, "The customer was changed by another request")
+	case errors.Is(err, store.ErrFilterTooLarge):
+		writeError(w, http.StatusBadRequest, codeBadRequest, "Too many filter values for one list: narrow the filters")
 	case errors.Is(err, store.ErrPageTooDeep):
 		writeError(w, http.StatusBadRequest, codeBadRequest, "Page is too deep: narrow the search or use a larger pageSize")
 	case errors.Is(err, store.ErrListTooLarge):

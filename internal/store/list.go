@@ -105,11 +105,14 @@ func (s *Store) ListCustomers(ctx context.Context, appID string, q ListQuery) (L
 	q.Page = max(q.Page, 1)
 	q.normalize()
 
+	l := q.lister(s, appID)
+	if len(l.filter) > maxFilterExpression {
+		return ListPage{}, ErrFilterTooLarge
+	}
 	app, err := s.activeApp(ctx, appID)
 	if err != nil {
 		return ListPage{}, err
 	}
-	l := q.lister(s, appID)
 	if q.ExternalID != "" || q.LicenseID != "" {
 		return l.one(ctx, q)
 	}
@@ -278,6 +281,10 @@ func (q ListQuery) lister(s *Store, appID string) lister {
 	}
 	return l
 }
+
+// maxFilterExpression leaves room, within DynamoDB's 4 KB of an expression, for the
+// conditions one() adds.
+const maxFilterExpression = 4000
 
 func (l lister) filtered() bool { return l.filter != "" }
 
@@ -537,10 +544,13 @@ func cursorMAC(secret []byte, appID, filter, msg string) []byte {
 func (s *Store) AllCustomers(ctx context.Context, appID string, q ListQuery, max int) ([]customer.Customer, error) {
 	q.Limit, q.Page, q.Cursor = max, 1, ""
 	q.normalize()
+	l := q.lister(s, appID)
+	if len(l.filter) > maxFilterExpression {
+		return nil, ErrFilterTooLarge
+	}
 	if _, err := s.activeApp(ctx, appID); err != nil {
 		return nil, err
 	}
-	l := q.lister(s, appID)
 	if q.ExternalID != "" || q.LicenseID != "" {
 		page, err := l.one(ctx, q)
 		return page.Customers, err

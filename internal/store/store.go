@@ -37,6 +37,7 @@ var (
 	ErrInvalidCursor   = errors.New("invalid cursor")
 	ErrPageTooDeep     = errors.New("page too deep")
 	ErrListTooLarge    = errors.New("too many customers to sort")
+	ErrFilterTooLarge  = errors.New("the list's filters are too many for one query")
 	ErrLicenseLimit    = errors.New("license limit reached")
 	// ErrBusy: contention or throttling outlasted the retries; the caller may try again.
 	ErrBusy = errors.New("store busy")
