@@ -244,15 +244,22 @@ type lagoCustomer struct {
 
 func lagoOK(t *testing.T, r *response) lagoCustomer {
 	t.Helper()
-	var b struct{ Customer *lagoCustomer }
+	c := lagoBody[lagoCustomer](t, r)
+	if _, ok := parseUUID(c.LagoID); !ok {
+		t.Errorf("lago_id %q is not a UUID", c.LagoID)
+	}
+	wantTime(t, "created_at", c.CreatedAt)
+	return c
+}
+
+// lagoBody checks a 200 {"customer": …} and decodes the customer into T.
+func lagoBody[T any](t *testing.T, r *response) T {
+	t.Helper()
+	var b struct{ Customer *T }
 	r.want(200).into(&b)
 	if b.Customer == nil {
 		t.Fatalf("%s: %s, want {\"customer\": …}", r.req, r.Body)
 	}
-	if _, ok := parseUUID(b.Customer.LagoID); !ok {
-		t.Errorf("lago_id %q is not a UUID", b.Customer.LagoID)
-	}
-	wantTime(t, "created_at", b.Customer.CreatedAt)
 	return *b.Customer
 }
 

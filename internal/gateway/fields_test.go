@@ -75,12 +75,7 @@ type lagoClientCustomer struct {
 
 func lagoClientOK(t *testing.T, r *response) lagoClientCustomer {
 	t.Helper()
-	var b struct{ Customer *lagoClientCustomer }
-	r.want(200).into(&b)
-	if b.Customer == nil {
-		t.Fatalf("%s: %s, want {\"customer\": …}", r.req, r.Body)
-	}
-	return *b.Customer
+	return lagoBody[lagoClientCustomer](t, r)
 }
 
 // everyField is a CustomerInput with every field lago-go-client has, as it marshals one.
