@@ -4,14 +4,11 @@
 package lukittu
 
 import (
-	"cmp"
 	"errors"
 	"math"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -33,9 +30,6 @@ const (
 	codeRateLimit        = "RATE_LIMIT"
 	codeInternal         = "INTERNAL_SERVER_ERROR"
 )
-
-// maxSorted bounds the customers read to sort by a column other than createdAt.
-const maxSorted = 10000
 
 // API serves the Lukittu-compatible routes over one store.
 type API struct {
@@ -298,23 +292,20 @@ type listJSON struct {
 	HasNextPage  bool           `json:"hasNextPage"`
 }
 
-// sortColumn returns the comparison of customers a sortColumn value names; createdAt (the
-// index's own order) and unknown names have none.
-func sortColumn(name string) (func(a, b customer.Customer) int, bool) {
-	lower := func(f func(customer.Customer) string) func(a, b customer.Customer) int {
-		return func(a, b customer.Customer) int { return cmp.Compare(strings.ToLower(f(a)), strings.ToLower(f(b))) }
-	}
+// sortColumn returns the order a sortColumn value names; createdAt and unknown names are
+// creation order, as in Lukittu.
+func sortColumn(name string) store.Sort {
 	switch name {
 	case "fullName":
-		return lower(func(c customer.Customer) string { return c.Name }), true
+		return store.SortName
 	case "email":
-		return lower(func(c customer.Customer) string { return c.Email }), true
+		return store.SortEmail
 	case "username":
-		return lower(func(c customer.Customer) string { return c.Username }), true
+		return store.SortUsername
 	case "updatedAt":
-		return func(a, b customer.Customer) int { return a.UpdatedAt.Compare(b.UpdatedAt) }, true
+		return store.SortUpdated
 	}
-	return nil, false
+	return store.SortCreated
 }
 
 // ListCustomers: GET /api/v1/dev/teams/{teamId}/customers?page=&pageSize=&search=&sortColumn=&sortDirection=
@@ -341,47 +332,22 @@ func (a *API) ListCustomers(w http.ResponseWriter, r *http.Request) {
 	case "10", "25", "50", "100":
 		pageSize, _ = strconv.Atoi(q.Get("pageSize"))
 	}
-	if page > store.MaxListDepth/pageSize {
-		a.fail(w, r, store.ErrPageTooDeep) // and page*pageSize below cannot overflow
-		return
-	}
 	asc := q.Get("sortDirection") == "asc"
 	query, msg := listFilters(q)
 	if msg != "" {
 		writeError(w, http.StatusBadRequest, codeBadRequest, msg)
 		return
 	}
-	query.Oldest = asc
-	compare, byColumn := sortColumn(q.Get("sortColumn"))
-	var (
-		customers []customer.Customer
-		total     int64
-	)
-	if !byColumn {
-		query.Limit, query.Page = pageSize, page
-		res, err := a.store.ListCustomers(r.Context(), teamID, query)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		customers, total = res.Customers, res.Total
-	} else {
-		all, err := a.store.AllCustomers(r.Context(), teamID, query, maxSorted)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		slices.SortStableFunc(all, func(x, y customer.Customer) int {
-			if asc {
-				return compare(x, y)
-			}
-			return compare(y, x)
-		})
-		total = int64(len(all))
-		start := min((page-1)*pageSize, len(all))
-		customers = all[start:min(start+pageSize, len(all))]
+	query.Oldest, query.Sort = asc, sortColumn(q.Get("sortColumn"))
+	query.Limit, query.Page = pageSize, page
+	res, err := a.store.ListCustomers(r.Context(), teamID, query)
+	if err != nil {
+		a.fail(w, r, err)
+		return
 	}
-	out := listJSON{Customers: make([]customerJSON, len(customers)), TotalResults: total, HasNextPage: int64(page*pageSize) < total}
+	customers, total := res.Customers, res.Total
+	pages := (total + int64(pageSize) - 1) / int64(pageSize)
+	out := listJSON{Customers: make([]customerJSON, len(customers)), TotalResults: total, HasNextPage: int64(page) < pages}
 	for i, c := range customers {
 		out.Customers[i] = toCustomerJSON(teamID, c)
 	}

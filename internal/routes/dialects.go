@@ -37,12 +37,12 @@ func dialectRoutes() []Route {
 	)
 	return []Route{
 		lukittuRoute("lukittu-create-customer", "POST", teamCustomers, act("ConditionCheckItem", "UpdateItem", "PutItem"), (*lukittu.API).CreateCustomer),
-		lukittuRoute("lukittu-list-customers", "GET", teamCustomers, Access{Actions: []string{"GetItem", "BatchGetItem", "Query"}, Indexes: []string{"gsi3"}}, (*lukittu.API).ListCustomers),
+		lukittuRoute("lukittu-list-customers", "GET", teamCustomers, Access{Actions: []string{"GetItem", "BatchGetItem", "Query"}, Indexes: []string{"gsi3", "gsi4", "gsi5", "gsi6", "gsi7", "gsi8"}}, (*lukittu.API).ListCustomers),
 		lukittuRoute("lukittu-get-customer", "GET", teamCustomers+"/{customerId}", act("BatchGetItem"), (*lukittu.API).GetCustomer),
 		lukittuRoute("lukittu-update-customer", "PUT", teamCustomers+"/{customerId}", act("BatchGetItem", "ConditionCheckItem", "UpdateItem", "PutItem", "DeleteItem"), (*lukittu.API).UpdateCustomer),
 		lukittuRoute("lukittu-delete-customer", "DELETE", teamCustomers+"/{customerId}", act("BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), (*lukittu.API).DeleteCustomer),
 		lagoRoute("lago-upsert-customer", "POST", lagoCustomers, act("GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "PutItem", "DeleteItem"), (*lago.API).Upsert),
-		lagoRoute("lago-list-customers", "GET", lagoCustomers, Access{Actions: []string{"BatchGetItem", "Query"}, Indexes: []string{"gsi2", "gsi3"}}, (*lago.API).List),
+		lagoRoute("lago-list-customers", "GET", lagoCustomers, Access{Actions: []string{"BatchGetItem", "GetItem", "Query"}, Indexes: []string{"gsi3", "gsi4"}}, (*lago.API).List),
 		lagoRoute("lago-get-customer", "GET", lagoCustomers+"/{external_id}", act("GetItem", "BatchGetItem"), (*lago.API).Get),
 		lagoRoute("lago-delete-customer", "DELETE", lagoCustomers+"/{external_id}", act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), (*lago.API).Delete),
 	}

@@ -98,7 +98,7 @@ func All() []Route {
 	return append([]Route{
 		apps("create-customer", "POST", customers, act("ConditionCheckItem", "GetItem", "UpdateItem", "PutItem"), (*appsapi.API).CreateCustomer),
 		apps("get-or-create-customer", "POST", customers+"/get-or-create", act("ConditionCheckItem", "GetItem", "BatchGetItem", "UpdateItem", "PutItem"), (*appsapi.API).GetOrCreateCustomer),
-		apps("list-customers", "GET", customers, Access{Actions: []string{"BatchGetItem", "GetItem", "Query"}, Indexes: []string{"gsi2", "gsi3"}}, (*appsapi.API).ListCustomers),
+		apps("list-customers", "GET", customers, Access{Actions: []string{"BatchGetItem", "GetItem", "Query"}, Indexes: []string{"gsi3", "gsi4"}}, (*appsapi.API).ListCustomers),
 		apps("get-customer", "GET", customers+"/{id}", act("GetItem", "BatchGetItem"), (*appsapi.API).GetCustomer),
 		apps("find-customer-by-email", "GET", customers+"/by-email", act("GetItem", "BatchGetItem"), (*appsapi.API).CustomerByEmail),
 		apps("find-customer-by-external-id", "GET", customers+"/by-external-id", act("GetItem", "BatchGetItem"), (*appsapi.API).CustomerByExternalID),
@@ -108,7 +108,7 @@ func All() []Route {
 		apps("list-licenses", "GET", licenses, act("GetItem", "BatchGetItem", "Query"), (*appsapi.API).ListLicenses),
 		apps("get-license", "GET", licenses+"/{id}", act("GetItem", "BatchGetItem"), (*appsapi.API).GetLicense),
 		apps("delete-license", "DELETE", licenses+"/{id}", act("PutItem", "GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "DeleteItem"), (*appsapi.API).DeleteLicense),
-		apps("create-app", "POST", apiApps, act("PutItem"), (*appsapi.API).CreateApp),
+		apps("create-app", "POST", apiApps, act("PutItem", "ConditionCheckItem"), (*appsapi.API).CreateApp),
 		apps("list-apps", "GET", apiApps, Access{Actions: []string{"BatchGetItem", "Query"}, Indexes: []string{"gsi3"}}, (*appsapi.API).ListApps),
 		apps("get-app", "GET", app, act("BatchGetItem", "GetItem"), (*appsapi.API).GetApp),
 		apps("delete-app", "DELETE", app, act("BatchGetItem", "GetItem", "UpdateItem"), (*appsapi.API).DeleteApp),
@@ -156,7 +156,7 @@ const (
 func EventAccess() map[string]Access {
 	return map[string]Access{
 		AuthorizerFunction: act("GetItem"),
-		PurgeFunction:      act("GetItem", "Query", "BatchWriteItem", "DeleteItem"),
+		PurgeFunction:      act("GetItem", "Query", "BatchWriteItem", "DeleteItem", "UpdateItem"),
 		IngestFunction:     act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"),
 		PublishFunction:    {PutEvents: true},
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -26,9 +27,9 @@ func (s *Store) CreateApp(ctx context.Context, a tenant.App) (tenant.App, error)
 	cursorKey := make([]byte, 32)
 	_, _ = rand.Read(cursorKey)
 	meta, err := marshal("create app", appItem{
-		PK: appPK(a.ID), SK: metaSK, Type: typeApp, GSI3PK: appsPK, GSI3SK: formatTime(a.CreatedAt) + "#" + a.ID, ID: a.ID, Slug: a.Slug, Name: a.Name,
-		Description: a.Description, Status: string(a.Status), CursorKey: cursorKey,
-		CreatedAt: formatTime(a.CreatedAt), Version: 1,
+		PK: appPK(a.ID), SK: metaSK, Type: typeApp, GSI3PK: appsPK, GSI3SK: formatTime(a.CreatedAt) + "#" + a.ID,
+		ID: a.ID, Slug: a.Slug, Name: a.Name, Description: a.Description, Status: string(a.Status),
+		CursorKey: cursorKey, IndexVersion: IndexVersion, CreatedAt: formatTime(a.CreatedAt), Version: 1,
 	})
 	if err != nil {
 		return tenant.App{}, err
@@ -37,16 +38,26 @@ func (s *Store) CreateApp(ctx context.Context, a tenant.App) (tenant.App, error)
 	if err != nil {
 		return tenant.App{}, err
 	}
-	shards, err := s.shardPuts(a.ID, tenant.Active)
-	if err != nil {
-		return tenant.App{}, err
+	shards := make([]txItem, s.shards)
+	for n := range shards {
+		if shards[n], err = s.shardPut(a.ID, n, tenant.Active); err != nil {
+			return tenant.App{}, err
+		}
 	}
+	// The app, its slug and the shards one transaction holds; the others follow, and a shard
+	// that does not is made when a write first needs it (ensureShard).
+	first := min(len(shards), maxTransactItems-2)
 	err = s.transact(ctx, "create app", append([]txItem{
 		condPut(s.table, guard, func(map[string]types.AttributeValue) error { return ErrSlugTaken }),
 		condPut(s.table, meta, func(map[string]types.AttributeValue) error { return ErrVersionConflict }),
-	}, shards...))
+	}, shards[:first]...))
 	if err != nil {
 		return tenant.App{}, err
+	}
+	for part := range slices.Chunk(shards[first:], maxTransactItems-1) {
+		if err := s.transact(ctx, "create app", append([]txItem{s.metaActiveCheck(a.ID)}, part...)); err != nil {
+			break
+		}
 	}
 	return a, nil
 }

@@ -67,8 +67,7 @@ func (s *Store) CreateCustomer(ctx context.Context, appID string, c customer.Cus
 		}
 		guards = append(guards, g)
 	}
-	build := func() ([]txItem, error) {
-		shard := s.nextShard()
+	build := func(shard int) ([]txItem, error) {
 		it := newCustomerItem(appID, c)
 		it.Shard = &shard
 		cust, err := marshal("create customer", it)

@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -26,7 +25,9 @@ const (
 	typeRecord       = "IDEMPOTENCY_RECORD"
 )
 
-// Index names, as declared in template.yaml.
+// Index names, as declared in template.yaml (docs/storage.md: what each projects and which
+// reads use it). gsi3 lists the account's apps, and the customers of an app that is not
+// re-indexed yet; the list indexes (listindex.go) hold the customers of every app.
 const (
 	indexEmail      = "gsi1"
 	indexExternalID = "gsi2"
@@ -81,6 +82,8 @@ type appItem struct {
 	Status        string `dynamodbav:"status"`
 	CustomerCount int64  `dynamodbav:"customer_count"`
 	CursorKey     []byte `dynamodbav:"cursor_key"` // signs this app's list cursors
+	// IndexVersion is the IndexVersion every customer's index attributes follow (Reindex).
+	IndexVersion int `dynamodbav:"index_version,omitempty"`
 	CreatedAt     string `dynamodbav:"created_at"`
 	Version       int64  `dynamodbav:"version"`
 }
@@ -109,8 +112,9 @@ type customerItem struct {
 	GSI1SK      string         `dynamodbav:"gsi1sk,omitempty"`
 	GSI2PK      string         `dynamodbav:"gsi2pk,omitempty"`
 	GSI2SK      string         `dynamodbav:"gsi2sk,omitempty"`
-	GSI3PK      string         `dynamodbav:"gsi3pk"`
-	GSI3SK      string         `dynamodbav:"gsi3sk"`
+	GSI3PK      string         `dynamodbav:"gsi3pk,omitempty"` // only on customers of before the list indexes
+	GSI3SK      string         `dynamodbav:"gsi3sk,omitempty"`
+	listKeys
 	ID          string         `dynamodbav:"id"`
 	Email       string         `dynamodbav:"email,omitempty"`
 	Name        string         `dynamodbav:"name,omitempty"`
@@ -125,15 +129,17 @@ type customerItem struct {
 	URL         string         `dynamodbav:"url,omitempty"`
 	DiscordID   string         `dynamodbav:"discord_id,omitempty"`
 	Lago        map[string]any `dynamodbav:"lago,omitempty"` // Customer.Lago as native values, so that filters reach them
-	CreatedBy   string         `dynamodbav:"created_by,omitempty"`
-	// Lower-cased copies of the searchable fields (the email's is gsi1sk): DynamoDB's
-	// contains() is case-sensitive.
+	// The fields of Lago that its list filters test, copied for the list index's slim entries.
+	LagoFilter map[string]any `dynamodbav:"lago_idx,omitempty"`
+	CreatedBy  string         `dynamodbav:"created_by,omitempty"`
+	// The searchable fields in customer.SearchText's form (the email's is gsi1sk):
+	// DynamoDB's contains() compares bytes.
 	SearchName       string `dynamodbav:"lc_name,omitempty"`
 	SearchUsername   string `dynamodbav:"lc_username,omitempty"`
 	SearchLegalName  string `dynamodbav:"lc_legal_name,omitempty"`
 	SearchExternalID string `dynamodbav:"lc_external_id,omitempty"`
-	// The metadata by key, as text and lower-cased, for filters on one entry (a key is one
-	// attribute path of these maps).
+	// The metadata by key, as text and as customer.SearchText, for filters on one entry (a
+	// key is one attribute path of these maps).
 	MetadataText       map[string]string `dynamodbav:"meta,omitempty"`
 	SearchMetadataText map[string]string `dynamodbav:"lc_meta,omitempty"`
 	CreatedAt          string            `dynamodbav:"created_at"`
@@ -144,13 +150,22 @@ type customerItem struct {
 }
 
 // dataAttributes are the customer attributes an update rewrites: everything but the keys,
-// identity, creation and the license counter (which licenses change, not updates).
+// identity, creation and the license counter (which licenses change, not updates). The
+// derived ones (derivedAttributes) are among them, and gsi3's keys, which an update removes
+// from a customer of before the list indexes.
 func dataAttributes() []string {
+	return append([]string{
+		"email", "name", "username", "external_id", "metadata", "address", "legal_name", "legal_number",
+		"logo_url", "phone", "url", "discord_id", "lago", "updated_at", "gsi3pk", "gsi3sk",
+	}, derivedAttributes()...)
+}
+
+// derivedAttributes are the attributes computed from a customer's fields for its indexes and
+// filters, by the rules of IndexVersion: what Reindex rewrites.
+func derivedAttributes() []string {
 	return []string{
-		"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "email", "name", "username", "external_id",
-		"metadata", "address", "legal_name", "legal_number", "logo_url", "phone", "url",
-		"discord_id", "lago", "lc_name", "lc_username", "lc_legal_name", "lc_external_id", "meta", "lc_meta",
-		"updated_at",
+		"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "lc_name", "lc_username", "lc_legal_name", "lc_external_id",
+		"meta", "lc_meta", "lago_idx", attrListPK, attrCreatedSK, attrUpdatedSK, attrNameSK, attrUsernameSK, attrEmailSK,
 	}
 }
 
@@ -171,18 +186,16 @@ type addressItem struct {
 	PostalCode string `dynamodbav:"postal_code,omitempty"`
 }
 
-func createdSK(c customer.Customer) string { return formatTime(c.CreatedAt) + "#" + c.ID }
-
 func newCustomerItem(appID string, c customer.Customer) customerItem {
 	it := customerItem{
 		PK: appPK(appID), SK: customerSK(c.ID), Type: typeCustomer,
-		GSI3PK: appPK(appID), GSI3SK: createdSK(c),
-		ID: c.ID, Email: c.Email, Name: c.Name, Username: c.Username, ExternalID: c.ExternalID,
+		listKeys: newListKeys(appID, c),
+		ID:       c.ID, Email: c.Email, Name: c.Name, Username: c.Username, ExternalID: c.ExternalID,
 		LegalName: c.LegalName, LegalNumber: c.LegalNumber, LogoURL: c.LogoURL, Phone: c.Phone,
 		URL: c.URL, DiscordID: c.DiscordID, CreatedBy: c.CreatedBy,
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt), Version: c.Version,
-		SearchName: strings.ToLower(c.Name), SearchUsername: strings.ToLower(c.Username),
-		SearchLegalName: strings.ToLower(c.LegalName), SearchExternalID: strings.ToLower(c.ExternalID),
+		SearchName: searchAttr(c.Name), SearchUsername: searchAttr(c.Username),
+		SearchLegalName: searchAttr(c.LegalName), SearchExternalID: searchAttr(c.ExternalID),
 	}
 	if c.Email != "" {
 		it.GSI1PK, it.GSI1SK = appPK(appID), customer.EmailKey(c.Email)
@@ -201,7 +214,7 @@ func newCustomerItem(appID string, c customer.Customer) customerItem {
 		if it.MetadataText == nil {
 			it.MetadataText, it.SearchMetadataText = map[string]string{}, map[string]string{}
 		}
-		it.MetadataText[m.Key], it.SearchMetadataText[m.Key] = m.Text(), strings.ToLower(m.Text())
+		it.MetadataText[m.Key], it.SearchMetadataText[m.Key] = m.Text(), customer.SearchText(m.Text())
 	}
 	for k, raw := range c.Lago {
 		var v any
@@ -212,8 +225,32 @@ func newCustomerItem(appID string, c customer.Customer) customerItem {
 			it.Lago = map[string]any{}
 		}
 		it.Lago[k] = v
+		if lagoFiltered(k) {
+			if it.LagoFilter == nil {
+				it.LagoFilter = map[string]any{}
+			}
+			it.LagoFilter[k] = v
+		}
 	}
 	return it
+}
+
+// lagoFiltered reports whether Lago's list filters test a field of Customer.Lago: the list
+// index's entries carry those (lago_idx), not the whole section.
+func lagoFiltered(field string) bool {
+	switch field {
+	case "currency", "account_type", "customer_type", "tax_identification_number":
+		return true
+	}
+	return false
+}
+
+// searchAttr is a searchable field as stored: in customer.SearchText's form, "" for none.
+func searchAttr(s string) string {
+	if s == "" {
+		return ""
+	}
+	return customer.SearchText(s)
 }
 
 func (it customerItem) customer() customer.Customer {

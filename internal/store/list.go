@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -18,8 +19,9 @@ import (
 	"github.com/clientele/clientele/internal/customer"
 )
 
-// ListQuery selects a page of an app's customers, newest first. Every filter that is set
-// must hold; a filter of several values holds when one of them does.
+// ListQuery selects a page of an app's customers, newest first unless Sort and Oldest say
+// otherwise. Every filter that is set must hold; a filter of several values holds when one
+// of them does.
 type ListQuery struct {
 	EmailContains string // case-insensitive partial match on the email
 	ExternalID    string // exact match
@@ -32,7 +34,8 @@ type ListQuery struct {
 	Metadata      []MetadataMatch // each must hold
 	LicenseCount  *CountRange
 	Lago          []FieldMatch // fields of Customer.Lago
-	Oldest        bool         // oldest first instead of newest first
+	Sort          Sort         // the order: SortCreated when ""
+	Oldest        bool         // ascending (oldest first, A to Z) instead of descending
 	Limit         int          // page size: 1..MaxListLimit, 20 when 0
 	Page          int          // 1-based; ignored when Cursor is set
 	Cursor        string       // from a previous page's NextCursor, for the same app and filter
@@ -90,395 +93,337 @@ func (f SearchField) attribute() string {
 	return "lc_" + string(f)
 }
 
-// ListCustomers returns one page. Without a filter it costs two reads (the app, whose counter
-// is the exact total, and one query); a page number skips through the index with keys only
-// and is bounded by MaxListDepth, a cursor resumes right where the previous page ended.
-// A filter runs in DynamoDB (a filter expression on the query of the app's index) and its
-// total counts the matches, so a filtered page reads every customer of the app, once: the
-// page's items in full, the others counted (Select COUNT). external_id and a license id
-// read one customer.
+// ListCustomers returns one page of an app's customers in the query's order, with the
+// exact number of customers that match its filters. docs/storage.md ("Lists") has what a page
+// reads and what its depth costs.
 func (s *Store) ListCustomers(ctx context.Context, appID string, q ListQuery) (ListPage, error) {
-	if q.Limit <= 0 {
-		q.Limit = 20
-	}
-	q.Limit = min(q.Limit, MaxListLimit)
-	q.Page = max(q.Page, 1)
 	q.normalize()
-
-	l := q.lister(s, appID)
-	if len(l.filter) > maxFilterExpression {
-		return ListPage{}, ErrFilterTooLarge
+	ord, ok := q.Sort.order()
+	if !ok {
+		return ListPage{}, fmt.Errorf("store: no list order %q", q.Sort)
+	}
+	indexed, err := q.filterExpression("lago_idx")
+	if err != nil {
+		return ListPage{}, err
+	}
+	if missing := unprojected(ord.index, indexed.tests); missing != "" {
+		return ListPage{}, fmt.Errorf("store: the %s order cannot filter on %s", q.Sort, missing)
+	}
+	table, err := q.filterExpression("lago")
+	if err != nil {
+		return ListPage{}, err
 	}
 	app, err := s.activeApp(ctx, appID)
 	if err != nil {
 		return ListPage{}, err
 	}
 	if q.ExternalID != "" || q.LicenseID != "" {
-		return l.one(ctx, q)
+		return s.listOne(ctx, appID, q, table)
 	}
-
-	var start key
-	skip := 0
-	switch {
-	case q.Cursor != "":
-		if start, err = decodeCursor(app.CursorKey, appID, q.filter(), q.Cursor); err != nil {
+	var after string
+	if q.Cursor != "" {
+		if after, err = decodeCursor(app.CursorKey, appID, q.filter(), q.Cursor); err != nil {
 			return ListPage{}, err
 		}
-	case q.Page > 1:
-		// Compared before multiplying: a page number near MaxInt would overflow.
-		if q.Page > MaxListDepth/q.Limit {
-			return ListPage{}, ErrPageTooDeep
-		}
-		skip = (q.Page - 1) * q.Limit
-		if !l.filtered() {
-			if int64(skip) >= app.CustomerCount {
-				return ListPage{Total: app.CustomerCount}, nil
-			}
-			var ok bool
-			if start, ok, err = l.skip(ctx, skip); err != nil {
-				return ListPage{}, err
-			}
-			if !ok {
-				return ListPage{Total: app.CustomerCount}, nil
-			}
-			skip = 0
-		}
 	}
-	w, err := l.walk(ctx, start, skip, q.Limit, l.filtered())
+	reindexed := app.IndexVersion >= IndexVersion
+	if !reindexed && ord.index != indexListCreated {
+		return s.listUnindexed(ctx, appID, q, ord, indexed, table, after)
+	}
+	filtered := indexed.text != ""
+	skip := 0
+	if after == "" {
+		skip = saturatingMul(q.Page-1, q.Limit)
+	}
+	if !filtered && int64(skip) >= app.CustomerCount {
+		return ListPage{Total: app.CustomerCount}, nil
+	}
+	desc := !q.Oldest
+	chains := s.listChains(appID, ord, indexed, desc, after, filtered)
+	if !reindexed {
+		chains = append(chains, s.chain(indexCreated, "gsi3pk", "gsi3sk", appPK(appID), table, desc, after, filtered))
+	}
+	want := 0 // a filter's exact total reads every entry
+	if !filtered {
+		want = skip + q.Limit + 1
+	}
+	m, err := newMerge(ctx, chains, desc, want)
 	if err != nil {
 		return ListPage{}, err
 	}
-	page := ListPage{Customers: make([]customer.Customer, len(w.items)), Total: app.CustomerCount}
-	for i, it := range w.items {
-		page.Customers[i] = it.customer()
-	}
-	if w.more {
-		last := w.items[len(w.items)-1]
-		page.NextCursor = encodeCursor(app.CursorKey, appID, q.filter(), last.GSI3SK, last.ID)
-	}
-	if l.filtered() {
-		page.Total = w.matches
-		if start != nil {
-			before, err := l.count(ctx, l.before(start))
-			if err != nil {
-				return ListPage{}, err
-			}
-			page.Total += before
+	defer m.close()
+	var (
+		rows  []entry
+		total int64
+		more  bool
+	)
+	for {
+		e, ok, err := m.next()
+		if err != nil {
+			return ListPage{}, err
 		}
+		if !ok {
+			break
+		}
+		total++
+		switch {
+		case after != "" && !past(e.sk, after, desc): // a filtered walk from the top: before the cursor
+		case skip > 0:
+			skip--
+		case len(rows) < q.Limit:
+			rows = append(rows, e)
+		default:
+			more = true
+		}
+		if more && !filtered {
+			break
+		}
+	}
+	if !filtered {
+		total = app.CustomerCount
+	}
+	return s.page(ctx, app, appID, q, rows, total, more)
+}
+
+// page reads the customers of a page's entries, in their order, and makes its cursor.
+func (s *Store) page(ctx context.Context, app appItem, appID string, q ListQuery, rows []entry, total int64,
+	more bool) (ListPage, error) {
+	keys := make([]key, len(rows))
+	for i, e := range rows {
+		keys[i] = itemKey(appPK(appID), customerSK(e.id))
+	}
+	got, err := s.getMany(ctx, "list customers", keys...)
+	if err != nil {
+		return ListPage{}, err
+	}
+	page := ListPage{Customers: make([]customer.Customer, 0, len(rows)), Total: total}
+	for _, m := range got {
+		if m == nil {
+			continue // deleted since the index was read
+		}
+		it, err := unmarshal[customerItem]("list customers", m)
+		if err != nil {
+			return ListPage{}, err
+		}
+		page.Customers = append(page.Customers, it.customer())
+	}
+	if more && len(rows) > 0 {
+		page.NextCursor = encodeCursor(app.CursorKey, appID, q.filter(), q.Sort, rows[len(rows)-1].sk)
 	}
 	return page, nil
 }
 
+// past reports whether an entry comes after the cursor's position in the walk's direction.
+func past(sk, after string, desc bool) bool {
+	if desc {
+		return sk < after
+	}
+	return sk > after
+}
+
+// saturatingMul is a*b for non-negative a and b, or the largest int when that overflows.
+func saturatingMul(a, b int) int {
+	if b != 0 && a > math.MaxInt/b {
+		return math.MaxInt
+	}
+	return a * b
+}
+
+// listChains are the chains of an order's index, one for each bucket of the app.
+func (s *Store) listChains(appID string, ord order, f filterExpr, desc bool, after string, filtered bool) []*chain {
+	chains := make([]*chain, Buckets)
+	for b := range chains {
+		chains[b] = s.chain(ord.index, attrListPK, ord.sk, listPK(appID, b), f, desc, after, filtered)
+	}
+	return chains
+}
+
+// chain reads one partition key of an index, keys only: after the cursor's position when
+// unfiltered, from the top with a filter (whose total counts what comes before it too).
+func (s *Store) chain(index, pkAttr, skAttr, pk string, f filterExpr, desc bool, after string, filtered bool) *chain {
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(index),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": pkAttr, "#sk": skAttr},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+		ProjectionExpression:      aws.String("sk, #sk"),
+		ScanIndexForward:          aws.Bool(!desc),
+	}
+	if after != "" && !filtered {
+		op := " > :after"
+		if desc {
+			op = " < :after"
+		}
+		in.KeyConditionExpression = aws.String("#pk = :pk AND #sk" + op)
+		in.ExpressionAttributeValues[":after"] = str(after)
+	}
+	if f.text != "" {
+		in.FilterExpression = aws.String(f.text)
+		maps.Copy(in.ExpressionAttributeNames, f.names)
+		maps.Copy(in.ExpressionAttributeValues, f.values)
+	}
+	return &chain{db: s.db, in: in, skAttr: skAttr}
+}
+
+// maxUnindexedSort bounds the customers an app that is not re-indexed yet sorts by another
+// order than creation: they are read whole and sorted in memory (re-index the app).
+const maxUnindexedSort = 10000
+
+// listUnindexed serves an order other than creation for an app whose customers are not all
+// in the list indexes: it reads every match, at most maxUnindexedSort, and sorts them by the
+// keys the indexes would hold.
+func (s *Store) listUnindexed(ctx context.Context, appID string, q ListQuery, ord order, indexed, table filterExpr,
+	after string) (ListPage, error) {
+	desc := !q.Oldest
+	chains := append(s.listChains(appID, mustOrder(SortCreated), indexed, desc, "", true),
+		s.chain(indexCreated, "gsi3pk", "gsi3sk", appPK(appID), table, desc, "", true))
+	m, err := newMerge(ctx, chains, desc, 0)
+	if err != nil {
+		return ListPage{}, err
+	}
+	defer m.close()
+	var keys []key
+	for {
+		e, ok, err := m.next()
+		if err != nil {
+			return ListPage{}, err
+		}
+		if !ok {
+			break
+		}
+		if len(keys) == maxUnindexedSort {
+			return ListPage{}, ErrListTooLarge
+		}
+		keys = append(keys, itemKey(appPK(appID), customerSK(e.id)))
+	}
+	got, err := s.getMany(ctx, "list customers", keys...)
+	if err != nil {
+		return ListPage{}, err
+	}
+	var rows []entry
+	for _, m := range got {
+		if m == nil {
+			continue
+		}
+		it, err := unmarshal[customerItem]("list customers", m)
+		if err != nil {
+			return ListPage{}, err
+		}
+		rows = append(rows, entry{sk: ord.key(newListKeys(appID, it.customer())), id: it.ID})
+	}
+	slices.SortFunc(rows, func(a, b entry) int {
+		if desc {
+			return strings.Compare(b.sk, a.sk)
+		}
+		return strings.Compare(a.sk, b.sk)
+	})
+	total := int64(len(rows))
+	if after != "" {
+		rows = slices.DeleteFunc(rows, func(e entry) bool { return !past(e.sk, after, desc) })
+	} else {
+		rows = rows[min(saturatingMul(q.Page-1, q.Limit), len(rows)):]
+	}
+	more := len(rows) > q.Limit
+	app, err := s.appItem(ctx, appID)
+	if err != nil {
+		return ListPage{}, err
+	}
+	return s.page(ctx, app, appID, q, rows[:min(q.Limit, len(rows))], total, more)
+}
+
+func mustOrder(s Sort) order {
+	o, _ := s.order()
+	return o
+}
+
 func (q *ListQuery) normalize() {
+	if q.Limit <= 0 {
+		q.Limit = 20
+	}
+	q.Limit = min(q.Limit, MaxListLimit)
+	q.Page = max(q.Page, 1)
 	q.EmailContains = customer.EmailKey(strings.TrimSpace(q.EmailContains))
 	q.ExternalID = strings.TrimSpace(q.ExternalID)
-	q.Search = strings.ToLower(strings.TrimSpace(q.Search))
+	q.Search = strings.TrimSpace(q.Search)
 	if q.Search == "" {
 		q.SearchIn = nil
 	}
+	if q.Sort == "" {
+		q.Sort = SortCreated
+	}
 }
 
-// filter is what a cursor is bound to besides the app: every filter of the query (in the
-// form of before the newer filters when it has none of them, so that cursors a page gave
-// out before them stay good).
+// filter is what a cursor is bound to besides the app: every filter of the query, and its
+// order (in the form of before the newer filters and orders when it has none of them, so
+// that cursors a page gave out before them stay good).
 func (q ListQuery) filter() string {
 	fields := make([]string, len(q.SearchIn))
 	for i, f := range q.SearchIn {
 		fields[i] = string(f)
 	}
-	f := fmt.Sprintf("email~%s|search~%s|in~%s|oldest~%t", q.EmailContains, q.Search, strings.Join(fields, ","), q.Oldest)
+	search := strings.ToLower(q.Search) // as it was bound before the text rule
+	f := fmt.Sprintf("email~%s|search~%s|in~%s|oldest~%t", q.EmailContains, search, strings.Join(fields, ","), q.Oldest)
 	newer := struct {
 		Countries, States, PostalCodes []string
 		Metadata                       []MetadataMatch
 		LicenseCount                   *CountRange
 		Lago                           []FieldMatch
 	}{q.Countries, q.States, q.PostalCodes, q.Metadata, q.LicenseCount, q.Lago}
-	if len(newer.Countries)+len(newer.States)+len(newer.PostalCodes)+len(newer.Metadata)+len(newer.Lago) == 0 && newer.LicenseCount == nil {
-		return f
+	if len(newer.Countries)+len(newer.States)+len(newer.PostalCodes)+len(newer.Metadata)+len(newer.Lago) > 0 ||
+		newer.LicenseCount != nil {
+		b, _ := json.Marshal(newer) // strings, numbers and bools: it cannot fail
+		f += "|" + string(b)
 	}
-	b, _ := json.Marshal(newer) // strings, numbers and bools: it cannot fail
-	return f + "|" + string(b)
+	if q.Sort != SortCreated {
+		f += "|sort~" + string(q.Sort)
+	}
+	return f
 }
 
-// lister walks the creation-time index of one app, newest first (or oldest first),
-// optionally filtered.
-type lister struct {
-	s      *Store
-	appID  string
-	oldest bool
-	filter string // a filter expression, or ""
-	names  map[string]string
-	values map[string]types.AttributeValue
-}
-
-func (q ListQuery) lister(s *Store, appID string) lister {
-	l := lister{s: s, appID: appID, oldest: q.Oldest, names: map[string]string{}, values: map[string]types.AttributeValue{}}
-	var conds []string
-	value := func(v types.AttributeValue) string {
-		name := fmt.Sprintf(":v%d", len(l.values))
-		l.values[name] = v
-		return name
-	}
-	attrName := func(n string) string {
-		name := fmt.Sprintf("#n%d", len(l.names))
-		l.names[name] = n
-		return name
-	}
-	anyOf := func(path string, vals []string) string {
-		ors := make([]string, len(vals))
-		for i, v := range vals {
-			ors[i] = path + " = " + value(str(v))
-		}
-		return "(" + strings.Join(ors, " OR ") + ")"
-	}
-	if q.EmailContains != "" {
-		conds = append(conds, "contains(gsi1sk, "+value(str(q.EmailContains))+")")
-	}
-	if q.Search != "" && len(q.SearchIn) > 0 {
-		v := value(str(q.Search))
-		ors := make([]string, len(q.SearchIn))
-		for i, f := range q.SearchIn {
-			ors[i] = "contains(" + f.attribute() + ", " + v + ")"
-		}
-		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
-	}
-	for _, f := range []struct {
-		part string
-		vals []string
-	}{{"country", q.Countries}, {"state", q.States}, {"postal_code", q.PostalCodes}} {
-		if len(f.vals) > 0 {
-			conds = append(conds, anyOf(attrName("address")+"."+attrName(f.part), f.vals))
-		}
-	}
-	for _, m := range q.Metadata {
-		switch {
-		case m.Contains:
-			conds = append(conds, "contains("+attrName("lc_meta")+"."+attrName(m.Key)+", "+value(str(strings.ToLower(m.Value)))+")")
-		case m.Value == "":
-			conds = append(conds, "attribute_not_exists("+attrName("meta")+"."+attrName(m.Key)+")")
-		default:
-			conds = append(conds, attrName("meta")+"."+attrName(m.Key)+" = "+value(str(m.Value)))
-		}
-	}
-	if r := q.LicenseCount; r != nil {
-		conds = append(conds, "license_count BETWEEN "+value(num(r.Min))+" AND "+value(num(r.Max)))
-	}
-	for _, f := range q.Lago {
-		path := attrName("lago") + "." + attrName(f.Field)
-		switch {
-		case f.Present != nil && *f.Present:
-			conds = append(conds, "attribute_exists("+path+")")
-		case f.Present != nil:
-			conds = append(conds, "attribute_not_exists("+path+")")
-		case slices.Contains(f.AnyOf, f.Default):
-			conds = append(conds, "("+anyOf(path, f.AnyOf)+" OR attribute_not_exists("+path+"))")
-		default:
-			conds = append(conds, anyOf(path, f.AnyOf))
-		}
-	}
-	if len(conds) > 0 {
-		l.filter = strings.Join(conds, " AND ")
-	}
-	return l
-}
-
-// maxFilterExpression leaves room, within DynamoDB's 4 KB of an expression, for the
-// conditions one() adds.
-const maxFilterExpression = 4000
-
-func (l lister) filtered() bool { return l.filter != "" }
-
-// withFilter adds the lister's filter to a query.
-func (l lister) withFilter(in *dynamodb.QueryInput) *dynamodb.QueryInput {
-	if !l.filtered() {
-		return in
-	}
-	in.FilterExpression = aws.String(l.filter)
-	if len(l.names) > 0 {
-		in.ExpressionAttributeNames = l.names
-	}
-	for k, v := range l.values {
-		in.ExpressionAttributeValues[k] = v
-	}
-	return in
-}
-
-// query reads the index after start (from its beginning when nil).
-func (l lister) query(start key) *dynamodb.QueryInput {
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(l.s.table),
-		IndexName:                 aws.String(indexCreated),
-		KeyConditionExpression:    aws.String("gsi3pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(appPK(l.appID))},
-		ScanIndexForward:          aws.Bool(l.oldest),
-	}
-	if start != nil {
-		// Past the start by a key condition rather than ExclusiveStartKey: the same rows,
-		// since gsi3sk is unique (it ends with the customer's id), but DynamoDB Local seeks
-		// to a key condition where it walks the index up to a start key.
-		after := " < :after"
-		if l.oldest {
-			after = " > :after"
-		}
-		in.KeyConditionExpression = aws.String(*in.KeyConditionExpression + " AND gsi3sk" + after)
-		in.ExpressionAttributeValues[":after"] = start["gsi3sk"]
-	}
-	return l.withFilter(in)
-}
-
-// before reads the index up to start, start included (it ended the page before), in the
-// other direction.
-func (l lister) before(start key) *dynamodb.QueryInput {
-	in := l.query(start)
-	in.ScanIndexForward = aws.Bool(!l.oldest)
-	op := " >= :after"
-	if l.oldest {
-		op = " <= :after"
-	}
-	in.KeyConditionExpression = aws.String("gsi3pk = :pk AND gsi3sk" + op)
-	return in
-}
-
-// walked is what walk read.
-type walked struct {
-	items   []customerItem // the page
-	more    bool           // another match follows the page
-	matches int64          // the matches from the start on, the page's and the skipped ones included (when counted)
-}
-
-// walk reads the matches after start: it passes skip of them, keeps limit, and tells
-// whether more follow. With count, it also counts every match to the end of the index:
-// past the page, with Select COUNT, so that each item is read once.
-func (l lister) walk(ctx context.Context, start key, skip, limit int, count bool) (walked, error) {
-	in := l.query(start)
-	var w walked
-	step := 200
-	for {
-		// One more than the page, to know whether another page follows. A filter drops
-		// items after the limit is applied, so filtered queries read in steps that double
-		// while the page is not full: a rare match costs few calls, and the step past the
-		// page's end is at most what the page took.
-		want := skip + limit + 1 - int(w.matches)
-		if l.filtered() {
-			want, step = max(want, step), min(step*2, 1<<14)
-		}
-		in.Limit = aws.Int32(int32(want))
-		out, err := l.s.db.Query(ctx, in)
-		if err != nil {
-			return walked{}, fail("list customers", err)
-		}
-		for _, m := range out.Items {
-			w.matches++
-			if int(w.matches) <= skip {
-				continue
-			}
-			if len(w.items) == limit {
-				w.more = true
-				continue
-			}
-			it, err := unmarshal[customerItem]("list customers", m)
-			if err != nil {
-				return walked{}, err
-			}
-			w.items = append(w.items, it)
-		}
-		if out.LastEvaluatedKey == nil {
-			return w, nil
-		}
-		if w.more {
-			if !count {
-				return w, nil
-			}
-			in.ExclusiveStartKey = out.LastEvaluatedKey
-			rest, err := l.count(ctx, in)
-			w.matches += rest
-			return w, err
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-}
-
-// count counts the matches a query reads, to its end.
-func (l lister) count(ctx context.Context, in *dynamodb.QueryInput) (int64, error) {
-	in.Select, in.Limit = types.SelectCount, nil
-	var n int64
-	for {
-		out, err := l.s.db.Query(ctx, in)
-		if err != nil {
-			return 0, fail("count customers", err)
-		}
-		n += int64(out.Count)
-		if out.LastEvaluatedKey == nil {
-			return n, nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-}
-
-// skip walks past n customers (unfiltered) reading keys only, and returns the key to resume
-// after them; ok is false when fewer than n exist.
-func (l lister) skip(ctx context.Context, n int) (_ key, ok bool, _ error) {
-	in := l.query(nil)
-	in.ProjectionExpression = aws.String("pk, sk, gsi3pk, gsi3sk")
-	seen := 0
-	for {
-		in.Limit = aws.Int32(int32(n - seen))
-		out, err := l.s.db.Query(ctx, in)
-		if err != nil {
-			return nil, false, fail("list customers", err)
-		}
-		for _, m := range out.Items {
-			if seen++; seen == n {
-				return m, true, nil
-			}
-		}
-		if out.LastEvaluatedKey == nil {
-			return nil, false, nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-}
-
-// one serves the filters that name one customer (external_id, a license): it reads that
-// customer, with the other filters as the query's filter expression.
-func (l lister) one(ctx context.Context, q ListQuery) (ListPage, error) {
-	var in *dynamodb.QueryInput
+// listOne serves the filters that name one customer (external_id, a license): it reads that
+// customer's item, with the other filters as the query's filter expression.
+func (s *Store) listOne(ctx context.Context, appID string, q ListQuery, f filterExpr) (ListPage, error) {
+	var id string
 	switch {
 	case q.LicenseID != "":
-		id, ok := customer.ParseID(q.LicenseID)
+		lid, ok := customer.ParseID(q.LicenseID)
 		if !ok {
 			return ListPage{}, nil
 		}
-		lic, err := l.s.getOne(ctx, "list customers", itemKey(appPK(l.appID), licenseIndexSK(id)))
+		lic, err := s.getOne(ctx, "list customers", itemKey(appPK(appID), licenseIndexSK(lid)))
 		if err != nil || lic == nil {
 			return ListPage{}, err
 		}
-		in = &dynamodb.QueryInput{
-			TableName:              aws.String(l.s.table),
-			KeyConditionExpression: aws.String("pk = :pk AND sk = :sk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":pk": str(appPK(l.appID)), ":sk": str(customerSK(attrS(lic, "customer_id"))),
-			},
-			ConsistentRead: aws.Bool(true),
-		}
+		id = attrS(lic, "customer_id")
 		if q.ExternalID != "" {
-			l.filter = strings.TrimPrefix(l.filter+" AND external_id = :ext", " AND ")
-			l.values = maps.Clone(l.values)
-			l.values[":ext"] = str(q.ExternalID)
+			f.text = strings.TrimPrefix(f.text+" AND external_id = :ext", " AND ")
+			f.values = maps.Clone(f.values)
+			f.values[":ext"] = str(q.ExternalID)
 		}
 	case !customer.KeyFits(q.ExternalID):
 		return ListPage{}, nil // no customer can hold it
 	default:
-		in = &dynamodb.QueryInput{
-			TableName:              aws.String(l.s.table),
-			IndexName:              aws.String(indexExternalID),
-			KeyConditionExpression: aws.String("gsi2pk = :pk AND gsi2sk = :ext"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":pk": str(appPK(l.appID)), ":ext": str(q.ExternalID),
-			},
+		g, err := s.getOne(ctx, "list customers", itemKey(appPK(appID), externalIDSK(q.ExternalID)))
+		if err != nil || g == nil {
+			return ListPage{}, err
 		}
+		id = attrS(g, "customer_id")
 	}
-	out, err := l.s.db.Query(ctx, l.withFilter(in))
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("pk = :pk AND sk = :sk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(appPK(appID)), ":sk": str(customerSK(id)),
+		},
+		ConsistentRead: aws.Bool(true),
+	}
+	if f.text != "" {
+		in.FilterExpression = aws.String(f.text)
+		in.ExpressionAttributeNames = f.names
+		maps.Copy(in.ExpressionAttributeValues, f.values)
+	}
+	out, err := s.db.Query(ctx, in)
 	if err != nil {
 		return ListPage{}, fail("list customers", err)
 	}
@@ -487,6 +432,9 @@ func (l lister) one(ctx context.Context, q ListQuery) (ListPage, error) {
 		it, err := unmarshal[customerItem]("list customers", m)
 		if err != nil {
 			return ListPage{}, err
+		}
+		if q.ExternalID != "" && it.ExternalID != q.ExternalID {
+			continue // the guard moved on between the two reads
 		}
 		page.Customers = append(page.Customers, it.customer())
 	}
@@ -497,39 +445,55 @@ func (l lister) one(ctx context.Context, q ListQuery) (ListPage, error) {
 	return page, nil
 }
 
-// A cursor is the position of the last customer of a page, signed with the app's own key
-// together with the app id and the filter, so that it cannot be forged, moved to another app
-// or reused with another filter.
-const cursorVersion = "1"
+// A cursor is the position of the last customer of a page in its index's order, signed with
+// the app's own key together with the app id and the filter (which names the order), so that
+// it cannot be forged, moved to another app or reused with another filter. Creation-order
+// cursors keep the form of before the list indexes (1|created_at#id|id), whose position
+// is the same in gsi3 and in the list index.
+const (
+	cursorCreated = "1"
+	cursorSorted  = "2"
+)
 
-func encodeCursor(secret []byte, appID, filter, createdSK, id string) string {
-	msg := cursorVersion + "|" + createdSK + "|" + id
+func encodeCursor(secret []byte, appID, filter string, sort Sort, sk string) string {
+	msg := cursorSorted + "|" + sk
+	if sort == SortCreated {
+		_, id, _ := strings.Cut(sk, "#")
+		msg = cursorCreated + "|" + sk + "|" + id
+	}
 	return base64.RawURLEncoding.EncodeToString([]byte(msg)) + "." +
 		base64.RawURLEncoding.EncodeToString(cursorMAC(secret, appID, filter, msg))
 }
 
-func decodeCursor(secret []byte, appID, filter, cursor string) (key, error) {
+// decodeCursor returns the position a cursor holds.
+func decodeCursor(secret []byte, appID, filter, cursor string) (string, error) {
 	encMsg, encMAC, ok := strings.Cut(cursor, ".")
-	if !ok || len(cursor) > 512 {
-		return nil, ErrInvalidCursor
+	if !ok || len(cursor) > 1024 {
+		return "", ErrInvalidCursor
 	}
 	msg, err1 := base64.RawURLEncoding.DecodeString(encMsg)
 	mac, err2 := base64.RawURLEncoding.DecodeString(encMAC)
 	if err1 != nil || err2 != nil || !hmac.Equal(mac, cursorMAC(secret, appID, filter, string(msg))) {
-		return nil, ErrInvalidCursor
+		return "", ErrInvalidCursor
 	}
-	parts := strings.Split(string(msg), "|")
-	if len(parts) != 3 || parts[0] != cursorVersion {
-		return nil, ErrInvalidCursor
+	version, rest, _ := strings.Cut(string(msg), "|")
+	switch version {
+	case cursorCreated:
+		parts := strings.Split(rest, "|")
+		if len(parts) != 2 || !strings.HasSuffix(parts[0], "#"+parts[1]) {
+			return "", ErrInvalidCursor
+		}
+		if _, ok := customer.ParseID(parts[1]); !ok {
+			return "", ErrInvalidCursor
+		}
+		return parts[0], nil
+	case cursorSorted:
+		if rest == "" {
+			return "", ErrInvalidCursor
+		}
+		return rest, nil
 	}
-	id, ok := customer.ParseID(parts[2])
-	if !ok {
-		return nil, ErrInvalidCursor
-	}
-	return key{
-		"pk": str(appPK(appID)), "sk": str(customerSK(id)),
-		"gsi3pk": str(appPK(appID)), "gsi3sk": str(parts[1]),
-	}, nil
+	return "", ErrInvalidCursor
 }
 
 func cursorMAC(secret []byte, appID, filter, msg string) []byte {
@@ -538,33 +502,3 @@ func cursorMAC(secret []byte, appID, filter, msg string) []byte {
 	return h.Sum(nil)[:16]
 }
 
-// AllCustomers returns every customer of the app that matches the query's filters (its
-// paging fields are ignored), in the query's order, for the dialects that sort by other
-// columns than creation time. More than max matches is ErrListTooLarge.
-func (s *Store) AllCustomers(ctx context.Context, appID string, q ListQuery, max int) ([]customer.Customer, error) {
-	q.Limit, q.Page, q.Cursor = max, 1, ""
-	q.normalize()
-	l := q.lister(s, appID)
-	if len(l.filter) > maxFilterExpression {
-		return nil, ErrFilterTooLarge
-	}
-	if _, err := s.activeApp(ctx, appID); err != nil {
-		return nil, err
-	}
-	if q.ExternalID != "" || q.LicenseID != "" {
-		page, err := l.one(ctx, q)
-		return page.Customers, err
-	}
-	w, err := l.walk(ctx, nil, 0, max, false)
-	if err != nil {
-		return nil, err
-	}
-	if w.more {
-		return nil, ErrListTooLarge
-	}
-	cs := make([]customer.Customer, len(w.items))
-	for i, it := range w.items {
-		cs[i] = it.customer()
-	}
-	return cs, nil
-}

@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/telemetry"
 	"github.com/clientele/clientele/internal/tenant"
 )
 
@@ -54,36 +56,86 @@ func (s *Store) ListApps(ctx context.Context) ([]tenant.App, error) {
 	return apps, nil
 }
 
-// DeleteApp tombstones an app: from this write on (#META and every shard in one
-// transaction), every read and write of its data answers ErrAppNotActive, and the change on the table's stream starts the purge worker. Deleting a
-// tombstoned app again touches it, which starts the worker again.
+// DeleteApp tombstones an app: it turns #META DELETING, which stops every read of its data
+// and starts the purge worker (through the table's stream), then every shard, which stops
+// every write; it answers once all of them are DELETING, so no write lands after it has
+// answered. Each is one write of one item, retried while a transaction holds it, so a busy
+// app is deleted as surely as an idle one. Deleting a tombstoned app again touches it, which
+// starts the worker again, and finishes what an interrupted delete left.
 func (s *Store) DeleteApp(ctx context.Context, appID string) error {
 	if _, ok := customer.ParseID(appID); !ok {
 		return ErrAppNotFound
 	}
-	items := []txItem{
-		condUpdate(s.table, itemKey(appPK(appID), metaSK),
-			"SET #status = :deleting, delete_requested_at = :now ADD version :one", "attribute_exists(pk)",
-			expr{
-				names: map[string]string{"#status": "status"},
-				values: map[string]types.AttributeValue{
-					":deleting": str(string(tenant.Deleting)), ":now": str(formatTime(s.now())), ":one": num(1),
-				},
-			},
-			func(map[string]types.AttributeValue) error { return ErrAppNotFound }),
+	in := &dynamodb.UpdateItemInput{
+		TableName:           aws.String(s.table),
+		Key:                 itemKey(appPK(appID), metaSK),
+		UpdateExpression:    aws.String("SET #status = :deleting, delete_requested_at = :now ADD version :one"),
+		ConditionExpression: aws.String("attribute_exists(pk)"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":deleting": str(string(tenant.Deleting)), ":now": str(formatTime(s.now())), ":one": num(1),
+		},
 	}
-	// Every shard turns DELETING in the same transaction, so that no write lands after this
-	// one has answered. The update makes the shards of an app made before them, DELETING too.
+	err := s.updateHeld(ctx, "delete app", in)
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return ErrAppNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return s.closeShards(ctx, appID)
+}
+
+// closeShards turns every shard of an app DELETING (making the missing ones so), a few at a
+// time.
+func (s *Store) closeShards(ctx context.Context, appID string) error {
+	errs := make([]error, s.shards)
+	sem := make(chan struct{}, maxParallelBatches)
+	var wg sync.WaitGroup
 	for n := range s.shards {
-		items = append(items, txItem{write: types.TransactWriteItem{Update: &types.Update{
-			TableName:                 aws.String(s.table),
-			Key:                       itemKey(appPK(appID), shardSK(n)),
-			UpdateExpression:          aws.String("SET #type = :shard, #status = :deleting"),
-			ExpressionAttributeNames:  map[string]string{"#type": "type", "#status": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":shard": str(typeShard), ":deleting": str(string(tenant.Deleting))},
-		}}})
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[n] = s.updateHeld(ctx, "delete app", &dynamodb.UpdateItemInput{
+				TableName:                 aws.String(s.table),
+				Key:                       itemKey(appPK(appID), shardSK(n)),
+				UpdateExpression:          aws.String("SET #type = :shard, #status = :deleting"),
+				ExpressionAttributeNames:  map[string]string{"#type": "type", "#status": "status"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":shard": str(typeShard), ":deleting": str(string(tenant.Deleting))},
+			})
+		})
 	}
-	return s.transact(ctx, "delete app", items)
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// maxHeldRetries bounds the tries of a write of one item that transactions keep holding.
+const maxHeldRetries = 40
+
+// updateHeld runs an UpdateItem, again while a transaction holds the item
+// (TransactionConflictException, which the SDK's retryer does not retry). A failed condition
+// comes back as the SDK's ConditionalCheckFailedException.
+func (s *Store) updateHeld(ctx context.Context, op string, in *dynamodb.UpdateItemInput) error {
+	for attempt := 0; ; attempt++ {
+		_, err := s.db.UpdateItem(ctx, in)
+		var held *types.TransactionConflictException
+		var ccf *types.ConditionalCheckFailedException
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &ccf):
+			return err
+		case !errors.As(err, &held):
+			return fail(op, err)
+		case attempt >= maxHeldRetries:
+			return &backendError{op: op, kind: ErrBusy, msg: "transactions held the item past the retries"}
+		}
+		telemetry.Count(ctx, "ConflictsRetried", telemetry.Dim{Name: "Item", Value: "app"})
+		if err := backoff(ctx, min(attempt, 3)); err != nil {
+			return fail(op, err)
+		}
+	}
 }
 
 // PurgeApp deletes everything a tombstoned app owns: its partition, its keys and finally its
@@ -99,6 +151,9 @@ func (s *Store) PurgeApp(ctx context.Context, appID string) (int, error) {
 	}
 	if meta.Status != string(tenant.Deleting) {
 		return 0, ErrAppActive
+	}
+	if err := s.closeShards(ctx, appID); err != nil { // a delete that stopped half-way
+		return 0, err
 	}
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),

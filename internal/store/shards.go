@@ -17,17 +17,16 @@ import (
 // transaction that touches an item another in-flight one holds (TransactionConflict), so one
 // such item would let an app make one transaction at a time. A create adds one to a shard;
 // the customer records which, so that its delete takes one from the same; every other write
-// checks a shard's status. Deleting an app flips #META and every shard in one transaction.
-// Reads of the total sum the shards in the BatchGetItem that reads #META.
+// checks a shard's status. Deleting an app turns #META DELETING, then every shard, before it
+// answers. Reads of the total sum the shards in the BatchGetItems that read #META.
 //
-// Apps made before the shards keep their counter in #META (customers without a shard take
-// one from it on delete), and get their shards on their first write after the change (see
-// ensureShards): made lazily, idempotently, with no manual step.
+// A shard is made when it is first needed (ensureShard), on the condition that #META is
+// ACTIVE: so apps made before the shards, or with fewer of them, get theirs with no manual
+// step, and an app's creation does not have to write them all in one transaction.
 const (
-	// Shards per app. 64 keeps the create and delete of an app within one transaction (100
-	// items) and the total within one BatchGetItem (100 keys), and a shard's share of an
-	// app's writes at 1/64.
-	Shards = 64
+	// Shards per app: docs/performance.md has the model (at 40 to 100 transactions a second
+	// on one item, 256 shards carry 10,000 to 25,000 creates a second).
+	Shards = 256
 
 	typeShard = "APP_SHARD"
 )
@@ -46,8 +45,8 @@ type shardItem struct {
 // shard alone tries again on another one (transactFn).
 func (s *Store) nextShard() int { return rand.IntN(s.shards) }
 
-// errNoShards says the app has no shard items yet (it was made before them).
-var errNoShards = errors.New("app has no shards")
+// errNoShards says the shard does not exist yet.
+var errNoShards = errors.New("app shard missing")
 
 // shardFailure explains a failed shard condition from the shard as it was.
 func shardFailure(old map[string]types.AttributeValue) error {
@@ -67,7 +66,7 @@ var activeExpr = expr{
 func (s *Store) shardCounter(appID string, shard int, delta int64) txItem {
 	e := expr{names: activeExpr.names, values: map[string]types.AttributeValue{":active": str(string(appActive)), ":delta": num(delta)}}
 	it := condUpdate(s.table, itemKey(appPK(appID), shardSK(shard)), "ADD customer_count :delta", "#status = :active", e, shardFailure)
-	it.app = appID
+	it.app, it.shard = appID, shard
 	return it
 }
 
@@ -84,14 +83,15 @@ func (s *Store) shardActiveCheck(appID string, shard int) txItem {
 		}},
 		onFail: shardFailure,
 		app:    appID,
+		shard:  shard,
 	}
 }
 
 // transactActive runs the writes as one transaction on the condition that the app is ACTIVE,
 // as the next shard tells.
 func (s *Store) transactActive(ctx context.Context, op, appID string, items []txItem) error {
-	return s.transactFn(ctx, op, func() ([]txItem, error) {
-		return append([]txItem{s.shardActiveCheck(appID, s.nextShard())}, items...), nil
+	return s.transactFn(ctx, op, func(shard int) ([]txItem, error) {
+		return append([]txItem{s.shardActiveCheck(appID, shard)}, items...), nil
 	})
 }
 
@@ -102,30 +102,20 @@ func (s *Store) legacyCounter(appID string, delta int64) txItem {
 	return condUpdate(s.table, itemKey(appPK(appID), metaSK), "ADD customer_count :delta", "#status = :active", e, appFailure)
 }
 
-// shardPuts are the puts of an app's shards, each on the condition that it does not exist.
-func (s *Store) shardPuts(appID string, status tenant.Status) ([]txItem, error) {
-	items := make([]txItem, s.shards)
-	for n := range items {
-		m, err := marshal("shard", shardItem{PK: appPK(appID), SK: shardSK(n), Type: typeShard, Status: string(status)})
-		if err != nil {
-			return nil, err
-		}
-		items[n] = condPut(s.table, m, func(map[string]types.AttributeValue) error { return errShardsExist })
+// shardPut is the put of an app's shard, on the condition that it does not exist.
+func (s *Store) shardPut(appID string, n int, status tenant.Status) (txItem, error) {
+	m, err := marshal("shard", shardItem{PK: appPK(appID), SK: shardSK(n), Type: typeShard, Status: string(status)})
+	if err != nil {
+		return txItem{}, err
 	}
-	return items, nil
+	return condPut(s.table, m, func(map[string]types.AttributeValue) error { return errShardExists }), nil
 }
 
-var errShardsExist = errors.New("shards exist")
+var errShardExists = errors.New("shard exists")
 
-// ensureShards makes the shards of an app made before them, on the condition that its #META
-// is ACTIVE. It is idempotent: shards made meanwhile by another writer, or by DeleteApp
-// (DELETING), are left as they are.
-func (s *Store) ensureShards(ctx context.Context, appID string) error {
-	puts, err := s.shardPuts(appID, appActive)
-	if err != nil {
-		return err
-	}
-	err = s.transact(ctx, "make shards", append([]txItem{{
+// metaActiveCheck conditions a transaction on #META being ACTIVE.
+func (s *Store) metaActiveCheck(appID string) txItem {
+	return txItem{
 		write: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 			TableName:                           aws.String(s.table),
 			Key:                                 itemKey(appPK(appID), metaSK),
@@ -134,9 +124,21 @@ func (s *Store) ensureShards(ctx context.Context, appID string) error {
 			ExpressionAttributeValues:           activeExpr.values,
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
-		onFail: appFailure,
-	}}, puts...))
-	if errors.Is(err, errShardsExist) {
+		onFail:   appFailure,
+		appCheck: true,
+	}
+}
+
+// ensureShard makes one shard of an app, ACTIVE, on the condition that #META is ACTIVE. It
+// is idempotent: a shard made meanwhile, by another writer or by DeleteApp (DELETING), is
+// left as it is.
+func (s *Store) ensureShard(ctx context.Context, appID string, n int) error {
+	put, err := s.shardPut(appID, n, appActive)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, "make shard", []txItem{s.metaActiveCheck(appID), put})
+	if errors.Is(err, errShardExists) {
 		return nil
 	}
 	return err
@@ -152,8 +154,8 @@ func (s *Store) shardKeys(appID string) []key {
 	return keys
 }
 
-// appWithTotal reads an app's #META and its shards in one BatchGetItem: the app, with its
-// customer count the sum of the shards' and the counter #META kept before them.
+// appWithTotal reads an app's #META and its shards (in BatchGetItems sent together): the
+// app, with its customer count the sum of the shards' and the counter #META kept before them.
 func (s *Store) appWithTotal(ctx context.Context, op, appID string) (appItem, error) {
 	got, err := s.getMany(ctx, op, s.shardKeys(appID)...)
 	if err != nil {
@@ -176,31 +178,26 @@ func (s *Store) appWithTotal(ctx context.Context, op, appID string) (appItem, er
 	return app, nil
 }
 
-// addShardTotals adds to each app's count what its shards hold, reading the shards of all
-// the apps in BatchGetItems of at most 100 keys.
+// addShardTotals adds to each app's count what its shards hold.
 func (s *Store) addShardTotals(ctx context.Context, op string, apps []appItem) error {
 	var keys []key
 	for _, a := range apps {
 		keys = append(keys, s.shardKeys(a.ID)[1:]...)
 	}
 	counts := map[string]int64{}
-	for len(keys) > 0 {
-		n := min(len(keys), 100)
-		got, err := s.getMany(ctx, op, keys[:n]...)
+	got, err := s.getMany(ctx, op, keys...)
+	if err != nil {
+		return err
+	}
+	for _, m := range got {
+		if m == nil {
+			continue
+		}
+		sh, err := unmarshal[shardItem](op, m)
 		if err != nil {
 			return err
 		}
-		keys = keys[n:]
-		for _, m := range got {
-			if m == nil {
-				continue
-			}
-			sh, err := unmarshal[shardItem](op, m)
-			if err != nil {
-				return err
-			}
-			counts[sh.PK] += sh.CustomerCount
-		}
+		counts[sh.PK] += sh.CustomerCount
 	}
 	for i := range apps {
 		apps[i].CustomerCount += counts[appPK(apps[i].ID)]

@@ -21,6 +21,8 @@ type DB interface {
 	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 }
 
@@ -69,9 +71,10 @@ func (e *backendError) Is(target error) bool { return target == e.kind }
 // Limits of the store.
 const (
 	// MaxLicensesPerCustomer keeps a customer's deletion within one transaction of at most
-	// 100 items: the customer, two guards and a shard counter, plus two items per license.
-	MaxLicensesPerCustomer = 48
-	// MaxListDepth bounds page/per_page listing: deeper pages need a cursor.
+	// 100 items: the customer, two guards, a shard counter and an idempotency record, plus
+	// two items per license.
+	MaxLicensesPerCustomer = 47
+	// MaxListDepth was the deepest page/per_page listing before the list indexes.
 	MaxListDepth = 10000
 	// MaxListLimit is the largest page the store serves.
 	MaxListLimit = 1000
@@ -117,7 +120,7 @@ func fail(op string, err error) error {
 	if errors.As(err, &ae) {
 		switch ae.ErrorCode() {
 		case "ProvisionedThroughputExceededException", "ThrottlingException",
-			"RequestLimitExceeded", "TransactionInProgressException":
+			"RequestLimitExceeded", "TransactionInProgressException", "TransactionConflictException":
 			kind = ErrBusy
 		}
 	}

@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -16,30 +19,36 @@ import (
 type txItem struct {
 	write  types.TransactWriteItem
 	onFail func(old map[string]types.AttributeValue) error
-	app    string // for a shard's condition: the app whose shards are missing when it fails with errNoShards
+	// For a shard's write: the app and the shard, which is made when it fails with errNoShards.
+	app   string
+	shard int
 	// claim marks an idempotency record (Store.claimed): its outcome decides before the
 	// others', and committed runs once the transaction has been written.
 	claim     bool
 	committed func()
+	appCheck  bool // the item checks #META's status
 }
 
 // transact runs the writes as one transaction (see transactFn).
 func (s *Store) transact(ctx context.Context, op string, items []txItem) error {
-	return s.transactFn(ctx, op, func() ([]txItem, error) { return items, nil })
+	return s.transactFn(ctx, op, func(int) ([]txItem, error) { return items, nil })
 }
 
-// transactFn runs the writes build returns as one transaction. A cancellation whose only
-// causes are TransactionConflict (which the SDK's retryer does not retry) is retried with
-// jitter a bounded number of times, with the writes built again, so that a write on a
-// shard moves to another one; a failed condition is mapped, by position, to its item's
-// error. A shard found missing (an app made before the shards) has the app's shards made,
-// once, and the transaction tried again.
-func (s *Store) transactFn(ctx context.Context, op string, build func() ([]txItem, error)) error {
-	madeShards, shardConflicts := false, 0
+// transactFn runs the writes build returns, for the shard it is given, as one transaction.
+// A cancellation whose only causes are TransactionConflict (which the SDK's retryer does not
+// retry) is retried with jitter a bounded number of times, with the writes built again, on
+// another shard; a failed condition is mapped, by position, to its item's error, a deleted
+// app's before a replay's. A shard found missing is made and the transaction tried again on it.
+func (s *Store) transactFn(ctx context.Context, op string, build func(shard int) ([]txItem, error)) error {
+	madeShards, shardConflicts := 0, 0
+	shard := s.nextShard()
 	for attempt := 0; ; attempt++ {
-		items, err := build()
+		items, err := build(shard)
 		if err != nil {
 			return err
+		}
+		if len(items) > maxTransactItems {
+			return fmt.Errorf("store: %s: %d items in one transaction: %w", op, len(items), errTooManyItems)
 		}
 		in := &dynamodb.TransactWriteItemsInput{TransactItems: make([]types.TransactWriteItem, len(items))}
 		for i, it := range items {
@@ -59,25 +68,29 @@ func (s *Store) transactFn(ctx context.Context, op string, build func() ([]txIte
 			return fail(op, err)
 		}
 		reasons := tce.CancellationReasons
+		if err := appOutcome(items, reasons); err != nil {
+			return err
+		}
 		if err := claimOutcome(items, reasons); err != nil {
 			return err
 		}
-		failed := false
+		retry := false
 		for i, r := range reasons {
 			if aws.ToString(r.Code) != "ConditionalCheckFailed" || i >= len(items) || items[i].onFail == nil {
 				continue
 			}
 			ferr := items[i].onFail(r.Item)
-			if !errors.Is(ferr, errNoShards) || madeShards {
+			if !errors.Is(ferr, errNoShards) || madeShards >= maxShardsMade {
 				return ferr
 			}
-			if err := s.ensureShards(ctx, items[i].app); err != nil {
+			if err := s.ensureShard(ctx, items[i].app, items[i].shard); err != nil {
 				return err
 			}
-			madeShards, failed = true, true
+			madeShards, shard = madeShards+1, items[i].shard
+			retry = true
 			break
 		}
-		if failed {
+		if retry {
 			continue
 		}
 		if !onlyConflicts(reasons) {
@@ -86,7 +99,7 @@ func (s *Store) transactFn(ctx context.Context, op string, build func() ([]txIte
 		if s.shards > 1 && onlyShards(items, reasons) {
 			// Another write holds the shard, not this write's data: the next try, on another
 			// shard, waits little, and such tries are counted apart.
-			shardConflicts++
+			shardConflicts, shard = shardConflicts+1, s.nextShard()
 			telemetry.Count(ctx, "ConflictsRetried", telemetry.Dim{Name: "Item", Value: "shard"})
 			if shardConflicts > maxShardConflicts {
 				return &backendError{op: op, kind: ErrBusy, msg: "shard conflicts outlasted the retries"}
@@ -100,6 +113,7 @@ func (s *Store) transactFn(ctx context.Context, op string, build func() ([]txIte
 		if attempt >= s.txRetries {
 			return &backendError{op: op, kind: ErrBusy, msg: "transaction conflicts outlasted the retries"}
 		}
+		shard = s.nextShard()
 		telemetry.Count(ctx, "ConflictsRetried", telemetry.Dim{Name: "Item", Value: "data"})
 		if err := backoff(ctx, attempt); err != nil {
 			return fail(op, err)
@@ -125,8 +139,33 @@ func claimOutcome(items []txItem, reasons []types.CancellationReason) error {
 	return nil
 }
 
-// maxShardConflicts bounds the tries of a write whose only conflicts were on shards.
-const maxShardConflicts = 32
+// Bounds of a transaction's tries: after conflicts on shards alone, after making missing
+// shards; and DynamoDB's items in one transaction.
+const (
+	maxShardConflicts = 32
+	maxShardsMade     = 4
+	maxTransactItems  = 100
+)
+
+// errTooManyItems is a transaction past DynamoDB's 100 items: a bug, since every write is
+// sized to fit before it is built.
+var errTooManyItems = errors.New("too many items for one transaction")
+
+// appOutcome is the error of a cancelled transaction whose check of the app's status (on
+// #META or a shard) found it being deleted: a deleted app's answer wins over a replay's.
+func appOutcome(items []txItem, reasons []types.CancellationReason) error {
+	for i, r := range reasons {
+		if i >= len(items) || aws.ToString(r.Code) != "ConditionalCheckFailed" || items[i].onFail == nil {
+			continue
+		}
+		if items[i].app != "" || items[i].appCheck {
+			if err := items[i].onFail(r.Item); errors.Is(err, ErrAppNotActive) || errors.Is(err, ErrAppNotFound) {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // onlyShards reports whether the items a cancellation names as in conflict are all shards.
 func onlyShards(items []txItem, reasons []types.CancellationReason) bool {
@@ -222,11 +261,39 @@ func appFailure(old map[string]types.AttributeValue) error {
 	return ErrAppNotActive
 }
 
-// getMany reads items by key with strong consistency, in one BatchGetItem where it can;
-// the result is aligned with keys, nil where an item does not exist.
+// getMany reads items by key with strong consistency, in BatchGetItems of at most
+// maxBatchGet keys, a few at a time; the result is aligned with keys, nil where an item does
+// not exist.
 func (s *Store) getMany(ctx context.Context, op string, keys ...key) ([]map[string]types.AttributeValue, error) {
-	pending := make([]key, len(keys))
-	copy(pending, keys)
+	res := make([]map[string]types.AttributeValue, len(keys))
+	parts := (len(keys) + maxBatchGet - 1) / maxBatchGet
+	errs := make([]error, parts)
+	sem := make(chan struct{}, maxParallelBatches)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*maxBatchGet, min((p+1)*maxBatchGet, len(keys))
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[p] = s.batchGet(ctx, op, keys[lo:hi], res[lo:hi])
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// DynamoDB's keys of one BatchGetItem, and how many of them a read sends at once.
+const (
+	maxBatchGet        = 100
+	maxParallelBatches = 8
+)
+
+// batchGet reads at most maxBatchGet keys into res, aligned with them.
+func (s *Store) batchGet(ctx context.Context, op string, keys []key, res []map[string]types.AttributeValue) error {
+	pending := slices.Clone(keys)
 	found := make(map[[2]string]map[string]types.AttributeValue, len(keys))
 	for attempt := 0; len(pending) > 0; attempt++ {
 		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
@@ -235,7 +302,7 @@ func (s *Store) getMany(ctx context.Context, op string, keys ...key) ([]map[stri
 			},
 		})
 		if err != nil {
-			return nil, fail(op, err)
+			return fail(op, err)
 		}
 		for _, it := range out.Responses[s.table] {
 			found[keyID(it)] = it
@@ -243,18 +310,17 @@ func (s *Store) getMany(ctx context.Context, op string, keys ...key) ([]map[stri
 		pending = out.UnprocessedKeys[s.table].Keys
 		if len(pending) > 0 {
 			if attempt >= s.txRetries {
-				return nil, &backendError{op: op, kind: ErrBusy, msg: "unprocessed keys outlasted the retries"}
+				return &backendError{op: op, kind: ErrBusy, msg: "unprocessed keys outlasted the retries"}
 			}
 			if err := backoff(ctx, attempt); err != nil {
-				return nil, fail(op, err)
+				return fail(op, err)
 			}
 		}
 	}
-	res := make([]map[string]types.AttributeValue, len(keys))
 	for i, k := range keys {
 		res[i] = found[keyID(k)]
 	}
-	return res, nil
+	return nil
 }
 
 // getOne reads one item with strong consistency; nil when it does not exist.

@@ -1,0 +1,182 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/clientele/clientele/internal/tenant"
+)
+
+// ReindexStats says what Reindex did.
+type ReindexStats struct {
+	Customers int // customers read
+	Rewritten int // customers whose index attributes were rewritten
+}
+
+// reindexWorkers is how many customers Reindex rewrites at once.
+const reindexWorkers = 16
+
+// Reindex gives every customer of an app the index and search attributes that the rules of
+// IndexVersion derive from its fields (list keys, search forms), and takes it out of gsi3;
+// it changes nothing else, so its version stays and no change event is published. Then it
+// records IndexVersion in #META, from which on the app's lists read the list indexes alone.
+// It can stop anywhere and be run again; customers written meanwhile follow the rules already.
+// Run it once the functions of this version serve every request.
+func (s *Store) Reindex(ctx context.Context, appID string) (ReindexStats, error) {
+	var st ReindexStats
+	app, err := s.appItem(ctx, appID)
+	if err != nil {
+		return st, err
+	}
+	if app.Status != string(tenant.Active) {
+		return st, ErrAppNotActive
+	}
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :cus)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(appPK(appID)), ":cus": str(customerSK("")),
+		},
+		ConsistentRead: aws.Bool(true),
+	}
+	work := make(chan map[string]types.AttributeValue)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for range reindexWorkers {
+		wg.Go(func() {
+			for m := range work {
+				done, err := s.reindexOne(ctx, appID, m)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				if done {
+					st.Rewritten++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for err == nil {
+		var out *dynamodb.QueryOutput
+		if out, err = s.db.Query(ctx, in); err != nil {
+			err = fail("reindex", err)
+			break
+		}
+		for _, m := range out.Items {
+			st.Customers++
+			work <- m
+		}
+		if out.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	close(work)
+	wg.Wait()
+	if err = errors.Join(err, firstErr); err != nil {
+		return st, err
+	}
+	err = s.updateHeld(ctx, "reindex", &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       itemKey(appPK(appID), metaSK),
+		UpdateExpression:          aws.String("SET index_version = :v"),
+		ConditionExpression:       aws.String("#status = :active"),
+		ExpressionAttributeNames:  activeExpr.names,
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(IndexVersion), ":active": str(string(appActive))},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return st, ErrAppNotActive
+	}
+	return st, err
+}
+
+// reindexOne rewrites one customer's index attributes when they are not what its fields
+// derive, on the condition that it is still at the version read (else it reads it again).
+func (s *Store) reindexOne(ctx context.Context, appID string, m map[string]types.AttributeValue) (bool, error) {
+	for attempt := 0; attempt < s.writeAttempts; attempt++ {
+		it, err := unmarshal[customerItem]("reindex", m)
+		if err != nil {
+			return false, err
+		}
+		want, err := marshal("reindex", newCustomerItem(appID, it.customer()))
+		if err != nil {
+			return false, err
+		}
+		e := expr{names: map[string]string{"#version": "version"}, values: map[string]types.AttributeValue{":v": num(it.Version)}}
+		var set, remove []string
+		for _, a := range append(derivedAttributes(), "gsi3pk", "gsi3sk") {
+			v, ok := want[a]
+			if reflect.DeepEqual(m[a], v) {
+				continue
+			}
+			name := "#" + strings.ReplaceAll(a, "_", "")
+			e.names[name] = a
+			if ok {
+				e.values[":"+name[1:]] = v
+				set = append(set, name+" = :"+name[1:])
+			} else {
+				remove = append(remove, name)
+			}
+		}
+		if len(set)+len(remove) == 0 {
+			return false, nil
+		}
+		update := ""
+		if len(set) > 0 {
+			update = "SET " + strings.Join(set, ", ")
+		}
+		if len(remove) > 0 {
+			update += " REMOVE " + strings.Join(remove, ", ")
+		}
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(s.table), Key: itemKey(it.PK, it.SK),
+			UpdateExpression: aws.String(update), ConditionExpression: aws.String("#version = :v"),
+			ExpressionAttributeNames: e.names, ExpressionAttributeValues: e.values,
+		})
+		var ccf *types.ConditionalCheckFailedException
+		var held *types.TransactionConflictException
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.As(err, &ccf), errors.As(err, &held):
+			// Written (or deleted) meanwhile: read it again.
+			if m, err = s.getOne(ctx, "reindex", itemKey(it.PK, it.SK)); err != nil || m == nil {
+				return false, err
+			}
+			if err := backoff(ctx, attempt); err != nil {
+				return false, fail("reindex", err)
+			}
+		default:
+			return false, fail("reindex", err)
+		}
+	}
+	return false, &backendError{op: "reindex", kind: ErrBusy, msg: "writes outlasted the retries"}
+}
+
+// ReindexAll re-indexes every active app of the table.
+func (s *Store) ReindexAll(ctx context.Context, each func(tenant.App, ReindexStats)) error {
+	apps, err := s.ListApps(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range apps {
+		st, err := s.Reindex(ctx, a.ID)
+		if err != nil && !errors.Is(err, ErrAppNotActive) {
+			return err
+		}
+		each(a, st)
+	}
+	return nil
+}
