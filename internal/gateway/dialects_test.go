@@ -464,7 +464,9 @@ func testDialectsShareOneStore(t *testing.T, e *env) {
 	}
 	var deep struct {
 		Customers []lagoCustomer
-		Meta      struct{ NextPage *int `json:"next_page"` }
+		Meta      struct {
+			NextPage *int `json:"next_page"`
+		}
 	}
 	key.get("/api/v1/customers?per_page=100&page=" + huge).want(200).into(&deep)
 	if len(deep.Customers) != 0 || deep.Meta.NextPage != nil {

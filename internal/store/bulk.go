@@ -35,4 +35,6 @@ func BulkItems(appID string, c customer.Customer, shard int) ([]map[string]types
 }
 
 // ShardKey is the key of an app's shard n, for bulk loaders (BulkItems).
-func ShardKey(appID string, n int) map[string]types.AttributeValue { return itemKey(appPK(appID), shardSK(n)) }
+func ShardKey(appID string, n int) map[string]types.AttributeValue {
+	return itemKey(appPK(appID), shardSK(n))
+}

@@ -83,9 +83,9 @@ type appItem struct {
 	CustomerCount int64  `dynamodbav:"customer_count"`
 	CursorKey     []byte `dynamodbav:"cursor_key"` // signs this app's list cursors
 	// IndexVersion is the IndexVersion every customer's index attributes follow (Reindex).
-	IndexVersion int `dynamodbav:"index_version,omitempty"`
-	CreatedAt     string `dynamodbav:"created_at"`
-	Version       int64  `dynamodbav:"version"`
+	IndexVersion int    `dynamodbav:"index_version,omitempty"`
+	CreatedAt    string `dynamodbav:"created_at"`
+	Version      int64  `dynamodbav:"version"`
 }
 
 func (a appItem) app() tenant.App {
@@ -105,15 +105,15 @@ type guardItem struct {
 }
 
 type customerItem struct {
-	PK          string         `dynamodbav:"pk"`
-	SK          string         `dynamodbav:"sk"`
-	Type        string         `dynamodbav:"type"`
-	GSI1PK      string         `dynamodbav:"gsi1pk,omitempty"`
-	GSI1SK      string         `dynamodbav:"gsi1sk,omitempty"`
-	GSI2PK      string         `dynamodbav:"gsi2pk,omitempty"`
-	GSI2SK      string         `dynamodbav:"gsi2sk,omitempty"`
-	GSI3PK      string         `dynamodbav:"gsi3pk,omitempty"` // only on customers of before the list indexes
-	GSI3SK      string         `dynamodbav:"gsi3sk,omitempty"`
+	PK     string `dynamodbav:"pk"`
+	SK     string `dynamodbav:"sk"`
+	Type   string `dynamodbav:"type"`
+	GSI1PK string `dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK string `dynamodbav:"gsi1sk,omitempty"`
+	GSI2PK string `dynamodbav:"gsi2pk,omitempty"`
+	GSI2SK string `dynamodbav:"gsi2sk,omitempty"`
+	GSI3PK string `dynamodbav:"gsi3pk,omitempty"` // only on customers of before the list indexes
+	GSI3SK string `dynamodbav:"gsi3sk,omitempty"`
 	listKeys
 	ID          string         `dynamodbav:"id"`
 	Email       string         `dynamodbav:"email,omitempty"`

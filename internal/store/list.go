@@ -501,4 +501,3 @@ func cursorMAC(secret []byte, appID, filter, msg string) []byte {
 	h.Write([]byte(appID + "\x00" + filter + "\x00" + msg))
 	return h.Sum(nil)[:16]
 }
-

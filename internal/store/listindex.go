@@ -173,7 +173,7 @@ type chain struct {
 	in      *dynamodb.QueryInput
 	skAttr  string
 	buf     []entry
-	done    bool          // DynamoDB has no more pages
+	done    bool         // DynamoDB has no more pages
 	pending chan fetched // the page being read, if any
 }
 

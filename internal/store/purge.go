@@ -67,10 +67,10 @@ func (s *Store) DeleteApp(ctx context.Context, appID string) error {
 		return ErrAppNotFound
 	}
 	in := &dynamodb.UpdateItemInput{
-		TableName:           aws.String(s.table),
-		Key:                 itemKey(appPK(appID), metaSK),
-		UpdateExpression:    aws.String("SET #status = :deleting, delete_requested_at = :now ADD version :one"),
-		ConditionExpression: aws.String("attribute_exists(pk)"),
+		TableName:                aws.String(s.table),
+		Key:                      itemKey(appPK(appID), metaSK),
+		UpdateExpression:         aws.String("SET #status = :deleting, delete_requested_at = :now ADD version :one"),
+		ConditionExpression:      aws.String("attribute_exists(pk)"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":deleting": str(string(tenant.Deleting)), ":now": str(formatTime(s.now())), ":one": num(1),
