@@ -59,7 +59,7 @@ ddb-install:
 # static (CGO_ENABLED=0) linux/arm64 binary for provided.al2023 on Graviton,
 # without build paths (-trimpath), symbol table or DWARF (-s -w), nor the
 # net/rpc entry point of the retired go1.x runtime (-tags lambda.norpc).
-# internal/deploy checks these flags.
+# internal/stackcheck checks these flags.
 LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags="-s -w" -tags lambda.norpc
 
 # LAMBDA_FUNCTIONS is every folder under functions/ (one Lambda function each).

@@ -363,7 +363,7 @@ func TestSampleEvent(t *testing.T) {
 	}
 	var ev events.SQSEvent
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields() // as the SAM CLI and internal/deploy read events/
+	dec.DisallowUnknownFields() // as the SAM CLI and internal/stackcheck read events/
 	if err := dec.Decode(&ev); err != nil {
 		t.Fatal(err)
 	}

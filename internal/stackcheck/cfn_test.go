@@ -1,4 +1,4 @@
-package deploy
+package stackcheck
 
 import (
 	"os"
@@ -18,7 +18,7 @@ import (
 // goformation holds plain CloudFormation resources to AWS's resource specification (an
 // unknown type or property fails), but its SAM schema predates properties this template
 // uses (AWS::Serverless::Function's LoggingConfig, AWS::Serverless::HttpApi's
-// AccessLogSettings), so the SAM resources stay with the checks of template_test.go.
+// AccessLogSettings), so the SAM resources are held to SAM's own schema (samschema_test.go).
 func cloudFormationPart(t *testing.T, raw []byte) []byte {
 	t.Helper()
 	var doc yaml.Node
@@ -33,7 +33,7 @@ func cloudFormationPart(t *testing.T, raw []byte) []byte {
 		res := root.Content[i+1]
 		var kept []*yaml.Node
 		for j := 0; j+1 < len(res.Content); j += 2 {
-			if typ := samtemplate.Lookup(res.Content[j+1], "Type"); typ == nil || !strings.HasPrefix(typ.Value, "AWS::Serverless::") {
+			if typ := samtemplate.Lookup(res.Content[j+1], "Type"); typ == nil || !strings.HasPrefix(typ.Value, samPrefix) {
 				kept = append(kept, res.Content[j], res.Content[j+1])
 			}
 		}

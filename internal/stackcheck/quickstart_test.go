@@ -1,4 +1,4 @@
-package deploy
+package stackcheck
 
 import (
 	"bytes"
@@ -65,7 +65,7 @@ func TestQuickstart(t *testing.T) {
 	endpoint := os.Getenv(awsclient.EnvDynamoDBEndpoint)
 	if endpoint == "" {
 		t.Fatalf("%s is not set: run this test beside DynamoDB Local, as make test does "+
-			"(go run ./cmd/ddblocal -- go test ./internal/deploy)", awsclient.EnvDynamoDBEndpoint)
+			"(go run ./cmd/ddblocal -- go test ./internal/stackcheck)", awsclient.EnvDynamoDBEndpoint)
 	}
 	tools := map[string]string{}
 	for _, tool := range []string{"bash", "curl", "go"} {

@@ -1,6 +1,0 @@
-// Package deploy holds the tests that hold template.yaml, functions/, events/ and the
-// Makefile's build to internal/routes: one function folder per resource and per route, the
-// routes and their authorization, each function's least-privilege DynamoDB policy, the build
-// flags `sam build` and `make build` share, and an event per function that its real Lambda
-// handler answers as expected. It has no code of its own.
-package deploy
