@@ -162,7 +162,8 @@ func formatCases(t *testing.T) []formatCase {
 var testMessage = Message{
 	ID:   "0b6f3c8e-5d2a-5e1f-9c4b-7a8d6e5f4c3b",
 	Type: "CUSTOMER_CREATED",
-	Body: []byte(`{"id":"3f0e1c2d-4b5a-4968-8776-a5b4c3d2e1f0","email":"ada@example.com","fullName":"Ada <&> Lovelace é"}`),
+	Body: []byte(`{"id":"3f0e1c2d-4b5a-4968-8776-a5b4c3d2e1f0","email":"ada@example.com",` +
+		`"fullName":"Ada <&> Lovelace é"}`),
 }
 
 func TestEachFormatsSignatureVerifiesAsItsProductDocumentsAndRefusesAChangedBody(t *testing.T) {
