@@ -160,7 +160,7 @@ func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	cl, ok := claim(w, r, b.raw, func(wr store.Written) idempotency.Answer {
+	cl, ok := claim(w, r, b.raw, func(wr idempotency.Result) idempotency.Answer {
 		return web.Answer(http.StatusCreated, data{RenderCustomer(wr.Customer)})
 	})
 	if !ok {
@@ -175,7 +175,7 @@ func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 		storeError(w, r, err, "customer")
 		return
 	}
-	web.Reply(w, r, cl, store.Written{Customer: c, Outcome: store.Created})
+	web.Reply(w, r, cl, idempotency.Result{Customer: c, Outcome: idempotency.Created})
 }
 
 // GetOrCreateCustomer: POST /api/v1/apps/{slug}/customers/get-or-create; 201 when created,
@@ -189,9 +189,9 @@ func (a *API) GetOrCreateCustomer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	cl, ok := claim(w, r, b.raw, func(wr store.Written) idempotency.Answer {
+	cl, ok := claim(w, r, b.raw, func(wr idempotency.Result) idempotency.Answer {
 		status := http.StatusOK
-		if wr.Outcome == store.Created {
+		if wr.Outcome == idempotency.Created {
 			status = http.StatusCreated
 		}
 		return web.Answer(status, data{RenderCustomer(wr.Customer)})
@@ -208,9 +208,9 @@ func (a *API) GetOrCreateCustomer(w http.ResponseWriter, r *http.Request) {
 		storeError(w, r, err, "customer")
 		return
 	}
-	wr := store.Written{Customer: c}
+	wr := idempotency.Result{Customer: c}
 	if created {
-		wr.Outcome = store.Created
+		wr.Outcome = idempotency.Created
 	}
 	web.Reply(w, r, cl, wr)
 }
@@ -341,7 +341,7 @@ func (a *API) UpdateCustomer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	cl, ok := claim(w, r, b.raw, func(wr store.Written) idempotency.Answer {
+	cl, ok := claim(w, r, b.raw, func(wr idempotency.Result) idempotency.Answer {
 		return web.Answer(http.StatusOK, data{RenderCustomer(wr.Customer)})
 	})
 	if !ok {
@@ -356,7 +356,7 @@ func (a *API) UpdateCustomer(w http.ResponseWriter, r *http.Request) {
 		storeError(w, r, err, "customer")
 		return
 	}
-	web.Reply(w, r, cl, store.Written{Customer: c, Outcome: outcome})
+	web.Reply(w, r, cl, idempotency.Result{Customer: c, Outcome: outcome})
 }
 
 func trimETag(s string) string {
@@ -367,7 +367,7 @@ func trimETag(s string) string {
 }
 
 // deleted is the answer of a delete: 204, no body.
-func deleted(store.Written) idempotency.Answer { return web.Answer(http.StatusNoContent, nil) }
+func deleted(idempotency.Result) idempotency.Answer { return web.Answer(http.StatusNoContent, nil) }
 
 // DeleteCustomer: DELETE /api/v1/apps/{slug}/customers/{id}; its licenses go with it.
 func (a *API) DeleteCustomer(w http.ResponseWriter, r *http.Request) {
@@ -384,7 +384,7 @@ func (a *API) DeleteCustomer(w http.ResponseWriter, r *http.Request) {
 		storeError(w, r, err, "customer")
 		return
 	}
-	web.Reply(w, r, cl, store.Written{Customer: c, Outcome: store.Deleted})
+	web.Reply(w, r, cl, idempotency.Result{Customer: c, Outcome: idempotency.Deleted})
 }
 
 // CreateLicense: POST /api/v1/apps/{slug}/licenses {customer_id, one of expires_at,
@@ -446,7 +446,7 @@ func (a *API) CreateLicense(w http.ResponseWriter, r *http.Request) {
 		invalid(w, &b.errs)
 		return
 	}
-	cl, ok := claim(w, r, b.raw, func(wr store.Written) idempotency.Answer {
+	cl, ok := claim(w, r, b.raw, func(wr idempotency.Result) idempotency.Answer {
 		return web.Answer(http.StatusCreated, data{toLicenseJSON(wr.License, now)})
 	})
 	if !ok {
@@ -457,7 +457,7 @@ func (a *API) CreateLicense(w http.ResponseWriter, r *http.Request) {
 		storeError(w, r, err, "customer")
 		return
 	}
-	web.Reply(w, r, cl, store.Written{License: l, Outcome: store.Created})
+	web.Reply(w, r, cl, idempotency.Result{License: l, Outcome: idempotency.Created})
 }
 
 // ListLicenses: GET /api/v1/apps/{slug}/licenses?customer_id=
@@ -516,7 +516,7 @@ func (a *API) DeleteLicense(w http.ResponseWriter, r *http.Request) {
 		storeError(w, r, err, "license")
 		return
 	}
-	web.Reply(w, r, cl, store.Written{License: l, Outcome: store.Deleted})
+	web.Reply(w, r, cl, idempotency.Result{License: l, Outcome: idempotency.Deleted})
 }
 
 // account authenticates a request that needs the account key.

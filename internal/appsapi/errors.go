@@ -70,7 +70,7 @@ func invalid(w http.ResponseWriter, v *customer.ValidationError) {
 
 // claim is the request's idempotency claim (web.Claim); a bad Idempotency-Key is answered
 // 400 here.
-func claim(w http.ResponseWriter, r *http.Request, raw []byte, render func(store.Written) idempotency.Answer) (*store.Claim, bool) {
+func claim(w http.ResponseWriter, r *http.Request, raw []byte, render func(idempotency.Result) idempotency.Answer) (*idempotency.Claim, bool) {
 	c, err := web.Claim(r, raw, render)
 	if err != nil {
 		badRequest(w, "Idempotency-Key must be 1 to 255 printable ASCII characters, sent once")
@@ -103,10 +103,10 @@ func storeError(w http.ResponseWriter, r *http.Request, err error, what string) 
 	var ce *store.ConflictError
 	switch {
 	case web.Replayed(w, r, err):
-	case errors.Is(err, store.ErrKeyReused):
+	case errors.Is(err, idempotency.ErrKeyReused):
 		writeProblem(w, http.StatusUnprocessableEntity, problem{Code: "idempotency_key_reused",
 			Message: "this Idempotency-Key was used for another request (method, path or body): a new request needs a new key"})
-	case errors.Is(err, store.ErrKeyInUse):
+	case errors.Is(err, idempotency.ErrKeyInUse):
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, http.StatusConflict, problem{Code: "idempotency_key_in_use",
 			Message: "a request with this Idempotency-Key is in progress: retry shortly"})

@@ -142,13 +142,13 @@ func (in *Ingester) Process(ctx context.Context, body []byte) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	claim := &store.Claim{
+	claim := &idempotency.Claim{
 		Key:         cmd.key,
 		Fingerprint: idempotency.Fingerprint("ingest", string(cmd.action)+" "+res.App, cmd.customer),
-		Render:      func(w store.Written) idempotency.Answer { return keep(cmd.action, w) },
+		Render:      func(w idempotency.Result) idempotency.Answer { return keep(cmd.action, w) },
 	}
 	got, err := in.onApp(claim.Context(ctx), cmd.app, op)
-	var re *store.ReplayError
+	var re *idempotency.ReplayError
 	if errors.As(err, &re) {
 		var k kept
 		if err = json.Unmarshal(re.Answer.Body, &k); err == nil {
@@ -167,10 +167,10 @@ type kept struct {
 }
 
 // keep is the answer a command's record keeps: its result, as a write of the action did it.
-func keep(action Action, w store.Written) idempotency.Answer {
+func keep(action Action, w idempotency.Result) idempotency.Answer {
 	k := kept{Outcome: Deleted, CustomerID: w.Customer.ID, Version: w.Customer.Version}
 	if action != Delete {
-		k.Outcome = map[store.Outcome]Outcome{store.Created: Created, store.Updated: Updated}[w.Outcome]
+		k.Outcome = map[idempotency.Outcome]Outcome{idempotency.Created: Created, idempotency.Updated: Updated}[w.Outcome]
 	}
 	b, _ := json.Marshal(k) // strings and a number: it cannot fail
 	return idempotency.Answer{Status: 200, Body: b}
@@ -271,7 +271,7 @@ func (in *Ingester) operation(cmd command) (op, error) {
 			c, o, err := in.store.UpsertByExternalID(ctx, appID, ext, p, CreatedBy)
 			res := Result{AppID: appID, CustomerID: c.ID, Version: c.Version}
 			if err == nil {
-				res.Outcome = map[store.Outcome]Outcome{store.Created: Created, store.Updated: Updated, store.Unchanged: Unchanged}[o]
+				res.Outcome = map[idempotency.Outcome]Outcome{idempotency.Created: Created, idempotency.Updated: Updated, idempotency.Unchanged: Unchanged}[o]
 			}
 			return res, err
 		}, nil
@@ -394,7 +394,7 @@ func classify(err error) error {
 		return &RejectedError{Reason: ReasonUnknownApp, Message: "the app does not exist", Err: err}
 	case errors.Is(err, store.ErrAppNotActive):
 		return &RejectedError{Reason: ReasonAppDeleted, Message: "the app is being deleted", Err: err}
-	case errors.Is(err, store.ErrKeyReused):
+	case errors.Is(err, idempotency.ErrKeyReused):
 		return &RejectedError{Reason: ReasonKeyReused, Message: "the idempotency_key was used for another command", Err: err}
 	}
 	return err

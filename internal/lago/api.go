@@ -75,9 +75,9 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ce *store.ConflictError
 	switch {
 	case web.Replayed(w, r, err):
-	case errors.Is(err, store.ErrKeyReused):
+	case errors.Is(err, idempotency.ErrKeyReused):
 		invalid(w, map[string][]string{"idempotency_key": {"idempotency_key_reused"}})
-	case errors.Is(err, store.ErrKeyInUse):
+	case errors.Is(err, idempotency.ErrKeyInUse):
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusConflict, "idempotency_key_in_use", nil)
 	case errors.As(err, &ve):
@@ -133,8 +133,8 @@ type customerBody struct {
 
 // claim is the request's idempotency claim (web.Claim): the answer of both of Lago's writes
 // is 200 with the customer written (or deleted). A bad Idempotency-Key is answered 400 here.
-func claim(w http.ResponseWriter, r *http.Request, raw []byte) (*store.Claim, bool) {
-	c, err := web.Claim(r, raw, func(wr store.Written) idempotency.Answer {
+func claim(w http.ResponseWriter, r *http.Request, raw []byte) (*idempotency.Claim, bool) {
+	c, err := web.Claim(r, raw, func(wr idempotency.Result) idempotency.Answer {
 		return web.Answer(http.StatusOK, customerBody{toCustomerJSON(wr.Customer)})
 	})
 	if err != nil {
@@ -184,7 +184,7 @@ func (a *API) Upsert(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	web.Reply(w, r, cl, store.Written{Customer: c, Outcome: outcome})
+	web.Reply(w, r, cl, idempotency.Result{Customer: c, Outcome: outcome})
 }
 
 // Get: GET /api/v1/customers/{external_id}.
@@ -216,7 +216,7 @@ func (a *API) Delete(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	web.Reply(w, r, cl, store.Written{Customer: c, Outcome: store.Deleted})
+	web.Reply(w, r, cl, idempotency.Result{Customer: c, Outcome: idempotency.Deleted})
 }
 
 type metaJSON struct {

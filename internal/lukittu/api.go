@@ -58,8 +58,8 @@ func (a *API) envelope(details string, data any) envelope {
 
 // claim is the request's idempotency claim (web.Claim) whose answer is status with the
 // envelope of details and data(written); a bad Idempotency-Key is answered 400 here.
-func (a *API) claim(w http.ResponseWriter, r *http.Request, raw []byte, status int, details string, data func(store.Written) any) (*store.Claim, bool) {
-	c, err := web.Claim(r, raw, func(wr store.Written) idempotency.Answer {
+func (a *API) claim(w http.ResponseWriter, r *http.Request, raw []byte, status int, details string, data func(idempotency.Result) any) (*idempotency.Claim, bool) {
+	c, err := web.Claim(r, raw, func(wr idempotency.Result) idempotency.Answer {
 		return web.Answer(status, a.envelope(details, data(wr)))
 	})
 	if err != nil {
@@ -103,9 +103,9 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ce *store.ConflictError
 	switch {
 	case web.Replayed(w, r, err):
-	case errors.Is(err, store.ErrKeyReused):
+	case errors.Is(err, idempotency.ErrKeyReused):
 		writeError(w, http.StatusUnprocessableEntity, codeBadRequest, "This Idempotency-Key was used for a different request: a new request needs a new key")
-	case errors.Is(err, store.ErrKeyInUse):
+	case errors.Is(err, idempotency.ErrKeyInUse):
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusConflict, codeBadRequest, "A request with this Idempotency-Key is in progress, retry shortly")
 	case errors.As(err, &eb):
@@ -212,7 +212,7 @@ func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	cl, ok := a.claim(w, r, raw, http.StatusCreated, "Customer created", func(wr store.Written) any { return toCustomerJSON(teamID, wr.Customer) })
+	cl, ok := a.claim(w, r, raw, http.StatusCreated, "Customer created", func(wr idempotency.Result) any { return toCustomerJSON(teamID, wr.Customer) })
 	if !ok {
 		return
 	}
@@ -222,7 +222,7 @@ func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	web.Reply(w, r, cl, store.Written{Customer: created, Outcome: store.Created})
+	web.Reply(w, r, cl, idempotency.Result{Customer: created, Outcome: idempotency.Created})
 }
 
 // GetCustomer: GET /api/v1/dev/teams/{teamId}/customers/{customerId}.
@@ -258,7 +258,7 @@ func (a *API) UpdateCustomer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	cl, ok := a.claim(w, r, raw, http.StatusOK, "Customer updated", func(wr store.Written) any { return toCustomerJSON(teamID, wr.Customer) })
+	cl, ok := a.claim(w, r, raw, http.StatusOK, "Customer updated", func(wr idempotency.Result) any { return toCustomerJSON(teamID, wr.Customer) })
 	if !ok {
 		return
 	}
@@ -267,7 +267,7 @@ func (a *API) UpdateCustomer(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	web.Reply(w, r, cl, store.Written{Customer: updated, Outcome: outcome})
+	web.Reply(w, r, cl, idempotency.Result{Customer: updated, Outcome: outcome})
 }
 
 // DeleteCustomer: DELETE /api/v1/dev/teams/{teamId}/customers/{customerId}.
@@ -280,7 +280,7 @@ func (a *API) DeleteCustomer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	cl, ok := a.claim(w, r, nil, http.StatusOK, "Customer deleted", func(store.Written) any { return map[string]any{"customerId": id, "deleted": true} })
+	cl, ok := a.claim(w, r, nil, http.StatusOK, "Customer deleted", func(idempotency.Result) any { return map[string]any{"customerId": id, "deleted": true} })
 	if !ok {
 		return
 	}
@@ -289,7 +289,7 @@ func (a *API) DeleteCustomer(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	web.Reply(w, r, cl, store.Written{Customer: gone, Outcome: store.Deleted})
+	web.Reply(w, r, cl, idempotency.Result{Customer: gone, Outcome: idempotency.Deleted})
 }
 
 type listJSON struct {

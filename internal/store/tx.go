@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/telemetry"
 )
 
@@ -17,7 +18,7 @@ type txItem struct {
 	write  types.TransactWriteItem
 	onFail func(old map[string]types.AttributeValue) error
 	app    string // for a shard's condition: the app whose shards are missing when it fails with errNoShards
-	// claim marks an idempotency record (Store.claimed): its outcome decides before the
+	// claim marks an idempotency record (Store.recordWrite): its outcome decides before the
 	// others', and committed runs once the transaction has been written.
 	claim     bool
 	committed func()
@@ -109,7 +110,7 @@ func (s *Store) transactFn(ctx context.Context, op string, build func() ([]txIte
 
 // claimOutcome is the error of a cancelled transaction whose idempotency record failed: the
 // record of a request done before (its replay, or ErrKeyReused), whatever else failed with
-// it; or ErrKeyInUse when a transaction of another request held the record.
+// it; or idempotency.ErrKeyInUse when a transaction of another request held the record.
 func claimOutcome(items []txItem, reasons []types.CancellationReason) error {
 	for i, r := range reasons {
 		if i >= len(items) || !items[i].claim {
@@ -119,7 +120,7 @@ func claimOutcome(items []txItem, reasons []types.CancellationReason) error {
 		case "ConditionalCheckFailed":
 			return items[i].onFail(r.Item)
 		case "TransactionConflict":
-			return ErrKeyInUse
+			return idempotency.ErrKeyInUse
 		}
 	}
 	return nil

@@ -23,7 +23,6 @@ import (
 
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/idempotency"
-	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/telemetry"
 )
 
@@ -221,32 +220,32 @@ func Write(w http.ResponseWriter, a idempotency.Answer) {
 // Claim is the request's idempotency claim: its Idempotency-Key (none is fine) over its
 // method, path and body, with render as the answer of the write. The error is
 // idempotency.ErrInvalidKey.
-func Claim(r *http.Request, body []byte, render func(store.Written) idempotency.Answer) (*store.Claim, error) {
+func Claim(r *http.Request, body []byte, render func(idempotency.Result) idempotency.Answer) (*idempotency.Claim, error) {
 	key, err := idempotency.ParseKey(r.Header.Values(idempotency.Header))
 	if err != nil {
 		return nil, err
 	}
-	return &store.Claim{Key: key, Fingerprint: idempotency.Fingerprint(r.Method, r.URL.EscapedPath(), body), Render: render}, nil
+	return &idempotency.Claim{Key: key, Fingerprint: idempotency.Fingerprint(r.Method, r.URL.EscapedPath(), body), Render: render}, nil
 }
 
-// Reply writes the answer of a write that succeeded (store.Claim.Answer), and counts the
+// Reply writes the answer of a write that succeeded (idempotency.Claim.Answer), and counts the
 // write (metric Writes, by Operation and Resource) when it changed something.
-func Reply(w http.ResponseWriter, r *http.Request, c *store.Claim, wr store.Written) {
-	if wr.Outcome != store.Unchanged {
+func Reply(w http.ResponseWriter, r *http.Request, c *idempotency.Claim, wr idempotency.Result) {
+	if wr.Outcome != idempotency.Unchanged {
 		resource := "customer"
 		if wr.License.ID != "" {
 			resource = "license"
 		}
 		telemetry.Count(r.Context(), "Writes", telemetry.Dim{Name: "Operation", Value: wr.Outcome.String()}, telemetry.Dim{Name: "Resource", Value: resource})
 	}
-	Write(w, c.Answer(wr))
+	Write(w, c.Rendered(wr))
 }
 
-// Replayed answers a write that failed with a store.ReplayError: the answer its record
+// Replayed answers a write that failed with a idempotency.ReplayError: the answer its record
 // keeps, byte for byte, marked Idempotent-Replayed (metric IdempotentReplays). It reports
 // whether it answered.
 func Replayed(w http.ResponseWriter, r *http.Request, err error) bool {
-	var re *store.ReplayError
+	var re *idempotency.ReplayError
 	if !errors.As(err, &re) {
 		return false
 	}
