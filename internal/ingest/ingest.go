@@ -39,6 +39,7 @@ import (
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/store"
+	"github.com/clientele/clientele/internal/wire"
 )
 
 // Action is what a command does.
@@ -190,7 +191,7 @@ func decode(body []byte) (command, Result, error) {
 	var res Result
 	str := func(name string) (string, error) {
 		raw, ok := fields[name]
-		if !ok || isNull(raw) {
+		if !ok || wire.IsNull(raw) {
 			return "", reject(ReasonInvalidCommand, "%s is required", name)
 		}
 		var s string
@@ -218,7 +219,7 @@ func decode(body []byte) (command, Result, error) {
 		return command{}, res, reject(ReasonUnknownAction, "action %q is none of upsert, get_or_create, delete", action)
 	}
 	raw, ok := fields["customer"]
-	if !ok || isNull(raw) {
+	if !ok || wire.IsNull(raw) {
 		return command{}, res, reject(ReasonInvalidCommand, "customer is required")
 	}
 	if t := firstByte(raw); t != '{' {
@@ -229,7 +230,7 @@ func decode(body []byte) (command, Result, error) {
 		return command{}, res, reject(ReasonUnknownApp, "no app is named %q", app)
 	}
 	var key string
-	if raw, ok := fields["idempotency_key"]; ok && !isNull(raw) {
+	if raw, ok := fields["idempotency_key"]; ok && !wire.IsNull(raw) {
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
 			key, _ = idempotency.ParseKey([]string{s})
@@ -240,8 +241,6 @@ func decode(body []byte) (command, Result, error) {
 	}
 	return command{action: res.Action, app: ref, customer: raw, key: key}, res, nil
 }
-
-func isNull(raw json.RawMessage) bool { return strings.TrimSpace(string(raw)) == "null" }
 
 func firstByte(raw json.RawMessage) byte {
 	s := strings.TrimSpace(string(raw))
