@@ -1,15 +1,14 @@
 package lago
 
 import (
-	"bytes"
 	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/wire"
 )
 
 // Lago's limits on customer metadata.
@@ -124,15 +123,6 @@ var (
 	billingOfProvider = []string{"provider_customer_id", "provider_payment_methods"}
 )
 
-func optString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func timeJSON(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
 // section reads the customer's Lago section.
 type section map[string]json.RawMessage
 
@@ -156,14 +146,14 @@ func toCustomerJSON(c customer.Customer) customerJSON {
 	sec := section(c.Lago)
 	out := customerJSON{
 		LagoID: c.ID, ExternalID: c.ExternalID, CustomerID: c.ExternalID, AccountType: accountTypes[0],
-		Name: optString(c.Name), Firstname: sec.str(fieldFirstname), Lastname: sec.str(fieldLastname),
+		Name: wire.OptString(c.Name), Firstname: sec.str(fieldFirstname), Lastname: sec.str(fieldLastname),
 		CustomerType: sec.str(fieldCustomerType),
-		CreatedAt:    timeJSON(c.CreatedAt), UpdatedAt: timeJSON(c.UpdatedAt),
-		Country: optString(c.Address.Country), AddressLine1: optString(c.Address.Line1),
-		AddressLine2: optString(c.Address.Line2), State: optString(c.Address.State),
-		Zipcode: optString(c.Address.PostalCode), Email: optString(c.Email), City: optString(c.Address.City),
-		URL: optString(c.URL), Phone: optString(c.Phone), LogoURL: optString(c.LogoURL),
-		LegalName: optString(c.LegalName), LegalNumber: optString(c.LegalNumber),
+		CreatedAt:    wire.Time(c.CreatedAt), UpdatedAt: wire.Time(c.UpdatedAt),
+		Country: wire.OptString(c.Address.Country), AddressLine1: wire.OptString(c.Address.Line1),
+		AddressLine2: wire.OptString(c.Address.Line2), State: wire.OptString(c.Address.State),
+		Zipcode: wire.OptString(c.Address.PostalCode), Email: wire.OptString(c.Email), City: wire.OptString(c.Address.City),
+		URL: wire.OptString(c.URL), Phone: wire.OptString(c.Phone), LogoURL: wire.OptString(c.LogoURL),
+		LegalName: wire.OptString(c.LegalName), LegalNumber: wire.OptString(c.LegalNumber),
 		Currency: sec.str(fieldCurrency), TaxIdentificationNumber: sec.str(fieldTaxID),
 		Timezone: sec.str(fieldTimezone), ApplicableTimezone: "UTC",
 		FinalizeZeroAmountInvoice: finalizeZero[0],
@@ -200,7 +190,7 @@ func toCustomerJSON(c customer.Customer) customerJSON {
 	for i, m := range c.Metadata {
 		out.Metadata[i] = metadataJSON{
 			LagoID: m.EntryID(c.ID), Key: m.Key, Value: m.Text(),
-			DisplayInInvoice: m.DisplayInInvoice, CreatedAt: timeJSON(c.CreatedAt),
+			DisplayInInvoice: m.DisplayInInvoice, CreatedAt: wire.Time(c.CreatedAt),
 		}
 	}
 	return out
@@ -224,8 +214,6 @@ func (in *input) add(field, code string) {
 	}
 }
 
-func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
 var null = json.RawMessage("null")
 
 func (in *input) str(name string) customer.Opt[string] {
@@ -233,7 +221,7 @@ func (in *input) str(name string) customer.Opt[string] {
 	if !ok {
 		return customer.Opt[string]{}
 	}
-	if isNull(raw) {
+	if wire.IsNull(raw) {
 		return customer.Some("")
 	}
 	var s string
@@ -270,7 +258,7 @@ func (in *input) set(key string, v any) {
 // under key, with check deciding its value or its error code; a JSON null (and, for the
 // text fields, "") clears it.
 func (in *input) sectionField(errField, key string, raw json.RawMessage, check func(raw json.RawMessage) (any, string)) {
-	if isNull(raw) {
+	if wire.IsNull(raw) {
 		in.set(key, nil)
 		return
 	}
@@ -409,7 +397,7 @@ func timezoneName(raw json.RawMessage) (any, string) {
 
 func (in *input) object(name string) (map[string]json.RawMessage, bool) {
 	raw, ok := in.fields[name]
-	if !ok || isNull(raw) {
+	if !ok || wire.IsNull(raw) {
 		return nil, ok
 	}
 	var m map[string]json.RawMessage
@@ -484,7 +472,7 @@ func (in *input) section() {
 			in.sectionField("billing_configuration", billingPrefix+f, raw, check)
 		}
 	}
-	if raw, ok := in.fields["integration_customers"]; ok && !isNull(raw) {
+	if raw, ok := in.fields["integration_customers"]; ok && !wire.IsNull(raw) {
 		var list []json.RawMessage
 		if json.Unmarshal(raw, &list) != nil {
 			in.add("integration_customers", codeInvalid)
@@ -497,7 +485,7 @@ func (in *input) section() {
 // metadata as it is, as Lago does.
 func (in *input) metadata() customer.Opt[[]customer.Metadata] {
 	raw, ok := in.fields["metadata"]
-	if !ok || isNull(raw) {
+	if !ok || wire.IsNull(raw) {
 		return customer.Opt[[]customer.Metadata]{}
 	}
 	var entries []struct {
@@ -528,7 +516,7 @@ func (in *input) metadata() customer.Opt[[]customer.Metadata] {
 		case keys[strings.TrimSpace(*e.Key)]:
 			in.add("key", codeAlreadyExist)
 			continue
-		case len(e.Value) == 0 || isNull(e.Value):
+		case len(e.Value) == 0 || wire.IsNull(e.Value):
 			in.add("value", codeMandatory)
 			continue
 		case json.Unmarshal(e.Value, &value) != nil:
@@ -579,7 +567,7 @@ func lagoField(f string) string {
 }
 
 // lagoCode maps a canonical validation code to Lago's.
-func lagoCode(field, code string) string {
+func lagoCode(code string) string {
 	switch code {
 	case customer.CodeInvalidEmail:
 		return codeEmail

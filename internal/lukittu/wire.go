@@ -10,21 +10,21 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/problem"
+	"github.com/clientele/clientele/internal/wire"
 )
 
 // Limits of the Lukittu developer API.
 const (
-	maxMetadata       = 20
-	maxMetadataText   = 255
-	minFullName       = 3
-	maxFullName       = 255
-	maxUsername       = 255
-	nilUUID           = "00000000-0000-0000-0000-000000000000"
-	detailsValidation = "Invalid request body"
+	maxMetadata     = 20
+	maxMetadataText = 255
+	minFullName     = 3
+	maxFullName     = 255
+	maxUsername     = 255
+	nilUUID         = "00000000-0000-0000-0000-000000000000"
 )
 
 type result struct {
@@ -75,20 +75,11 @@ type customerJSON struct {
 	UpdatedAt       string       `json:"updatedAt"`
 }
 
-func optString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func timeJSON(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
 func toCustomerJSON(teamID string, c customer.Customer) customerJSON {
 	out := customerJSON{
-		ID: c.ID, Email: optString(c.Email), FullName: optString(c.Name), Username: optString(c.Username),
+		ID: c.ID, Email: wire.OptString(c.Email), FullName: wire.OptString(c.Name), Username: wire.OptString(c.Username),
 		Metadata: make([]metadataJSON, len(c.Metadata)), TeamID: teamID, CreatedByUserID: nilUUID,
-		CreatedAt: timeJSON(c.CreatedAt), UpdatedAt: timeJSON(c.UpdatedAt),
+		CreatedAt: wire.Time(c.CreatedAt), UpdatedAt: wire.Time(c.UpdatedAt),
 	}
 	if id, ok := customer.ParseID(c.CreatedBy); ok {
 		out.CreatedByUserID = id
@@ -98,9 +89,9 @@ func toCustomerJSON(teamID string, c customer.Customer) customerJSON {
 	}
 	if a := c.Address; !a.IsZero() {
 		out.Address = &addressJSON{
-			Street: optString(a.Line1), Line1: optString(a.Line1), Line2: optString(a.Line2),
-			City: optString(a.City), State: optString(a.State), Country: optString(a.Country),
-			PostalCode: optString(a.PostalCode),
+			Street: wire.OptString(a.Line1), Line1: wire.OptString(a.Line1), Line2: wire.OptString(a.Line2),
+			City: wire.OptString(a.City), State: wire.OptString(a.State), Country: wire.OptString(a.Country),
+			PostalCode: wire.OptString(a.PostalCode),
 		}
 	}
 	return out
@@ -132,12 +123,10 @@ type addressIn struct {
 	PostalCode *string `json:"postalCode"`
 }
 
-// errBody is a client mistake in a request body; its text is the response's details.
-type errBody struct{ msg string }
-
-func (e *errBody) Error() string { return e.msg }
-
-func bad(format string, args ...any) error { return &errBody{fmt.Sprintf(format, args...)} }
+// bad is a client's mistake in a request body, whose text is the answer's details.
+func bad(format string, args ...any) error {
+	return problem.Errorf(problem.BadRequest, format, args...)
+}
 
 // decodeStrict decodes one JSON object and rejects unknown keys by their exact name, as the
 // real service (zod's strict objects) does. encoding/json matches keys to fields without
@@ -298,7 +287,7 @@ func (in customerIn) toCustomer() (customer.Customer, error) {
 	if err := c.Validate(); err != nil {
 		var ve *customer.ValidationError
 		if errors.As(err, &ve) && len(ve.Errors) > 0 {
-			return c, bad("Invalid %s: %s", lukittuField(ve.Errors[0].Field), ve.Errors[0].Message)
+			return c, bad("%s", invalidDetails(ve.Errors[0].Field, ve.Errors[0].Message))
 		}
 		return c, err
 	}
