@@ -113,7 +113,8 @@ func (a *API) CreateAPIKey(r *http.Request) (idempotency.Answer, error) {
 		return idempotency.Answer{}, err
 	}
 	secret, hash := auth.Generate(kind)
-	k, err := a.store.CreateKey(r.Context(), hash, auth.Key{AppID: app.ID, AppSlug: app.Slug, Kind: kind, Hint: auth.Hint(secret)})
+	k, err := a.store.CreateKey(r.Context(), hash,
+		auth.Key{AppID: app.ID, AppSlug: app.Slug, Kind: kind, Hint: auth.Hint(secret)})
 	if err != nil {
 		return idempotency.Answer{}, about("app", err)
 	}
@@ -164,7 +165,8 @@ func (a *API) DeleteAPIKey(r *http.Request) (idempotency.Answer, error) {
 // Health: GET /api/health, without a key: whether the table answers.
 func (a *API) Health(r *http.Request) (idempotency.Answer, error) {
 	if err := a.store.Ping(r.Context()); err != nil {
-		return idempotency.Answer{}, &problem.Error{Kind: problem.Unavailable, Message: "the table is not reachable", Err: err}
+		unreachable := &problem.Error{Kind: problem.Unavailable, Message: "the table is not reachable", Err: err}
+		return idempotency.Answer{}, unreachable
 	}
 	return okData(map[string]string{"status": "ok", "table": "reachable"})
 }

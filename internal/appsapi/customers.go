@@ -50,43 +50,51 @@ func customerAnswer(status int) func(idempotency.Result) idempotency.Answer {
 	}
 }
 
-// CreateCustomer: POST /api/v1/apps/{slug}/customers.
-func (a *API) CreateCustomer(r *http.Request) (idempotency.Answer, error) {
+// creation is what a create reads before it writes: the app, the claim and the customer.
+type creation struct {
+	appID    string
+	claim    *idempotency.Claim
+	customer customer.Customer
+}
+
+// readCreation reads a create of a customer whose answer render gives.
+func (a *API) readCreation(r *http.Request, render func(idempotency.Result) idempotency.Answer) (creation, error) {
 	appID, err := a.app(r, auth.Write)
 	if err != nil {
-		return idempotency.Answer{}, err
+		return creation{}, err
 	}
 	b, err := readBody(r)
 	if err != nil {
-		return idempotency.Answer{}, err
+		return creation{}, err
 	}
-	cl, err := web.Claim(r, b.raw, customerAnswer(http.StatusCreated))
+	cl, err := web.Claim(r, b.raw, render)
 	if err != nil {
-		return idempotency.Answer{}, err
+		return creation{}, err
 	}
 	p, err := customerFields(b, "email")
 	if err != nil {
+		return creation{}, err
+	}
+	return creation{appID: appID, claim: cl, customer: newCustomer(r, p)}, nil
+}
+
+// CreateCustomer: POST /api/v1/apps/{slug}/customers.
+func (a *API) CreateCustomer(r *http.Request) (idempotency.Answer, error) {
+	cr, err := a.readCreation(r, customerAnswer(http.StatusCreated))
+	if err != nil {
 		return idempotency.Answer{}, err
 	}
-	c, err := a.store.CreateCustomer(cl.Context(r.Context()), appID, newCustomer(r, p))
+	c, err := a.store.CreateCustomer(cr.claim.Context(r.Context()), cr.appID, cr.customer)
 	if err != nil {
 		return idempotency.Answer{}, about("customer", err)
 	}
-	return web.Committed(r.Context(), cl, idempotency.Result{Customer: c, Outcome: idempotency.Created}), nil
+	return web.Committed(r.Context(), cr.claim, idempotency.Result{Customer: c, Outcome: idempotency.Created}), nil
 }
 
 // GetOrCreateCustomer: POST /api/v1/apps/{slug}/customers/get-or-create; 201 when created,
 // 200 when a customer with that email existed (the given fields are then ignored).
 func (a *API) GetOrCreateCustomer(r *http.Request) (idempotency.Answer, error) {
-	appID, err := a.app(r, auth.Write)
-	if err != nil {
-		return idempotency.Answer{}, err
-	}
-	b, err := readBody(r)
-	if err != nil {
-		return idempotency.Answer{}, err
-	}
-	cl, err := web.Claim(r, b.raw, func(res idempotency.Result) idempotency.Answer {
+	cr, err := a.readCreation(r, func(res idempotency.Result) idempotency.Answer {
 		if res.Outcome == idempotency.Created {
 			return customerAnswer(http.StatusCreated)(res)
 		}
@@ -95,11 +103,7 @@ func (a *API) GetOrCreateCustomer(r *http.Request) (idempotency.Answer, error) {
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
-	p, err := customerFields(b, "email")
-	if err != nil {
-		return idempotency.Answer{}, err
-	}
-	c, created, err := a.store.GetOrCreateByEmail(cl.Context(r.Context()), appID, newCustomer(r, p))
+	c, created, err := a.store.GetOrCreateByEmail(cr.claim.Context(r.Context()), cr.appID, cr.customer)
 	if err != nil {
 		return idempotency.Answer{}, about("customer", err)
 	}
@@ -107,7 +111,7 @@ func (a *API) GetOrCreateCustomer(r *http.Request) (idempotency.Answer, error) {
 	if created {
 		res.Outcome = idempotency.Created
 	}
-	return web.Committed(r.Context(), cl, res), nil
+	return web.Committed(r.Context(), cr.claim, res), nil
 }
 
 type listMeta struct {
@@ -158,7 +162,8 @@ func (a *API) ListCustomers(r *http.Request) (idempotency.Answer, error) {
 	if err != nil {
 		return idempotency.Answer{}, about("customer", err)
 	}
-	out := listJSON{Data: make([]Customer, len(res.Customers)), Meta: listMeta{Total: res.Total, Page: page, PerPage: perPage}}
+	out := listJSON{Data: make([]Customer, len(res.Customers)),
+		Meta: listMeta{Total: res.Total, Page: page, PerPage: perPage}}
 	for i, c := range res.Customers {
 		out.Data[i] = RenderCustomer(c)
 	}
@@ -255,9 +260,12 @@ func trimETag(s string) string {
 // deleted is the answer of a delete: 204, no body.
 func deleted(idempotency.Result) idempotency.Answer { return web.JSON(http.StatusNoContent, nil) }
 
-// DeleteCustomer: DELETE /api/v1/apps/{slug}/customers/{id}; its licenses go with it.
-func (a *API) DeleteCustomer(r *http.Request) (idempotency.Answer, error) {
-	appID, id, err := a.appAndID(r, auth.Write, customerPrefix, "customer")
+// deletion deletes the record id of app appID, and returns it as it was.
+type deletion func(ctx context.Context, appID, id string) (idempotency.Result, error)
+
+// deleteByID serves the delete, by del, of the record named in the path.
+func (a *API) deleteByID(r *http.Request, prefix, record string, del deletion) (idempotency.Answer, error) {
+	appID, id, err := a.appAndID(r, auth.Write, prefix, record)
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
@@ -265,9 +273,19 @@ func (a *API) DeleteCustomer(r *http.Request) (idempotency.Answer, error) {
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
-	c, err := a.store.DeleteCustomer(cl.Context(r.Context()), appID, id)
+	res, err := del(cl.Context(r.Context()), appID, id)
 	if err != nil {
-		return idempotency.Answer{}, about("customer", err)
+		return idempotency.Answer{}, about(record, err)
 	}
-	return web.Committed(r.Context(), cl, idempotency.Result{Customer: c, Outcome: idempotency.Deleted}), nil
+	res.Outcome = idempotency.Deleted
+	return web.Committed(r.Context(), cl, res), nil
+}
+
+// DeleteCustomer: DELETE /api/v1/apps/{slug}/customers/{id}; its licenses go with it.
+func (a *API) DeleteCustomer(r *http.Request) (idempotency.Answer, error) {
+	var del deletion = func(ctx context.Context, app, id string) (idempotency.Result, error) {
+		c, err := a.store.DeleteCustomer(ctx, app, id)
+		return idempotency.Result{Customer: c}, err
+	}
+	return a.deleteByID(r, customerPrefix, "customer", del)
 }

@@ -28,11 +28,15 @@ type answer struct {
 	code, message string
 }
 
+// retryShortly is the message of a 503.
+const retryShortly = "temporarily unavailable, try again shortly"
+
 // answers is the Apps API's table of problems.
 var answers = map[problem.Kind]answer{
-	problem.Internal:       {http.StatusInternalServerError, "internal_error", "internal server error"},
-	problem.BadRequest:     {http.StatusBadRequest, "bad_request", "bad request"},
-	problem.BodyTooLarge:   {http.StatusRequestEntityTooLarge, "payload_too_large", "the request body is larger than 1 MiB"},
+	problem.Internal:   {http.StatusInternalServerError, "internal_error", "internal server error"},
+	problem.BadRequest: {http.StatusBadRequest, "bad_request", "bad request"},
+	problem.BodyTooLarge: {http.StatusRequestEntityTooLarge, "payload_too_large",
+		"the request body is larger than 1 MiB"},
 	problem.BodyNotUTF8:    {http.StatusBadRequest, "bad_request", "the body must be valid UTF-8"},
 	problem.BodyUnreadable: {http.StatusBadRequest, "bad_request", "could not read the request body"},
 	problem.Unauthorized: {http.StatusUnauthorized, "unauthorized",
@@ -52,17 +56,18 @@ var answers = map[problem.Kind]answer{
 		"invalid cursor: pass next_cursor from a previous page of the same list, unchanged"},
 	problem.PageTooDeep: {http.StatusBadRequest, "bad_request",
 		"page is too deep for page/per_page: follow meta.next_cursor with the cursor parameter instead"},
-	problem.ListTooLarge:   {http.StatusBadRequest, "bad_request", "too many customers to sort: narrow the filters"},
-	problem.FilterTooLarge: {http.StatusBadRequest, "bad_request", "too many filter values for one list: narrow the filters"},
-	problem.LicenseLimit:   {http.StatusUnprocessableEntity, "validation_error", "the request has invalid fields"},
-	problem.KeyInvalid: {http.StatusBadRequest, "bad_request",
+	problem.ListTooLarge: {http.StatusBadRequest, "bad_request", "too many customers to sort: narrow the filters"},
+	problem.FilterTooLarge: {http.StatusBadRequest, "bad_request",
+		"too many filter values for one list: narrow the filters"},
+	problem.LicenseLimit: {http.StatusUnprocessableEntity, "validation_error", "the request has invalid fields"},
+	problem.IdempotencyKeyInvalid: {http.StatusBadRequest, "bad_request",
 		"Idempotency-Key must be 1 to 255 printable ASCII characters, sent once"},
-	problem.KeyReused: {http.StatusUnprocessableEntity, "idempotency_key_reused",
+	problem.IdempotencyKeyReused: {http.StatusUnprocessableEntity, "idempotency_key_reused",
 		"this Idempotency-Key was used for another request (method, path or body): a new request needs a new key"},
-	problem.KeyInUse: {http.StatusConflict, "idempotency_key_in_use",
+	problem.IdempotencyKeyInUse: {http.StatusConflict, "idempotency_key_in_use",
 		"a request with this Idempotency-Key is in progress: retry shortly"},
-	problem.Busy:        {http.StatusServiceUnavailable, "service_unavailable", "temporarily unavailable, try again shortly"},
-	problem.Unavailable: {http.StatusServiceUnavailable, "service_unavailable", "temporarily unavailable, try again shortly"},
+	problem.Busy:        {http.StatusServiceUnavailable, "service_unavailable", retryShortly},
+	problem.Unavailable: {http.StatusServiceUnavailable, "service_unavailable", retryShortly},
 }
 
 // fieldDetails are the details of the kinds that are about one field.
@@ -78,10 +83,7 @@ func Renderer() problem.Renderer { return problem.Renderer{Table: render} }
 
 // render is the Apps API's answer to a problem, from its table.
 func render(p problem.Problem) idempotency.Answer {
-	row, ok := answers[p.Kind]
-	if !ok {
-		row = answers[problem.Internal]
-	}
+	row := problem.Row(answers, p.Kind)
 	out := problemJSON{Code: row.code, Message: row.message}
 	if strings.Contains(row.message, "%s") {
 		out.Message = fmt.Sprintf(row.message, recordOf(p.Err, "resource"))
@@ -108,7 +110,10 @@ type recordError struct {
 	err    error
 }
 
+// Error is the record and the error.
 func (e *recordError) Error() string { return e.record + ": " + e.err.Error() }
+
+// Unwrap is the error about the record.
 func (e *recordError) Unwrap() error { return e.err }
 
 // about is err about the record named record; nil for nil.

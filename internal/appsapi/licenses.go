@@ -1,6 +1,7 @@
 package appsapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -126,17 +127,9 @@ func (a *API) GetLicense(r *http.Request) (idempotency.Answer, error) {
 
 // DeleteLicense: DELETE /api/v1/apps/{slug}/licenses/{id}.
 func (a *API) DeleteLicense(r *http.Request) (idempotency.Answer, error) {
-	appID, id, err := a.appAndID(r, auth.Write, licensePrefix, "license")
-	if err != nil {
-		return idempotency.Answer{}, err
+	var del deletion = func(ctx context.Context, app, id string) (idempotency.Result, error) {
+		l, err := a.store.DeleteLicense(ctx, app, id)
+		return idempotency.Result{License: l}, err
 	}
-	cl, err := web.Claim(r, nil, deleted)
-	if err != nil {
-		return idempotency.Answer{}, err
-	}
-	l, err := a.store.DeleteLicense(cl.Context(r.Context()), appID, id)
-	if err != nil {
-		return idempotency.Answer{}, about("license", err)
-	}
-	return web.Committed(r.Context(), cl, idempotency.Result{License: l, Outcome: idempotency.Deleted}), nil
+	return a.deleteByID(r, licensePrefix, "license", del)
 }

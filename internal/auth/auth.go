@@ -84,7 +84,8 @@ func Plausible(s string) bool {
 	if len(s) != 8+48 {
 		return false
 	}
-	if !strings.HasPrefix(s, Account.prefix()) && !strings.HasPrefix(s, Secret.prefix()) && !strings.HasPrefix(s, Publishable.prefix()) {
+	if !strings.HasPrefix(s, Account.prefix()) && !strings.HasPrefix(s, Secret.prefix()) &&
+		!strings.HasPrefix(s, Publishable.prefix()) {
 		return false
 	}
 	for _, c := range s[8:] {

@@ -21,6 +21,7 @@ type ReplayError struct {
 	Answer Answer
 }
 
+// Error says that the request was done before.
 func (e *ReplayError) Error() string {
 	return "idempotency: the request was done before under its key"
 }

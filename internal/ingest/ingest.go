@@ -102,7 +102,10 @@ type RejectedError struct {
 	Err     error // the cause, when there is one
 }
 
+// Error is the reason and the message.
 func (e *RejectedError) Error() string { return string(e.Reason) + ": " + e.Message }
+
+// Unwrap is the cause.
 func (e *RejectedError) Unwrap() error { return e.Err }
 
 // Retryable reports whether a message that failed with err may succeed when delivered again:
@@ -171,7 +174,7 @@ type kept struct {
 func keep(action Action, w idempotency.Result) idempotency.Answer {
 	k := kept{Outcome: Deleted, CustomerID: w.Customer.ID, Version: w.Customer.Version}
 	if action != Delete {
-		k.Outcome = map[idempotency.Outcome]Outcome{idempotency.Created: Created, idempotency.Updated: Updated}[w.Outcome]
+		k.Outcome = outcomes[w.Outcome]
 	}
 	b, _ := json.Marshal(k) // strings and a number: it cannot fail
 	return idempotency.Answer{Status: 200, Body: b}
@@ -236,7 +239,8 @@ func decode(body []byte) (command, Result, error) {
 			key, _ = idempotency.ParseKey([]string{s})
 		}
 		if key == "" {
-			return command{}, res, reject(ReasonInvalidCommand, "idempotency_key must be a string of 1 to 255 printable ASCII characters")
+			return command{}, res, reject(ReasonInvalidCommand,
+				"idempotency_key must be a string of 1 to 255 printable ASCII characters")
 		}
 	}
 	return command{action: res.Action, app: ref, customer: raw, key: key}, res, nil
@@ -270,7 +274,7 @@ func (in *Ingester) operation(cmd command) (op, error) {
 			c, o, err := in.store.UpsertByExternalID(ctx, appID, ext, p, CreatedBy)
 			res := Result{AppID: appID, CustomerID: c.ID, Version: c.Version}
 			if err == nil {
-				res.Outcome = map[idempotency.Outcome]Outcome{idempotency.Created: Created, idempotency.Updated: Updated, idempotency.Unchanged: Unchanged}[o]
+				res.Outcome = outcomes[o]
 			}
 			return res, err
 		}, nil
@@ -397,4 +401,9 @@ func classify(err error) error {
 		return &RejectedError{Reason: ReasonKeyReused, Message: "the idempotency_key was used for another command", Err: err}
 	}
 	return err
+}
+
+// outcomes are the outcomes of commands that upsert or get-or-create, by their write's.
+var outcomes = map[idempotency.Outcome]Outcome{
+	idempotency.Created: Created, idempotency.Updated: Updated, idempotency.Unchanged: Unchanged,
 }

@@ -178,92 +178,118 @@ func (a *API) List(r *http.Request) (idempotency.Answer, error) {
 
 // listQuery reads a list's parameters; details holds Lago's errors for the bad ones.
 func listQuery(q url.Values) (_ store.ListQuery, page, perPage int, details map[string]any) {
-	details = map[string]any{}
-	page, perPage = 1, defaultPerPage
-	for name, dst := range map[string]*int{"page": &page, "per_page": &perPage} {
-		if s := q.Get(name); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 {
-				details[name] = []string{codeInvalid}
-				continue
-			}
-			*dst = n
-		}
-	}
-	perPage = min(perPage, maxPerPage)
+	p := &params{q: q, details: map[string]any{}}
+	page, perPage = p.positive("page", 1), min(p.positive("per_page", defaultPerPage), maxPerPage)
 	lq := store.ListQuery{
 		ExternalID: q.Get("external_id"), Search: q.Get("search_term"),
 		SearchIn: []store.SearchField{store.SearchName, store.SearchLegalName, store.SearchExternalID, store.SearchEmail},
 		Limit:    perPage, Page: page,
+		Countries: p.list("countries", func(s string) (string, bool) {
+			s = strings.ToUpper(strings.TrimSpace(s))
+			return s, customer.IsCountryCode(s)
+		}),
+		States: p.list("states", nil), PostalCodes: p.list("zipcodes", nil),
+		Lago: p.sectionFilters(), Metadata: metadataFilters(q),
 	}
-	// A list's values, each checked: Lago names the bad ones by their position.
-	list := func(name string, check func(string) (string, bool)) []string {
-		vals := slices.Concat(q[name+"[]"], q[name])
-		bad := map[string][]string{}
-		for i, v := range vals {
-			if check == nil {
-				continue
-			}
-			var ok bool
-			if vals[i], ok = check(v); !ok {
-				bad[strconv.Itoa(i)] = []string{codeInvalid}
-			}
-		}
-		if len(bad) > 0 {
-			details[name] = bad
-		}
-		return vals
+	return lq, page, perPage, p.details
+}
+
+// params reads a list's query parameters, keeping Lago's details of the bad ones.
+type params struct {
+	q       url.Values
+	details map[string]any
+}
+
+// positive is the positive integer parameter name, else def.
+func (p *params) positive(name string, def int) int {
+	s := p.q.Get(name)
+	if s == "" {
+		return def
 	}
-	lq.Countries = list("countries", func(s string) (string, bool) {
-		s = strings.ToUpper(strings.TrimSpace(s))
-		return s, customer.IsCountryCode(s)
-	})
-	lq.States = list("states", nil)
-	lq.PostalCodes = list("zipcodes", nil)
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		p.details[name] = []string{codeInvalid}
+		return def
+	}
+	return n
+}
+
+// list is the values of a list parameter (name[] or name), each checked (and normalized)
+// by check when there is one: Lago names the bad ones by their position.
+func (p *params) list(name string, check func(string) (string, bool)) []string {
+	vals := slices.Concat(p.q[name+"[]"], p.q[name])
+	bad := map[string][]string{}
+	for i, v := range vals {
+		if check == nil {
+			continue
+		}
+		var ok bool
+		if vals[i], ok = check(v); !ok {
+			bad[strconv.Itoa(i)] = []string{codeInvalid}
+		}
+	}
+	if len(bad) > 0 {
+		p.details[name] = bad
+	}
+	return vals
+}
+
+// flag is a true or false parameter, nil when absent.
+func (p *params) flag(name string) *bool {
+	switch p.q.Get(name) {
+	case "":
+		return nil
+	case "true":
+		return new(true)
+	case "false":
+		return new(false)
+	}
+	p.details[name] = []string{codeInvalid}
+	return nil
+}
+
+// sectionFilters are the filters on the Lago section: currencies, account_type,
+// has_tax_identification_number, customer_type and has_customer_type.
+func (p *params) sectionFilters() []store.FieldMatch {
+	var out []store.FieldMatch
 	enum := func(values []string) func(string) (string, bool) {
 		return func(s string) (string, bool) { return s, slices.Contains(values, s) }
 	}
-	if cs := list("currencies", func(s string) (string, bool) { return s, validCurrency(s) }); len(cs) > 0 {
-		lq.Lago = append(lq.Lago, store.FieldMatch{Field: fieldCurrency, AnyOf: cs})
+	if cs := p.list("currencies", func(s string) (string, bool) { return s, validCurrency(s) }); len(cs) > 0 {
+		out = append(out, store.FieldMatch{Field: fieldCurrency, AnyOf: cs})
 	}
-	if ts := list("account_type", enum(accountTypes)); len(ts) > 0 {
-		lq.Lago = append(lq.Lago, store.FieldMatch{Field: fieldAccountType, AnyOf: ts, Default: accountTypes[0]})
+	if ts := p.list("account_type", enum(accountTypes)); len(ts) > 0 {
+		out = append(out, store.FieldMatch{Field: fieldAccountType, AnyOf: ts, Default: accountTypes[0]})
 	}
-	flag := func(name string) *bool {
-		switch q.Get(name) {
-		case "":
-			return nil
-		case "true":
-			return new(true)
-		case "false":
-			return new(false)
-		}
-		details[name] = []string{codeInvalid}
-		return nil
-	}
-	hasType, hasTaxID := flag("has_customer_type"), flag("has_tax_identification_number")
+	hasType, hasTaxID := p.flag("has_customer_type"), p.flag("has_tax_identification_number")
 	if hasTaxID != nil {
-		lq.Lago = append(lq.Lago, store.FieldMatch{Field: fieldTaxID, Present: hasTaxID})
+		out = append(out, store.FieldMatch{Field: fieldTaxID, Present: hasTaxID})
 	}
-	switch t := q.Get("customer_type"); {
+	switch t := p.q.Get("customer_type"); {
 	case t != "" && !slices.Contains(customerTypes, t):
-		details["customer_type"] = []string{codeInvalid}
+		p.details["customer_type"] = []string{codeInvalid}
 	case t != "" && hasType != nil && !*hasType:
-		details["customer_type"] = []string{"must be nil when has_customer_type is false"}
+		p.details["customer_type"] = []string{"must be nil when has_customer_type is false"}
 	case t != "":
-		lq.Lago = append(lq.Lago, store.FieldMatch{Field: fieldCustomerType, AnyOf: []string{t}})
+		out = append(out, store.FieldMatch{Field: fieldCustomerType, AnyOf: []string{t}})
 	case hasType != nil:
-		lq.Lago = append(lq.Lago, store.FieldMatch{Field: fieldCustomerType, Present: hasType})
+		out = append(out, store.FieldMatch{Field: fieldCustomerType, Present: hasType})
 	}
+	return out
+}
+
+// metadataFilters are the metadata[key]=value parameters, by key (the order a cursor is bound to).
+func metadataFilters(q url.Values) []store.MetadataMatch {
 	var keys []string
 	for k := range q {
 		if key, ok := strings.CutPrefix(k, "metadata["); ok && strings.HasSuffix(key, "]") && len(key) > 1 {
 			keys = append(keys, key[:len(key)-1])
 		}
 	}
-	slices.Sort(keys) // one order of the filters for one query, which the cursor is bound to
+	slices.Sort(keys)
+	var out []store.MetadataMatch
 	for _, k := range keys {
-		lq.Metadata = append(lq.Metadata, store.MetadataMatch{Key: k, Value: q.Get("metadata[" + k + "]")})
+		out = append(out, store.MetadataMatch{Key: k, Value: q.Get("metadata[" + k + "]")})
 	}
-	return lq, page, perPage, details
+	return out
 }

@@ -25,35 +25,37 @@ type answer struct {
 // fieldCode is the details of one field with one of Lago's codes.
 func fieldCode(field, code string) map[string][]string { return map[string][]string{field: {code}} }
 
+// unprocessable is the status of Lago's validation errors.
+const unprocessable = http.StatusUnprocessableEntity
+
 // answers is the Lago API's table of problems.
 var answers = map[problem.Kind]answer{
-	problem.Internal:        {http.StatusInternalServerError, codeInternalError, nil},
-	problem.BadRequest:      {http.StatusBadRequest, "", nil},
-	problem.BodyTooLarge:    {http.StatusRequestEntityTooLarge, "", nil},
-	problem.BodyNotUTF8:     {http.StatusBadRequest, "", nil},
-	problem.BodyUnreadable:  {http.StatusBadRequest, "", nil},
-	problem.Unauthorized:    {http.StatusUnauthorized, "", nil},
-	problem.ReadOnly:        {http.StatusForbidden, "forbidden", nil},
-	problem.Forbidden:       {http.StatusForbidden, "forbidden", nil},
-	problem.NoRoute:         {http.StatusNotFound, "not_found", nil},
-	problem.NotFound:        {http.StatusNotFound, codeNotFound, nil},
-	problem.AppNotFound:     {http.StatusUnauthorized, "", nil}, // the key's organization is gone
-	problem.AppActive:       {http.StatusUnprocessableEntity, codeValidation, fieldCode("organization", codeInvalid)},
-	problem.Invalid:         {http.StatusUnprocessableEntity, codeValidation, nil},
-	problem.EmailTaken:      {http.StatusUnprocessableEntity, codeValidation, fieldCode("email", codeAlreadyExist)},
-	problem.ExternalIDTaken: {http.StatusUnprocessableEntity, codeValidation, fieldCode("external_id", codeAlreadyExist)},
-	problem.SlugTaken:       {http.StatusUnprocessableEntity, codeValidation, fieldCode("slug", codeAlreadyExist)},
-	problem.InvalidCursor:   {http.StatusUnprocessableEntity, codeValidation, fieldCode("cursor", codeInvalid)},
-	problem.PageTooDeep:     {http.StatusUnprocessableEntity, codeValidation, fieldCode("page", "page_too_deep")},
-	problem.ListTooLarge:    {http.StatusUnprocessableEntity, codeValidation, fieldCode("page", "page_too_deep")},
-	problem.FilterTooLarge:  {http.StatusUnprocessableEntity, codeValidation, fieldCode("filters", "too_many_values")},
-	problem.LicenseLimit:    {http.StatusUnprocessableEntity, codeValidation, fieldCode("licenses", codeInvalidCount)},
-	problem.KeyInvalid:      {http.StatusBadRequest, "invalid_idempotency_key", nil},
-	problem.KeyReused: {http.StatusUnprocessableEntity, codeValidation,
-		fieldCode("idempotency_key", "idempotency_key_reused")},
-	problem.KeyInUse:    {http.StatusConflict, "idempotency_key_in_use", nil},
-	problem.Busy:        {http.StatusServiceUnavailable, "service_unavailable", nil},
-	problem.Unavailable: {http.StatusServiceUnavailable, "service_unavailable", nil},
+	problem.Internal:              {http.StatusInternalServerError, codeInternalError, nil},
+	problem.BadRequest:            {http.StatusBadRequest, "", nil},
+	problem.BodyTooLarge:          {http.StatusRequestEntityTooLarge, "", nil},
+	problem.BodyNotUTF8:           {http.StatusBadRequest, "", nil},
+	problem.BodyUnreadable:        {http.StatusBadRequest, "", nil},
+	problem.Unauthorized:          {http.StatusUnauthorized, "", nil},
+	problem.ReadOnly:              {http.StatusForbidden, "forbidden", nil},
+	problem.Forbidden:             {http.StatusForbidden, "forbidden", nil},
+	problem.NoRoute:               {http.StatusNotFound, "not_found", nil},
+	problem.NotFound:              {http.StatusNotFound, codeNotFound, nil},
+	problem.AppNotFound:           {http.StatusUnauthorized, "", nil}, // the key's organization is gone
+	problem.AppActive:             {unprocessable, codeValidation, fieldCode("organization", codeInvalid)},
+	problem.Invalid:               {unprocessable, codeValidation, nil},
+	problem.EmailTaken:            {unprocessable, codeValidation, fieldCode("email", codeAlreadyExist)},
+	problem.ExternalIDTaken:       {unprocessable, codeValidation, fieldCode("external_id", codeAlreadyExist)},
+	problem.SlugTaken:             {unprocessable, codeValidation, fieldCode("slug", codeAlreadyExist)},
+	problem.InvalidCursor:         {unprocessable, codeValidation, fieldCode("cursor", codeInvalid)},
+	problem.PageTooDeep:           {unprocessable, codeValidation, fieldCode("page", "page_too_deep")},
+	problem.ListTooLarge:          {unprocessable, codeValidation, fieldCode("page", "page_too_deep")},
+	problem.FilterTooLarge:        {unprocessable, codeValidation, fieldCode("filters", "too_many_values")},
+	problem.LicenseLimit:          {unprocessable, codeValidation, fieldCode("licenses", codeInvalidCount)},
+	problem.IdempotencyKeyInvalid: {http.StatusBadRequest, "invalid_idempotency_key", nil},
+	problem.IdempotencyKeyReused:  {unprocessable, codeValidation, fieldCode("idempotency_key", "idempotency_key_reused")},
+	problem.IdempotencyKeyInUse:   {http.StatusConflict, "idempotency_key_in_use", nil},
+	problem.Busy:                  {http.StatusServiceUnavailable, "service_unavailable", nil},
+	problem.Unavailable:           {http.StatusServiceUnavailable, "service_unavailable", nil},
 }
 
 // Renderer is the Lago API's answer to errors, {status, error, code, error_details}: a
@@ -64,10 +66,7 @@ func Renderer() problem.Renderer {
 
 // render is the Lago API's answer to a problem, from its table.
 func render(p problem.Problem) idempotency.Answer {
-	row, ok := answers[p.Kind]
-	if !ok {
-		row = answers[problem.Internal]
-	}
+	row := problem.Row(answers, p.Kind)
 	var details any
 	switch {
 	case p.Details != nil:
@@ -82,7 +81,8 @@ func render(p problem.Problem) idempotency.Answer {
 	case row.details != nil:
 		details = row.details
 	}
-	return web.JSON(row.status, errorJSON{Status: row.status, Error: http.StatusText(row.status), Code: row.code, ErrorDetails: details})
+	body := errorJSON{Status: row.status, Error: http.StatusText(row.status), Code: row.code, ErrorDetails: details}
+	return web.JSON(row.status, body)
 }
 
 // invalid is Lago's 422 with its own details of the fields at fault.

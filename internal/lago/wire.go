@@ -113,13 +113,20 @@ const (
 
 // The values of Lago's enumerations, the first one its default where it has one.
 var (
-	customerTypes     = []string{"company", "individual"}
-	accountTypes      = []string{"customer", "partner"}
-	finalizeZero      = []string{"inherit", "skip", "finalize"}
-	paymentProviders  = []string{"stripe", "gocardless", "cashfree", "adyen", "flutterwave", "moneyhash"}
-	shippingFields    = []string{"address_line1", "address_line2", "city", "state", "zipcode", "country"}
-	billingFields     = []string{"invoice_grace_period", "subscription_invoice_issuing_date_anchor", "subscription_invoice_issuing_date_adjustment", "payment_provider", "payment_provider_code", "provider_customer_id", "sync", "sync_with_provider", "document_locale", "provider_payment_methods"}
-	billingAlways     = []string{"invoice_grace_period", "payment_provider", "payment_provider_code", "document_locale", "subscription_invoice_issuing_date_anchor", "subscription_invoice_issuing_date_adjustment"}
+	customerTypes    = []string{"company", "individual"}
+	accountTypes     = []string{"customer", "partner"}
+	finalizeZero     = []string{"inherit", "skip", "finalize"}
+	paymentProviders = []string{"stripe", "gocardless", "cashfree", "adyen", "flutterwave", "moneyhash"}
+	shippingFields   = []string{"address_line1", "address_line2", "city", "state", "zipcode", "country"}
+	billingFields    = []string{
+		"invoice_grace_period", "subscription_invoice_issuing_date_anchor", "subscription_invoice_issuing_date_adjustment",
+		"payment_provider", "payment_provider_code", "provider_customer_id", "sync", "sync_with_provider",
+		"document_locale", "provider_payment_methods",
+	}
+	billingAlways = []string{
+		"invoice_grace_period", "payment_provider", "payment_provider_code", "document_locale",
+		"subscription_invoice_issuing_date_anchor", "subscription_invoice_issuing_date_adjustment",
+	}
 	billingOfProvider = []string{"provider_customer_id", "provider_payment_methods"}
 )
 
@@ -254,10 +261,13 @@ func (in *input) set(key string, v any) {
 	in.lago[key] = b
 }
 
+// checker decides the value of one of Lago's own fields from its JSON, or its error code.
+type checker func(raw json.RawMessage) (value any, code string)
+
 // sectionField reads one of Lago's own fields from raw (present) into the section's patch
 // under key, with check deciding its value or its error code; a JSON null (and, for the
 // text fields, "") clears it.
-func (in *input) sectionField(errField, key string, raw json.RawMessage, check func(raw json.RawMessage) (any, string)) {
+func (in *input) sectionField(errField, key string, raw json.RawMessage, check checker) {
 	if wire.IsNull(raw) {
 		in.set(key, nil)
 		return
@@ -273,7 +283,7 @@ func (in *input) sectionField(errField, key string, raw json.RawMessage, check f
 	in.set(key, v)
 }
 
-func text(max int) func(json.RawMessage) (any, string) {
+func text(max int) checker {
 	return func(raw json.RawMessage) (any, string) {
 		var s string
 		if json.Unmarshal(raw, &s) != nil {
@@ -286,7 +296,7 @@ func text(max int) func(json.RawMessage) (any, string) {
 	}
 }
 
-func oneOf(values []string, code string) func(json.RawMessage) (any, string) {
+func oneOf(values []string, code string) checker {
 	return func(raw json.RawMessage) (any, string) {
 		var s string
 		if json.Unmarshal(raw, &s) != nil || !slices.Contains(values, s) {
@@ -408,11 +418,11 @@ func (in *input) object(name string) (map[string]json.RawMessage, bool) {
 	return m, true
 }
 
-// section reads Lago's own fields into the section's patch.
-func (in *input) section() {
+// sectionPatch reads Lago's own fields into the patch of the customer's Lago section.
+func (in *input) sectionPatch() {
 	fields := []struct {
 		name  string
-		check func(json.RawMessage) (any, string)
+		check checker
 	}{
 		{fieldFirstname, text(255)}, {fieldLastname, text(255)}, {fieldTaxID, text(255)},
 		{fieldCustomerType, oneOf(customerTypes, codeInvalid)}, {fieldAccountType, oneOf(accountTypes, codeInvalid)},
@@ -425,59 +435,76 @@ func (in *input) section() {
 			in.sectionField(f.name, f.name, raw, f.check)
 		}
 	}
-	if m, ok := in.object("shipping_address"); ok {
-		for _, f := range shippingFields {
-			raw, sent := m[f]
-			switch {
-			case m == nil: // null: the whole address goes
-				in.set(shippingPrefix+f, nil)
-			case !sent:
-			case f == "country":
-				in.sectionField("shipping_country", shippingPrefix+f, raw, func(raw json.RawMessage) (any, string) {
-					var s string
-					if json.Unmarshal(raw, &s) != nil {
-						return nil, codeInvalid
-					}
-					if s = strings.ToUpper(strings.TrimSpace(s)); s != "" && !customer.IsCountryCode(s) {
-						return nil, codeCountry
-					}
-					return s, ""
-				})
-			default:
-				in.sectionField("shipping_address", shippingPrefix+f, raw, text(255))
-			}
-		}
-	}
-	if m, ok := in.object("billing_configuration"); ok {
-		for _, f := range billingFields {
-			raw, sent := m[f]
-			if m == nil {
-				in.set(billingPrefix+f, nil)
-				continue
-			}
-			if !sent {
-				continue
-			}
-			check := text(255)
-			switch f {
-			case "invoice_grace_period":
-				check = wholeNumber
-			case "payment_provider":
-				check = oneOf(paymentProviders, codeInvalid)
-			case "sync", "sync_with_provider":
-				check = boolean
-			case "provider_payment_methods":
-				check = stringList
-			}
-			in.sectionField("billing_configuration", billingPrefix+f, raw, check)
-		}
-	}
+	in.shippingPatch()
+	in.billingPatch()
 	if raw, ok := in.fields["integration_customers"]; ok && !wire.IsNull(raw) {
 		var list []json.RawMessage
 		if json.Unmarshal(raw, &list) != nil {
 			in.add("integration_customers", codeInvalid)
 		}
 	}
+}
+
+// shippingPatch reads shipping_address into the section's patch, one key per sub-field.
+func (in *input) shippingPatch() {
+	m, ok := in.object("shipping_address")
+	if !ok {
+		return
+	}
+	for _, f := range shippingFields {
+		raw, sent := m[f]
+		switch {
+		case m == nil: // null: the whole address goes
+			in.set(shippingPrefix+f, nil)
+		case !sent:
+		case f == "country":
+			in.sectionField("shipping_country", shippingPrefix+f, raw, countryCode)
+		default:
+			in.sectionField("shipping_address", shippingPrefix+f, raw, text(255))
+		}
+	}
+}
+
+// billingPatch reads billing_configuration into the section's patch, one key per sub-field.
+func (in *input) billingPatch() {
+	m, ok := in.object("billing_configuration")
+	if !ok {
+		return
+	}
+	for _, f := range billingFields {
+		raw, sent := m[f]
+		if m == nil {
+			in.set(billingPrefix+f, nil)
+			continue
+		}
+		if !sent {
+			continue
+		}
+		check := text(255)
+		switch f {
+		case "invoice_grace_period":
+			check = wholeNumber
+		case "payment_provider":
+			check = oneOf(paymentProviders, codeInvalid)
+		case "sync", "sync_with_provider":
+			check = boolean
+		case "provider_payment_methods":
+			check = stringList
+		}
+		in.sectionField("billing_configuration", billingPrefix+f, raw, check)
+	}
+}
+
+// countryCode is an ISO 3166-1 alpha-2 code, in any case, or "".
+func countryCode(raw json.RawMessage) (any, string) {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return nil, codeInvalid
+	}
+	if s = strings.ToUpper(strings.TrimSpace(s)); s != "" && !customer.IsCountryCode(s) {
+		return nil, codeCountry
+	}
+	return s, ""
 }
 
 // metadata reads Lago's metadata list: it replaces the stored one, an entry with the id
@@ -538,7 +565,7 @@ func (in *input) metadata() customer.Opt[[]customer.Metadata] {
 }
 
 func (in *input) patch() customer.Patch {
-	in.section()
+	in.sectionPatch()
 	return customer.Patch{
 		Name: in.str("name"), Email: in.str("email"), LegalName: in.str("legal_name"),
 		LegalNumber: in.str("legal_number"), LogoURL: in.str("logo_url"), Phone: in.str("phone"),

@@ -39,7 +39,8 @@ func New(s *store.Store) *API {
 
 // valid is the answer of status with the envelope of details and data.
 func (a *API) valid(status int, details string, data any) idempotency.Answer {
-	return web.JSON(status, envelope{Data: data, Result: result{Timestamp: wire.Time(a.now()), Valid: true, Details: details}})
+	res := result{Timestamp: wire.Time(a.now()), Valid: true, Details: details}
+	return web.JSON(status, envelope{Data: data, Result: res})
 }
 
 // customerAnswer is the answer of status with details and the customer a write wrote.
@@ -272,13 +273,7 @@ func (a *API) list(
 	return all[start:min(start+pageSize, len(all))], int64(len(all)), nil
 }
 
-// listFilters reads the list's search and filters, as the real dev API takes them:
-// metadataKey with metadataValue (both, 1 to 255 characters each: the entry with that key,
-// its value containing metadataValue in any case), licenseId (the customers holding that
-// license), and licenseCountMin, licenseCountMax and licenseCountComparisonMode (between,
-// both ends included; equals, greater or less than licenseCountMin). Where the real service
-// drops a filter it cannot read and lists every customer, this one answers 400 with what
-// is wrong (msg): a list that silently ignores its filter answers the wrong question.
+// listFilters reads the list's search and filters (docs/lukittu.md, "List"); msg says what is wrong.
 func listFilters(q url.Values) (_ store.ListQuery, msg string) {
 	query := store.ListQuery{
 		Search:   q.Get("search"),

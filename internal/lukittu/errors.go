@@ -26,6 +26,9 @@ type answer struct {
 	code, details string
 }
 
+// retryShortly is the details of a 503.
+const retryShortly = "Service temporarily unavailable, try again shortly"
+
 // answers is the Lukittu API's table of problems.
 var answers = map[problem.Kind]answer{
 	problem.Internal:        {http.StatusInternalServerError, codeInternal, "Internal server error"},
@@ -54,16 +57,14 @@ var answers = map[problem.Kind]answer{
 		"Too many filter values for one list: narrow the filters"},
 	problem.LicenseLimit: {http.StatusBadRequest, codeBadRequest,
 		"The customer has the most licenses a customer can have"},
-	problem.KeyInvalid: {http.StatusBadRequest, codeBadRequest,
+	problem.IdempotencyKeyInvalid: {http.StatusBadRequest, codeBadRequest,
 		"Idempotency-Key must be 1 to 255 printable ASCII characters, sent once"},
-	problem.KeyReused: {http.StatusUnprocessableEntity, codeBadRequest,
+	problem.IdempotencyKeyReused: {http.StatusUnprocessableEntity, codeBadRequest,
 		"This Idempotency-Key was used for a different request: a new request needs a new key"},
-	problem.KeyInUse: {http.StatusConflict, codeBadRequest,
+	problem.IdempotencyKeyInUse: {http.StatusConflict, codeBadRequest,
 		"A request with this Idempotency-Key is in progress, retry shortly"},
-	problem.Busy: {http.StatusServiceUnavailable, codeInternal,
-		"Service temporarily unavailable, try again shortly"},
-	problem.Unavailable: {http.StatusServiceUnavailable, codeInternal,
-		"Service temporarily unavailable, try again shortly"},
+	problem.Busy:        {http.StatusServiceUnavailable, codeInternal, retryShortly},
+	problem.Unavailable: {http.StatusServiceUnavailable, codeInternal, retryShortly},
 }
 
 // ErrNoSuchRoute is what the catch-all answers under the Lukittu prefix.
@@ -74,10 +75,7 @@ func Renderer() problem.Renderer { return problem.Renderer{Table: render} }
 
 // render is the Lukittu API's answer to a problem, from its table.
 func render(p problem.Problem) idempotency.Answer {
-	row, ok := answers[p.Kind]
-	if !ok {
-		row = answers[problem.Internal]
-	}
+	row := problem.Row(answers, p.Kind)
 	details := row.details
 	switch {
 	case p.Message != "":

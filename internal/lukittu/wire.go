@@ -128,10 +128,7 @@ func bad(format string, args ...any) error {
 	return problem.Errorf(problem.BadRequest, format, args...)
 }
 
-// decodeStrict decodes one JSON object and rejects unknown keys by their exact name, as the
-// real service (zod's strict objects) does. encoding/json matches keys to fields without
-// regard to case, so a first pass checks every object's keys against the json tags of the
-// type it decodes into; the second decodes. Errors name fields and JSON types, never Go's.
+// decodeStrict decodes one JSON object whose keys are all json tags of v, spelt exactly (docs/lukittu.md, "Bodies").
 func decodeStrict(raw []byte, v any) error {
 	if !json.Valid(raw) {
 		return bad("Invalid JSON body")
@@ -232,7 +229,9 @@ func text(p *string) string {
 // toCustomer validates a body as the real service does and maps it to the canonical
 // fields Lukittu knows.
 func (in customerIn) toCustomer() (customer.Customer, error) {
-	c := customer.Customer{Email: text(in.Email), Name: text(in.FullName), Username: text(in.Username), DiscordID: text(in.DiscordID)}
+	c := customer.Customer{
+		Email: text(in.Email), Name: text(in.FullName), Username: text(in.Username), DiscordID: text(in.DiscordID),
+	}
 	if in.Username != nil && c.Username == "" {
 		return c, bad("Username must be between 1 and %d characters", maxUsername)
 	}
@@ -247,26 +246,11 @@ func (in customerIn) toCustomer() (customer.Customer, error) {
 	if utf8.RuneCountInString(c.Username) > maxUsername {
 		return c, bad("Username must be between 1 and %d characters", maxUsername)
 	}
-	if in.Metadata == nil {
-		return c, bad("Metadata is required")
+	md, err := metadataOf(in.Metadata)
+	if err != nil {
+		return c, err
 	}
-	if len(*in.Metadata) > maxMetadata {
-		return c, bad("Metadata can have at most %d entries", maxMetadata)
-	}
-	for _, m := range *in.Metadata {
-		if m.Key == nil || m.Value == nil || m.Locked == nil {
-			return c, bad("Each metadata entry needs key, value and locked")
-		}
-		k, v := strings.TrimSpace(*m.Key), strings.TrimSpace(*m.Value)
-		if n := utf8.RuneCountInString(k); n < 1 || n > maxMetadataText {
-			return c, bad("Metadata keys must be between 1 and %d characters", maxMetadataText)
-		}
-		if n := utf8.RuneCountInString(v); n < 1 || n > maxMetadataText {
-			return c, bad("Metadata values must be between 1 and %d characters", maxMetadataText)
-		}
-		value, _ := json.Marshal(v)
-		c.Metadata = append(c.Metadata, customer.Metadata{Key: k, Value: value, Locked: *m.Locked})
-	}
+	c.Metadata = md
 	if a := in.Address; a != nil {
 		street, line1 := text(a.Street), text(a.Line1)
 		if street != "" && line1 != "" && street != line1 {
@@ -292,6 +276,33 @@ func (in customerIn) toCustomer() (customer.Customer, error) {
 		return c, err
 	}
 	return c, nil
+}
+
+// metadataOf reads the metadata entries, which are required: at most 20, each with key,
+// value and locked.
+func metadataOf(entries *[]metadataIn) ([]customer.Metadata, error) {
+	if entries == nil {
+		return nil, bad("Metadata is required")
+	}
+	if len(*entries) > maxMetadata {
+		return nil, bad("Metadata can have at most %d entries", maxMetadata)
+	}
+	var md []customer.Metadata
+	for _, m := range *entries {
+		if m.Key == nil || m.Value == nil || m.Locked == nil {
+			return nil, bad("Each metadata entry needs key, value and locked")
+		}
+		k, v := strings.TrimSpace(*m.Key), strings.TrimSpace(*m.Value)
+		if n := utf8.RuneCountInString(k); n < 1 || n > maxMetadataText {
+			return nil, bad("Metadata keys must be between 1 and %d characters", maxMetadataText)
+		}
+		if n := utf8.RuneCountInString(v); n < 1 || n > maxMetadataText {
+			return nil, bad("Metadata values must be between 1 and %d characters", maxMetadataText)
+		}
+		value, _ := json.Marshal(v)
+		md = append(md, customer.Metadata{Key: k, Value: value, Locked: *m.Locked})
+	}
+	return md, nil
 }
 
 // checkLengths holds the address fields that are given to the real service's lengths:

@@ -25,34 +25,34 @@ type Kind string
 
 // The kinds of problem.
 const (
-	Internal        Kind = "internal"          // an error nobody foresaw: a bug, never the client's
-	BadRequest      Kind = "bad_request"       // a malformed request, in the words of the dialect that found it
-	BodyTooLarge    Kind = "body_too_large"    // a body over web.MaxBody
-	BodyNotUTF8     Kind = "body_not_utf8"     // a body that is not valid UTF-8
-	BodyUnreadable  Kind = "body_unreadable"   // a body that could not be read
-	Unauthorized    Kind = "unauthorized"      // no valid key
-	ReadOnly        Kind = "read_only"         // a write with a key that only reads
-	Forbidden       Kind = "forbidden"         // a key that may not do this
-	NoRoute         Kind = "no_route"          // no route serves the method and path
-	NotFound        Kind = "not_found"         // the record the request names does not exist
-	AppNotFound     Kind = "app_not_found"     // the app does not exist or is being deleted
-	AppActive       Kind = "app_active"        // the app is not being deleted
-	Invalid         Kind = "invalid"           // fields the rules refuse
-	EmailTaken      Kind = "email_taken"       // the email belongs to another customer
-	ExternalIDTaken Kind = "external_id_taken" // the external id belongs to another customer
-	SlugTaken       Kind = "slug_taken"        // the slug belongs to another app
-	VersionConflict Kind = "version_conflict"  // the record changed since the request's version
-	InvalidCursor   Kind = "invalid_cursor"    // a cursor that is not one of this list's
-	PageTooDeep     Kind = "page_too_deep"     // a page past store.MaxListDepth
-	ListTooLarge    Kind = "list_too_large"    // too many customers to sort in memory
-	FilterTooLarge  Kind = "filter_too_large"  // filters too many for one DynamoDB query
-	LicenseLimit    Kind = "license_limit"     // the customer has store.MaxLicensesPerCustomer licenses
-	KeyInvalid      Kind = "key_invalid"       // an Idempotency-Key that idempotency.ParseKey refuses
-	KeyReused       Kind = "key_reused"        // an Idempotency-Key of another request
-	KeyInUse        Kind = "key_in_use"        // an Idempotency-Key held by a request in flight
-	Replayed        Kind = "replayed"          // done before under its Idempotency-Key: not a failure
-	Busy            Kind = "busy"              // DynamoDB stayed busy through the retries
-	Unavailable     Kind = "unavailable"       // DynamoDB failed, or its answer was lost
+	Internal              Kind = "internal"                // an error nobody foresaw: a bug, never the client's
+	BadRequest            Kind = "bad_request"             // a malformed request, in the words of the dialect that saw it
+	BodyTooLarge          Kind = "body_too_large"          // a body over web.MaxBody
+	BodyNotUTF8           Kind = "body_not_utf8"           // a body that is not valid UTF-8
+	BodyUnreadable        Kind = "body_unreadable"         // a body that could not be read
+	Unauthorized          Kind = "unauthorized"            // no valid key
+	ReadOnly              Kind = "read_only"               // a write with a key that only reads
+	Forbidden             Kind = "forbidden"               // a key that may not do this
+	NoRoute               Kind = "no_route"                // no route serves the method and path
+	NotFound              Kind = "not_found"               // the record the request names does not exist
+	AppNotFound           Kind = "app_not_found"           // the app does not exist or is being deleted
+	AppActive             Kind = "app_active"              // the app is not being deleted
+	Invalid               Kind = "invalid"                 // fields the rules refuse
+	EmailTaken            Kind = "email_taken"             // the email belongs to another customer
+	ExternalIDTaken       Kind = "external_id_taken"       // the external id belongs to another customer
+	SlugTaken             Kind = "slug_taken"              // the slug belongs to another app
+	VersionConflict       Kind = "version_conflict"        // the record changed since the request's version
+	InvalidCursor         Kind = "invalid_cursor"          // a cursor that is not one of this list's
+	PageTooDeep           Kind = "page_too_deep"           // a page past store.MaxListDepth
+	ListTooLarge          Kind = "list_too_large"          // too many customers to sort in memory
+	FilterTooLarge        Kind = "filter_too_large"        // filters too many for one DynamoDB query
+	LicenseLimit          Kind = "license_limit"           // the customer has store.MaxLicensesPerCustomer licenses
+	IdempotencyKeyInvalid Kind = "idempotency_key_invalid" // an Idempotency-Key that idempotency.ParseKey refuses
+	IdempotencyKeyReused  Kind = "idempotency_key_reused"  // an Idempotency-Key of another request
+	IdempotencyKeyInUse   Kind = "idempotency_key_in_use"  // an Idempotency-Key held by a request in flight
+	Replayed              Kind = "replayed"                // done before under its Idempotency-Key: not a failure
+	Busy                  Kind = "busy"                    // DynamoDB stayed busy through the retries
+	Unavailable           Kind = "unavailable"             // DynamoDB failed, or its answer was lost
 )
 
 // Kinds lists every kind, for the tables of the dialects to be checked against.
@@ -61,7 +61,7 @@ func Kinds() []Kind {
 		Internal, BadRequest, BodyTooLarge, BodyNotUTF8, BodyUnreadable, Unauthorized, ReadOnly, Forbidden,
 		NoRoute, NotFound, AppNotFound, AppActive, Invalid, EmailTaken, ExternalIDTaken, SlugTaken,
 		VersionConflict, InvalidCursor, PageTooDeep, ListTooLarge, FilterTooLarge, LicenseLimit,
-		KeyInvalid, KeyReused, KeyInUse, Replayed, Busy, Unavailable,
+		IdempotencyKeyInvalid, IdempotencyKeyReused, IdempotencyKeyInUse, Replayed, Busy, Unavailable,
 	}
 }
 
@@ -88,6 +88,7 @@ type Error struct {
 	Err     error  // the cause, or nil
 }
 
+// Error is the kind, the message and the cause.
 func (e *Error) Error() string {
 	msg := "problem: " + string(e.Kind)
 	if e.Message != "" {
@@ -99,6 +100,7 @@ func (e *Error) Error() string {
 	return msg
 }
 
+// Unwrap is the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf is the Error of kind with the message that format gives.
@@ -111,9 +113,9 @@ var sentinels = []struct {
 	err  error
 	kind Kind
 }{
-	{idempotency.ErrKeyReused, KeyReused},
-	{idempotency.ErrKeyInUse, KeyInUse},
-	{idempotency.ErrInvalidKey, KeyInvalid},
+	{idempotency.ErrKeyReused, IdempotencyKeyReused},
+	{idempotency.ErrKeyInUse, IdempotencyKeyInUse},
+	{idempotency.ErrInvalidKey, IdempotencyKeyInvalid},
 	{store.ErrEmailTaken, EmailTaken},
 	{store.ErrExternalIDTaken, ExternalIDTaken},
 	{store.ErrAppNotFound, AppNotFound},
@@ -179,7 +181,7 @@ func (p Problem) as(k Kind) Problem {
 	case Unavailable:
 		// The write may or may not have happened (whole, never in part): the client may retry.
 		p.RetryAfter, p.Level, p.Log = time.Second, slog.LevelError, "store unavailable"
-	case KeyInUse:
+	case IdempotencyKeyInUse:
 		p.RetryAfter = time.Second
 	case Internal:
 		p.Level, p.Log = slog.LevelError, "request failed"
@@ -229,6 +231,14 @@ func (d Renderer) Report(ctx context.Context, err error) {
 	case Replayed:
 		telemetry.Count(ctx, "IdempotentReplays")
 	}
+}
+
+// Row is the row of kind k in a dialect's table, else its row for Internal.
+func Row[R any](table map[Kind]R, k Kind) R {
+	if row, ok := table[k]; ok {
+		return row
+	}
+	return table[Internal]
 }
 
 func withHeader(a idempotency.Answer, name, value string) idempotency.Answer {

@@ -28,7 +28,9 @@ type dialect[API any] struct {
 }
 
 func appsDialect() dialect[*appsapi.API] {
-	return dialect[*appsapi.API]{Dialect{Name: "apps", Renderer: appsapi.Renderer(), NotFound: web.ErrNoRoute}, appsapi.New}
+	return dialect[*appsapi.API]{
+		Dialect{Name: "apps", Renderer: appsapi.Renderer(), NotFound: web.ErrNoRoute}, appsapi.New,
+	}
 }
 
 func lukittuDialect() dialect[*lukittu.API] {

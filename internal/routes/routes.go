@@ -117,7 +117,8 @@ func appsRoutes(apps dialect[*appsapi.API]) []Route {
 			act("PutItem", "GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "DeleteItem"),
 			(*appsapi.API).DeleteLicense),
 		route(apps, "create-app", "POST", apiApps, act("PutItem"), (*appsapi.API).CreateApp),
-		route(apps, "list-apps", "GET", apiApps, Access{Actions: []string{"BatchGetItem", "Query"}, Indexes: []string{"gsi3"}},
+		route(apps, "list-apps", "GET", apiApps,
+			Access{Actions: []string{"BatchGetItem", "Query"}, Indexes: []string{"gsi3"}},
 			(*appsapi.API).ListApps),
 		route(apps, "get-app", "GET", app, act("BatchGetItem", "GetItem"), (*appsapi.API).GetApp),
 		route(apps, "delete-app", "DELETE", app, act("BatchGetItem", "GetItem", "UpdateItem"), (*appsapi.API).DeleteApp),
@@ -158,8 +159,9 @@ func EventAccess() map[string]Access {
 	return map[string]Access{
 		AuthorizerFunction: act("GetItem"),
 		PurgeFunction:      act("GetItem", "Query", "BatchWriteItem", "DeleteItem"),
-		IngestFunction:     act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"),
-		PublishFunction:    {PutEvents: true},
+		IngestFunction: act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem",
+			"ConditionCheckItem"),
+		PublishFunction: {PutEvents: true},
 	}
 }
 

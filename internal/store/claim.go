@@ -84,10 +84,7 @@ func checkRecord(c *idempotency.Claim, m map[string]types.AttributeValue, now ti
 	return &idempotency.ReplayError{Answer: kept}
 }
 
-// appItems reads items of an app's partition with its #META item in one strongly
-// consistent BatchGetItem, and checks that the app is ACTIVE. Under a claim the claim's
-// record is read in the same call, and a request done before (or another under the key)
-// ends there, before any write.
+// appItems reads items of an app with its #META (checked ACTIVE) and any claim's record, in one BatchGetItem.
 func (s *Store) appItems(
 	ctx context.Context, op, appID string, keys ...key,
 ) ([]map[string]types.AttributeValue, error) {

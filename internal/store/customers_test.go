@@ -320,7 +320,8 @@ func TestUpsertOnlyChangesGivenFields(t *testing.T) {
 		t.Fatalf("first upsert: %v %v %+v", err, outcome, c)
 	}
 	c2, outcome, err := s.UpsertByExternalID(ctx, app, "acme", customer.Patch{Phone: customer.Some("2")}, "")
-	if err != nil || outcome != idempotency.Updated || c2.ID != c.ID || c2.Name != "Acme" || c2.Phone != "2" || c2.Version != 2 {
+	if err != nil || outcome != idempotency.Updated || c2.ID != c.ID || c2.Name != "Acme" || c2.Phone != "2" ||
+		c2.Version != 2 {
 		t.Fatalf("second upsert: %v %v %+v", err, outcome, c2)
 	}
 	c3, outcome, err := s.UpsertByExternalID(ctx, app, "acme", customer.Patch{Phone: customer.Some("2")}, "")

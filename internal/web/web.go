@@ -49,10 +49,8 @@ type Renderer interface {
 	Report(ctx context.Context, err error) // logs and counts err, as it is answered
 }
 
-// Route serves one route pattern ("POST /api/v1/apps/{slug}/customers") with h, and answers
-// everything else ErrNoRoute, as a function behind API Gateway only ever sees its own route.
-// A path that is not canonical (ErrNoRoute) and a bad query (ErrBadQuery) are answered
-// before the mux, which would redirect them elsewhere.
+// Route serves the route pattern ("POST /api/v1/apps/{slug}/customers") with h, and every other
+// request, a path that is not canonical and a bad query with their errors (docs/development.md).
 func Route(pattern string, h Handler, log *slog.Logger, render Renderer) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(pattern, adapt(h, render))
@@ -91,12 +89,7 @@ func refuse(err error) Handler {
 	return func(*http.Request) (idempotency.Answer, error) { return idempotency.Answer{}, err }
 }
 
-// CanonicalPath reports whether an escaped URL path names one resource as it is written:
-// it starts with "/", has no empty segment ("//", or a trailing "/" but on the root), no "."
-// or ".." segment (written plainly or percent-encoded), no encoded "/" within a segment
-// (API Gateway decodes the path before it routes, so such a slash separates segments
-// there), and decodes to valid UTF-8. Such paths are never cleaned and redirected, which
-// would hand a request, method and body, to another route.
+// CanonicalPath reports whether an escaped path names one resource as written (docs/development.md).
 func CanonicalPath(escaped string) bool {
 	if escaped == "/" {
 		return true
@@ -166,6 +159,7 @@ type statusRecorder struct {
 	wrote  bool
 }
 
+// WriteHeader keeps the first status.
 func (r *statusRecorder) WriteHeader(status int) {
 	if !r.wrote {
 		r.status, r.wrote = status, true
@@ -173,6 +167,7 @@ func (r *statusRecorder) WriteHeader(status int) {
 	r.ResponseWriter.WriteHeader(status)
 }
 
+// Write notes that the answer has begun.
 func (r *statusRecorder) Write(b []byte) (int, error) {
 	r.wrote = true
 	return r.ResponseWriter.Write(b)
@@ -235,7 +230,8 @@ func JSON(status int, v any) idempotency.Answer {
 	if err != nil {
 		b, status = []byte(`{}`), http.StatusInternalServerError
 	}
-	return idempotency.Answer{Status: status, Header: map[string]string{"Content-Type": "application/json; charset=utf-8"}, Body: b}
+	header := map[string]string{"Content-Type": "application/json; charset=utf-8"}
+	return idempotency.Answer{Status: status, Header: header, Body: b}
 }
 
 // write writes an answer: its headers, its status and its body.
@@ -253,12 +249,15 @@ func write(w http.ResponseWriter, a idempotency.Answer) {
 // Claim is the request's idempotency claim: its Idempotency-Key (none is fine) over its
 // method, path and body, rendered by render after a write and by the route's Renderer after
 // an error. The error is idempotency.ErrInvalidKey.
-func Claim(r *http.Request, body []byte, render func(idempotency.Result) idempotency.Answer) (*idempotency.Claim, error) {
+func Claim(
+	r *http.Request, body []byte, render func(idempotency.Result) idempotency.Answer,
+) (*idempotency.Claim, error) {
 	key, err := idempotency.ParseKey(r.Header.Values(idempotency.Header))
 	if err != nil {
 		return nil, err
 	}
-	c := &idempotency.Claim{Key: key, Fingerprint: idempotency.Fingerprint(r.Method, r.URL.EscapedPath(), body), Render: render}
+	fingerprint := idempotency.Fingerprint(r.Method, r.URL.EscapedPath(), body)
+	c := &idempotency.Claim{Key: key, Fingerprint: fingerprint, Render: render}
 	if d, ok := r.Context().Value(renderContext{}).(Renderer); ok {
 		c.RenderError = d.Render
 	}

@@ -23,7 +23,8 @@ func TestTimeIsRFC3339InUTC(t *testing.T) {
 }
 
 func TestIsNull(t *testing.T) {
-	for raw, want := range map[string]bool{"null": true, " null\n": true, `"null"`: false, "": false, "{}": false, "nul": false} {
+	cases := map[string]bool{"null": true, " null\n": true, `"null"`: false, "": false, "{}": false, "nul": false}
+	for raw, want := range cases {
 		if got := IsNull(json.RawMessage(raw)); got != want {
 			t.Errorf("IsNull(%q) = %v, want %v", raw, got, want)
 		}
