@@ -57,7 +57,7 @@ func (a *API) app(r *http.Request, need auth.Need) (appID string, err error) {
 		// Resolved on every request (one read): a slug is reused after its app is purged,
 		// so a per-process cache could send a request to the old app.
 		if appID, err = a.store.AppIDBySlug(r.Context(), slug); err != nil {
-			return "", err
+			return "", about("app", err)
 		}
 	}
 	if err := p.Allow(need); err != nil {

@@ -447,51 +447,47 @@ func (in *input) sectionPatch() {
 
 // shippingPatch reads shipping_address into the section's patch, one key per sub-field.
 func (in *input) shippingPatch() {
-	m, ok := in.object("shipping_address")
-	if !ok {
-		return
-	}
-	for _, f := range shippingFields {
-		raw, sent := m[f]
-		switch {
-		case m == nil: // null: the whole address goes
-			in.set(shippingPrefix+f, nil)
-		case !sent:
-		case f == "country":
-			in.sectionField("shipping_country", shippingPrefix+f, raw, countryCode)
-		default:
-			in.sectionField("shipping_address", shippingPrefix+f, raw, text(255))
+	if m, ok := in.object("shipping_address"); ok {
+		for _, f := range shippingFields {
+			raw, sent := m[f]
+			switch {
+			case m == nil: // null: the whole address goes
+				in.set(shippingPrefix+f, nil)
+			case !sent:
+			case f == "country":
+				in.sectionField("shipping_country", shippingPrefix+f, raw, countryCode)
+			default:
+				in.sectionField("shipping_address", shippingPrefix+f, raw, text(255))
+			}
 		}
 	}
 }
 
 // billingPatch reads billing_configuration into the section's patch, one key per sub-field.
 func (in *input) billingPatch() {
-	m, ok := in.object("billing_configuration")
-	if !ok {
-		return
-	}
-	for _, f := range billingFields {
-		raw, sent := m[f]
-		if m == nil {
-			in.set(billingPrefix+f, nil)
-			continue
+	if m, ok := in.object("billing_configuration"); ok {
+		for _, f := range billingFields {
+			raw, sent := m[f]
+			if m == nil {
+				in.set(billingPrefix+f, nil)
+				continue
+			}
+			if !sent {
+				continue
+			}
+			check := text(255)
+			switch f {
+			case "invoice_grace_period":
+				check = wholeNumber
+			case "payment_provider":
+				check = oneOf(paymentProviders, codeInvalid)
+			case "sync", "sync_with_provider":
+				check = boolean
+			case "provider_payment_methods":
+				check = stringList
+			}
+			in.sectionField("billing_configuration", billingPrefix+f, raw, check)
 		}
-		if !sent {
-			continue
-		}
-		check := text(255)
-		switch f {
-		case "invoice_grace_period":
-			check = wholeNumber
-		case "payment_provider":
-			check = oneOf(paymentProviders, codeInvalid)
-		case "sync", "sync_with_provider":
-			check = boolean
-		case "provider_payment_methods":
-			check = stringList
-		}
-		in.sectionField("billing_configuration", billingPrefix+f, raw, check)
 	}
 }
 
