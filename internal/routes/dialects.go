@@ -27,21 +27,30 @@ type dialect[API any] struct {
 	api func(*store.Store) API
 }
 
+// appsDialect is the native Apps API.
 func appsDialect() dialect[*appsapi.API] {
 	return dialect[*appsapi.API]{
-		Dialect{Name: "apps", Renderer: appsapi.Renderer(), NotFound: web.ErrNoRoute}, appsapi.New,
+		Dialect: Dialect{Name: "apps", Renderer: appsapi.Renderer(), NotFound: web.ErrNoRoute},
+		api:     appsapi.New,
 	}
 }
 
+// lukittuDialect is the Lukittu-compatible developer API.
 func lukittuDialect() dialect[*lukittu.API] {
-	return dialect[*lukittu.API]{Dialect{Name: "lukittu", Renderer: lukittu.Renderer(), NotFound: lukittu.ErrNoSuchRoute,
-		owns: func(p string) bool { return strings.HasPrefix(p, "/api/v1/dev/") }}, lukittu.New}
+	return dialect[*lukittu.API]{
+		Dialect: Dialect{Name: "lukittu", Renderer: lukittu.Renderer(), NotFound: lukittu.ErrNoSuchRoute,
+			owns: func(p string) bool { return strings.HasPrefix(p, "/api/v1/dev/") }},
+		api: lukittu.New,
+	}
 }
 
+// lagoDialect is the Lago-compatible customers API.
 func lagoDialect() dialect[*lago.API] {
-	return dialect[*lago.API]{Dialect{Name: "lago", Renderer: lago.Renderer(), NotFound: web.ErrNoRoute,
-		owns: func(p string) bool { return p == "/api/v1/customers" || strings.HasPrefix(p, "/api/v1/customers/") }},
-		lago.New}
+	return dialect[*lago.API]{
+		Dialect: Dialect{Name: "lago", Renderer: lago.Renderer(), NotFound: web.ErrNoRoute,
+			owns: func(p string) bool { return p == "/api/v1/customers" || strings.HasPrefix(p, "/api/v1/customers/") }},
+		api: lago.New,
+	}
 }
 
 // route is the route of dialect d that serves method and path with h, a method of d's API.
@@ -71,6 +80,7 @@ func notFound(native Dialect, others ...Dialect) Route {
 		}}
 }
 
+// dialectRoutes are the routes of the Lukittu and Lago dialects.
 func dialectRoutes(lk dialect[*lukittu.API], lg dialect[*lago.API]) []Route {
 	const (
 		team = "/api/v1/dev/teams/{teamId}/customers"

@@ -81,13 +81,14 @@ func All() []Route {
 		dialectRoutes(lk, lg))
 }
 
+// appsRoutes are the routes of the Apps API.
 func appsRoutes(apps dialect[*appsapi.API]) []Route {
 	const (
 		apiApps   = "/api/v1/apps"
 		app       = apiApps + "/{slug}"
 		customers = app + "/customers"
 		licenses  = app + "/licenses"
-		keys      = app + "/api-keys"
+		apiKeys   = app + "/api-keys"
 	)
 	readOne := act("GetItem", "BatchGetItem")
 	health := route(apps, "health", "GET", "/api/health", act("GetItem"), (*appsapi.API).Health)
@@ -122,10 +123,10 @@ func appsRoutes(apps dialect[*appsapi.API]) []Route {
 			(*appsapi.API).ListApps),
 		route(apps, "get-app", "GET", app, act("BatchGetItem", "GetItem"), (*appsapi.API).GetApp),
 		route(apps, "delete-app", "DELETE", app, act("BatchGetItem", "GetItem", "UpdateItem"), (*appsapi.API).DeleteApp),
-		route(apps, "create-api-key", "POST", keys, act("BatchGetItem", "GetItem", "ConditionCheckItem", "PutItem"),
+		route(apps, "create-api-key", "POST", apiKeys, act("BatchGetItem", "GetItem", "ConditionCheckItem", "PutItem"),
 			(*appsapi.API).CreateAPIKey),
-		route(apps, "list-api-keys", "GET", keys, act("BatchGetItem", "GetItem", "Query"), (*appsapi.API).ListAPIKeys),
-		route(apps, "delete-api-key", "DELETE", keys+"/{id}", act("BatchGetItem", "GetItem", "DeleteItem"),
+		route(apps, "list-api-keys", "GET", apiKeys, act("BatchGetItem", "GetItem", "Query"), (*appsapi.API).ListAPIKeys),
+		route(apps, "delete-api-key", "DELETE", apiKeys+"/{id}", act("BatchGetItem", "GetItem", "DeleteItem"),
 			(*appsapi.API).DeleteAPIKey),
 		health,
 	}
