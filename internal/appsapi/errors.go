@@ -2,153 +2,132 @@ package appsapi
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 
-	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/idempotency"
-	"github.com/clientele/clientele/internal/store"
-	"github.com/clientele/clientele/internal/telemetry"
+	"github.com/clientele/clientele/internal/problem"
 	"github.com/clientele/clientele/internal/web"
 )
 
 type errorJSON struct {
-	Error problem `json:"error"`
+	Error problemJSON `json:"error"`
 }
 
-type problem struct {
+type problemJSON struct {
 	Code       string              `json:"code"`
 	Message    string              `json:"message"`
 	Details    map[string][]string `json:"details,omitempty"`
 	ExistingID string              `json:"existing_id,omitempty"` // the holder of a taken email or external id
 }
 
-func writeProblem(w http.ResponseWriter, status int, p problem) {
-	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "1")
+// answer is the Apps API's status, code and message of a kind of problem (%s: the record it is about).
+type answer struct {
+	status        int
+	code, message string
+}
+
+// retryShortly is the message of a 503.
+const retryShortly = "temporarily unavailable, try again shortly"
+
+// answers is the Apps API's table of problems.
+var answers = map[problem.Kind]answer{
+	problem.Internal:   {http.StatusInternalServerError, "internal_error", "internal server error"},
+	problem.BadRequest: {http.StatusBadRequest, "bad_request", "bad request"},
+	problem.BodyTooLarge: {http.StatusRequestEntityTooLarge, "payload_too_large",
+		"the request body is larger than 1 MiB"},
+	problem.BodyNotUTF8:    {http.StatusBadRequest, "bad_request", "the body must be valid UTF-8"},
+	problem.BodyUnreadable: {http.StatusBadRequest, "bad_request", "could not read the request body"},
+	problem.Unauthorized: {http.StatusUnauthorized, "unauthorized",
+		"a valid API key is required (Authorization: Bearer <key>)"},
+	problem.ReadOnly:        {http.StatusForbidden, "forbidden", "publishable keys are read-only: use a secret key"},
+	problem.Forbidden:       {http.StatusForbidden, "forbidden", "this key may not do that"},
+	problem.NoRoute:         {http.StatusNotFound, "not_found", "no such resource"},
+	problem.NotFound:        {http.StatusNotFound, "not_found", "%s not found"},
+	problem.AppNotFound:     {http.StatusNotFound, "not_found", "app not found"},
+	problem.AppActive:       {http.StatusConflict, "conflict", "the app is not being deleted"},
+	problem.Invalid:         {http.StatusUnprocessableEntity, "validation_error", "the request has invalid fields"},
+	problem.EmailTaken:      {http.StatusConflict, "conflict", "email has already been taken"},
+	problem.ExternalIDTaken: {http.StatusConflict, "conflict", "external_id has already been taken"},
+	problem.SlugTaken:       {http.StatusConflict, "conflict", "slug has already been taken"},
+	problem.VersionConflict: {http.StatusConflict, "conflict", "the %s was changed by another request"},
+	problem.InvalidCursor: {http.StatusBadRequest, "bad_request",
+		"invalid cursor: pass next_cursor from a previous page of the same list, unchanged"},
+	problem.ListTooLarge: {http.StatusBadRequest, "bad_request",
+		"too many customers to sort before the app is re-indexed: narrow the filters"},
+	problem.FilterTooLarge: {http.StatusBadRequest, "bad_request",
+		"too many filter values for one list: narrow the filters"},
+	problem.LicenseLimit: {http.StatusUnprocessableEntity, "validation_error", "the request has invalid fields"},
+	problem.IdempotencyKeyInvalid: {http.StatusBadRequest, "bad_request",
+		"Idempotency-Key must be 1 to 255 printable ASCII characters, sent once"},
+	problem.IdempotencyKeyReused: {http.StatusUnprocessableEntity, "idempotency_key_reused",
+		"this Idempotency-Key was used for another request (method, path or body): a new request needs a new key"},
+	problem.IdempotencyKeyInUse: {http.StatusConflict, "idempotency_key_in_use",
+		"a request with this Idempotency-Key is in progress: retry shortly"},
+	problem.Busy:        {http.StatusServiceUnavailable, "service_unavailable", retryShortly},
+	problem.Unavailable: {http.StatusServiceUnavailable, "service_unavailable", retryShortly},
+}
+
+// fieldDetails are the details of the kinds that are about one field.
+var fieldDetails = map[problem.Kind]map[string][]string{
+	problem.EmailTaken:      {"email": {"has already been taken"}},
+	problem.ExternalIDTaken: {"external_id": {"has already been taken"}},
+	problem.SlugTaken:       {"slug": {"has already been taken"}},
+	problem.LicenseLimit:    {"customer_id": {"has the most licenses a customer can have"}},
+}
+
+// Renderer is the Apps API's answer to errors: {"error": {code, message, details}}.
+func Renderer() problem.Renderer { return problem.Renderer{Table: render} }
+
+// render is the Apps API's answer to a problem, from its table.
+func render(p problem.Problem) idempotency.Answer {
+	row := problem.Row(answers, p.Kind)
+	out := problemJSON{Code: row.code, Message: row.message}
+	if strings.Contains(row.message, "%s") {
+		out.Message = fmt.Sprintf(row.message, recordOf(p.Err, "resource"))
 	}
-	web.JSON(w, status, errorJSON{Error: p})
-}
-
-// Fail renders a bare status in the Apps API's error format; it is the web.Failure of
-// every Apps API route.
-func Fail(w http.ResponseWriter, r *http.Request, status int) {
-	p := problem{Code: "internal_error", Message: "internal server error"}
-	switch status {
-	case http.StatusBadRequest:
-		p = problem{Code: "bad_request", Message: "bad request"}
-	case http.StatusUnauthorized:
-		p = problem{Code: "unauthorized", Message: "a valid API key is required (Authorization: Bearer <key>)"}
-	case http.StatusForbidden:
-		p = problem{Code: "forbidden", Message: "this key may not do that"}
-	case http.StatusNotFound:
-		p = problem{Code: "not_found", Message: "no such resource"}
-	case http.StatusRequestEntityTooLarge:
-		p = problem{Code: "payload_too_large", Message: "the request body is larger than 1 MiB"}
-	case http.StatusTooManyRequests:
-		p = problem{Code: "rate_limited", Message: "too many requests, try again shortly"}
-	case http.StatusServiceUnavailable:
-		p = problem{Code: "service_unavailable", Message: "temporarily unavailable, try again shortly"}
-	}
-	writeProblem(w, status, p)
-}
-
-func notFound(w http.ResponseWriter, what string) {
-	writeProblem(w, http.StatusNotFound, problem{Code: "not_found", Message: what + " not found"})
-}
-
-func badRequest(w http.ResponseWriter, message string) {
-	writeProblem(w, http.StatusBadRequest, problem{Code: "bad_request", Message: message})
-}
-
-func invalid(w http.ResponseWriter, v *customer.ValidationError) {
-	details := map[string][]string{}
-	for _, fe := range v.Errors {
-		details[fe.Field] = append(details[fe.Field], fe.Message)
-	}
-	writeProblem(w, http.StatusUnprocessableEntity, problem{Code: "validation_error", Message: "the request has invalid fields", Details: details})
-}
-
-// claim is the request's idempotency claim (web.Claim); a bad Idempotency-Key is answered
-// 400 here.
-func claim(w http.ResponseWriter, r *http.Request, raw []byte, render func(store.Written) idempotency.Answer) (*store.Claim, bool) {
-	c, err := web.Claim(r, raw, render)
-	if err != nil {
-		badRequest(w, "Idempotency-Key must be 1 to 255 printable ASCII characters, sent once")
-		return nil, false
-	}
-	return c, true
-}
-
-// noClaim refuses an Idempotency-Key on the account's routes (apps and keys), which do not
-// keep records: an app is named by its unique slug, so a retried create answers 409 and GET
-// /apps/{slug} shows what the first did; and a key's secret is shown once and never stored,
-// so no record may keep the answer that holds it.
-func noClaim(w http.ResponseWriter, r *http.Request) bool {
-	if len(r.Header.Values(idempotency.Header)) == 0 {
-		return true
-	}
-	badRequest(w, "Idempotency-Key is not supported on apps and api-keys: create an app again to get 409 for its slug, or list the keys")
-	return false
-}
-
-func invalidField(w http.ResponseWriter, field, message string) {
-	var v customer.ValidationError
-	v.Add(field, customer.CodeInvalidFormat, message)
-	invalid(w, &v)
-}
-
-// storeError answers for an error of the store; what names the resource asked for.
-func storeError(w http.ResponseWriter, r *http.Request, err error, what string) {
-	var ve *customer.ValidationError
-	var ce *store.ConflictError
-	switch {
-	case web.Replayed(w, r, err):
-	case errors.Is(err, store.ErrKeyReused):
-		writeProblem(w, http.StatusUnprocessableEntity, problem{Code: "idempotency_key_reused",
-			Message: "this Idempotency-Key was used for another request (method, path or body): a new request needs a new key"})
-	case errors.Is(err, store.ErrKeyInUse):
-		w.Header().Set("Retry-After", "1")
-		writeProblem(w, http.StatusConflict, problem{Code: "idempotency_key_in_use",
-			Message: "a request with this Idempotency-Key is in progress: retry shortly"})
-	case errors.As(err, &ve):
-		invalid(w, ve)
-	case errors.As(err, &ce):
-		field, message := "email", "email has already been taken"
-		if errors.Is(err, store.ErrExternalIDTaken) {
-			field, message = "external_id", "external_id has already been taken"
+	out.Details = fieldDetails[p.Kind]
+	if p.Fields != nil {
+		out.Details = map[string][]string{}
+		for _, fe := range p.Fields.Errors {
+			out.Details[fe.Field] = append(out.Details[fe.Field], fe.Message)
 		}
-		writeProblem(w, http.StatusConflict, problem{
-			Code: "conflict", Message: message, ExistingID: customerPrefix + ce.ExistingID,
-			Details: map[string][]string{field: {"has already been taken"}},
-		})
-	case errors.Is(err, store.ErrAppNotFound), errors.Is(err, store.ErrAppNotActive):
-		notFound(w, "app")
-	case errors.Is(err, store.ErrNotFound):
-		notFound(w, what)
-	case errors.Is(err, store.ErrSlugTaken):
-		writeProblem(w, http.StatusConflict, problem{Code: "conflict", Message: "slug has already been taken",
-			Details: map[string][]string{"slug": {"has already been taken"}}})
-	case errors.Is(err, store.ErrVersionConflict):
-		writeProblem(w, http.StatusConflict, problem{Code: "conflict", Message: "the " + what + " was changed by another request"})
-	case errors.Is(err, store.ErrInvalidCursor):
-		badRequest(w, "invalid cursor: pass next_cursor from a previous page of the same list, unchanged")
-	case errors.Is(err, store.ErrFilterTooLarge):
-		badRequest(w, "too many filter values for one list: narrow the filters")
-	case errors.Is(err, store.ErrPageTooDeep):
-		badRequest(w, "page is too deep for page/per_page: follow meta.next_cursor with the cursor parameter instead")
-	case errors.Is(err, store.ErrLicenseLimit):
-		invalidField(w, "customer_id", "has the most licenses a customer can have")
-	case errors.Is(err, store.ErrBusy):
-		web.Logger(r.Context()).Warn("store busy", "error", err.Error())
-		telemetry.Count(r.Context(), "BusyAnswers")
-		Fail(w, r, http.StatusServiceUnavailable)
-	case errors.Is(err, store.ErrUnavailable):
-		// DynamoDB failed, or its answer was lost: the write may or may not have happened
-		// (whole, never in part), and the client may retry.
-		web.Logger(r.Context()).Error("store unavailable", "error", err.Error())
-		Fail(w, r, http.StatusServiceUnavailable)
-	default:
-		web.Logger(r.Context()).Error("request failed", "error", err.Error())
-		Fail(w, r, http.StatusInternalServerError)
 	}
+	if p.ExistingID != "" {
+		out.ExistingID = customerPrefix + p.ExistingID
+	}
+	if p.Message != "" {
+		out.Message = p.Message
+	}
+	return web.JSON(row.status, errorJSON{Error: out})
+}
+
+// recordError names the record an error is about ("license"), for the answer's words.
+type recordError struct {
+	record string
+	err    error
+}
+
+// Error is the record and the error.
+func (e *recordError) Error() string { return e.record + ": " + e.err.Error() }
+
+// Unwrap is the error about the record.
+func (e *recordError) Unwrap() error { return e.err }
+
+// about is err about the record named record; nil for nil.
+func about(record string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &recordError{record: record, err: err}
+}
+
+// recordOf is the record that err is about, else def.
+func recordOf(err error, def string) string {
+	var re *recordError
+	if errors.As(err, &re) {
+		return re.record
+	}
+	return def
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/tenant"
+	"github.com/clientele/clientele/internal/wire"
 )
 
 // Prefixes of rendered ids; ids are accepted back with or without them.
@@ -17,21 +18,12 @@ const (
 	appPrefix      = "app_"
 	customerPrefix = "cus_"
 	licensePrefix  = "lic_"
-	keyPrefix      = "key_"
+	apiKeyPrefix   = "key_"
 )
 
 // parseID accepts "<prefix><uuid>" or a bare UUID.
 func parseID(prefix, s string) (string, bool) {
 	return customer.ParseID(strings.TrimPrefix(s, prefix))
-}
-
-func timeJSON(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-func optString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
 
 // Customer is a customer in the Apps API's representation: prefixed id, unset fields as
@@ -68,18 +60,18 @@ type Address struct {
 // RenderCustomer renders a customer in the Apps API's representation.
 func RenderCustomer(c customer.Customer) Customer {
 	out := Customer{
-		ID: customerPrefix + c.ID, Email: optString(c.Email), Name: optString(c.Name),
-		Username: optString(c.Username), ExternalID: optString(c.ExternalID),
-		Metadata: metadataObject(c.Metadata), LegalName: optString(c.LegalName),
-		LegalNumber: optString(c.LegalNumber), LogoURL: optString(c.LogoURL), Phone: optString(c.Phone),
-		URL: optString(c.URL), DiscordID: optString(c.DiscordID), Version: c.Version,
-		CreatedAt: timeJSON(c.CreatedAt), UpdatedAt: timeJSON(c.UpdatedAt),
+		ID: customerPrefix + c.ID, Email: wire.OptString(c.Email), Name: wire.OptString(c.Name),
+		Username: wire.OptString(c.Username), ExternalID: wire.OptString(c.ExternalID),
+		Metadata: metadataObject(c.Metadata), LegalName: wire.OptString(c.LegalName),
+		LegalNumber: wire.OptString(c.LegalNumber), LogoURL: wire.OptString(c.LogoURL), Phone: wire.OptString(c.Phone),
+		URL: wire.OptString(c.URL), DiscordID: wire.OptString(c.DiscordID), Version: c.Version,
+		CreatedAt: wire.Time(c.CreatedAt), UpdatedAt: wire.Time(c.UpdatedAt),
 	}
 	if !c.Address.IsZero() {
 		a := c.Address
 		out.Address = &Address{
-			Line1: optString(a.Line1), Line2: optString(a.Line2), City: optString(a.City),
-			State: optString(a.State), Country: optString(a.Country), PostalCode: optString(a.PostalCode),
+			Line1: wire.OptString(a.Line1), Line2: wire.OptString(a.Line2), City: wire.OptString(a.City),
+			State: wire.OptString(a.State), Country: wire.OptString(a.Country), PostalCode: wire.OptString(a.PostalCode),
 		}
 	}
 	return out
@@ -121,10 +113,10 @@ type licenseJSON struct {
 func toLicenseJSON(l customer.License, now time.Time) licenseJSON {
 	out := licenseJSON{
 		ID: licensePrefix + l.ID, CustomerID: customerPrefix + l.CustomerID,
-		Status: string(l.StatusAt(now)), CreatedAt: timeJSON(l.CreatedAt),
+		Status: string(l.StatusAt(now)), CreatedAt: wire.Time(l.CreatedAt),
 	}
 	if !l.ExpiresAt.IsZero() {
-		out.ExpiresAt = optString(timeJSON(l.ExpiresAt))
+		out.ExpiresAt = wire.OptString(wire.Time(l.ExpiresAt))
 	}
 	return out
 }
@@ -142,12 +134,12 @@ type appJSON struct {
 
 func toAppJSON(a tenant.App) appJSON {
 	return appJSON{
-		ID: appPrefix + a.ID, UUID: a.ID, Slug: a.Slug, Name: a.Name, Description: optString(a.Description),
-		Status: strings.ToLower(string(a.Status)), CustomerCount: a.CustomerCount, CreatedAt: timeJSON(a.CreatedAt),
+		ID: appPrefix + a.ID, UUID: a.ID, Slug: a.Slug, Name: a.Name, Description: wire.OptString(a.Description),
+		Status: strings.ToLower(string(a.Status)), CustomerCount: a.CustomerCount, CreatedAt: wire.Time(a.CreatedAt),
 	}
 }
 
-type keyJSON struct {
+type apiKeyJSON struct {
 	ID        string  `json:"id"`
 	Type      string  `json:"type"`
 	Key       *string `json:"key,omitempty"` // only in the response that creates it
@@ -155,8 +147,8 @@ type keyJSON struct {
 	CreatedAt string  `json:"created_at"`
 }
 
-func toKeyJSON(k auth.Key) keyJSON {
-	return keyJSON{ID: keyPrefix + k.ID, Type: string(k.Kind), Hint: k.Hint, CreatedAt: timeJSON(k.CreatedAt)}
+func toAPIKeyJSON(k auth.Key) apiKeyJSON {
+	return apiKeyJSON{ID: apiKeyPrefix + k.ID, Type: string(k.Kind), Hint: k.Hint, CreatedAt: wire.Time(k.CreatedAt)}
 }
 
 // body is a decoded JSON object whose fields are read one by one, so that an absent field,
@@ -178,8 +170,6 @@ func parseBody(b []byte) (*body, error) {
 	return &body{raw: b, fields: m}, nil
 }
 
-func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
 // str reads a string field: absent leaves it unset, null clears it.
 func (b *body) str(name string) customer.Opt[string] {
 	raw, ok := b.fields[name]
@@ -190,7 +180,7 @@ func (b *body) str(name string) customer.Opt[string] {
 }
 
 func (b *body) strRaw(name string, raw json.RawMessage) customer.Opt[string] {
-	if isNull(raw) {
+	if wire.IsNull(raw) {
 		return customer.Some("")
 	}
 	var s string
@@ -207,7 +197,7 @@ func (b *body) metadata(name string) customer.Opt[[]customer.Metadata] {
 	if !ok {
 		return customer.Opt[[]customer.Metadata]{}
 	}
-	if isNull(raw) {
+	if wire.IsNull(raw) {
 		return customer.Some([]customer.Metadata(nil))
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -242,7 +232,7 @@ func (b *body) customerPatch() customer.Patch {
 		KeepLocked: true, KeepDisplayInInvoice: true,
 	}
 	if raw, ok := b.fields["address"]; ok {
-		if isNull(raw) {
+		if wire.IsNull(raw) {
 			p.Address = customer.Replace(customer.Customer{}).Address
 		} else {
 			var m map[string]json.RawMessage

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 )
@@ -83,7 +84,8 @@ func Plausible(s string) bool {
 	if len(s) != 8+48 {
 		return false
 	}
-	if !strings.HasPrefix(s, Account.prefix()) && !strings.HasPrefix(s, Secret.prefix()) && !strings.HasPrefix(s, Publishable.prefix()) {
+	if !strings.HasPrefix(s, Account.prefix()) && !strings.HasPrefix(s, Secret.prefix()) &&
+		!strings.HasPrefix(s, Publishable.prefix()) {
 		return false
 	}
 	for _, c := range s[8:] {
@@ -114,6 +116,29 @@ type Principal struct {
 
 // CanWrite reports whether the principal may change data.
 func (p Principal) CanWrite() bool { return p.Kind == Account || p.Kind == Secret }
+
+// Errors of a request's key.
+var (
+	ErrNoKey    = errors.New("auth: a valid API key is required") // missing, unknown or revoked
+	ErrReadOnly = errors.New("auth: the key only reads")          // a write with a publishable key
+)
+
+// Need is what a request needs of its key: to read an app's data, or to change it too.
+type Need int
+
+// What a request needs.
+const (
+	Read Need = iota
+	Write
+)
+
+// Allow is ErrReadOnly when the principal may not do what a request that needs n does.
+func (p Principal) Allow(n Need) error {
+	if n == Write && !p.CanWrite() {
+		return ErrReadOnly
+	}
+	return nil
+}
 
 // Reaches reports whether the principal may see the app at all.
 func (p Principal) Reaches(appID string) bool { return p.Kind == Account || p.AppID == appID }

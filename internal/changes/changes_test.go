@@ -18,6 +18,7 @@ import (
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/dynamotest"
+	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/tenant"
 )
@@ -76,7 +77,8 @@ func live(t *testing.T) history {
 	}
 	h.license = st.read()
 
-	if _, outcome, err := s.UpdateCustomer(ctx, h.app.ID, h.created.ID, customer.Patch{Name: customer.Some("Jane Roe")}, 0); err != nil || outcome != store.Unchanged {
+	same := customer.Patch{Name: customer.Some("Jane Roe")}
+	if _, outcome, err := s.UpdateCustomer(ctx, h.app.ID, h.created.ID, same, 0); err != nil || outcome != idempotency.Unchanged {
 		t.Fatalf("no-op update: %v, %v", outcome, err)
 	}
 	h.unchanged = st.read()

@@ -1,10 +1,11 @@
 package customer
 
 import (
-	"bytes"
 	"encoding/json"
 	"maps"
 	"slices"
+
+	"github.com/clientele/clientele/internal/wire"
 )
 
 // Opt is an optional value in a Patch: Set false leaves the field as it is; Set true writes
@@ -111,7 +112,7 @@ func (p Patch) Apply(c Customer) Customer {
 			lago = map[string]json.RawMessage{}
 		}
 		for k, v := range p.Lago {
-			if string(bytes.TrimSpace(v)) == "null" {
+			if wire.IsNull(v) {
 				delete(lago, k)
 			} else {
 				lago[k] = v

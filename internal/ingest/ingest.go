@@ -39,6 +39,7 @@ import (
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/store"
+	"github.com/clientele/clientele/internal/wire"
 )
 
 // Action is what a command does.
@@ -101,7 +102,10 @@ type RejectedError struct {
 	Err     error // the cause, when there is one
 }
 
+// Error is the reason and the message.
 func (e *RejectedError) Error() string { return string(e.Reason) + ": " + e.Message }
+
+// Unwrap is the cause.
 func (e *RejectedError) Unwrap() error { return e.Err }
 
 // Retryable reports whether a message that failed with err may succeed when delivered again:
@@ -142,13 +146,13 @@ func (in *Ingester) Process(ctx context.Context, body []byte) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	claim := &store.Claim{
+	claim := &idempotency.Claim{
 		Key:         cmd.key,
 		Fingerprint: idempotency.Fingerprint("ingest", string(cmd.action)+" "+res.App, cmd.customer),
-		Render:      func(w store.Written) idempotency.Answer { return keep(cmd.action, w) },
+		Render:      func(w idempotency.Result) idempotency.Answer { return keep(cmd.action, w) },
 	}
 	got, err := in.onApp(claim.Context(ctx), cmd.app, op)
-	var re *store.ReplayError
+	var re *idempotency.ReplayError
 	if errors.As(err, &re) {
 		var k kept
 		if err = json.Unmarshal(re.Answer.Body, &k); err == nil {
@@ -167,10 +171,10 @@ type kept struct {
 }
 
 // keep is the answer a command's record keeps: its result, as a write of the action did it.
-func keep(action Action, w store.Written) idempotency.Answer {
+func keep(action Action, w idempotency.Result) idempotency.Answer {
 	k := kept{Outcome: Deleted, CustomerID: w.Customer.ID, Version: w.Customer.Version}
 	if action != Delete {
-		k.Outcome = map[store.Outcome]Outcome{store.Created: Created, store.Updated: Updated}[w.Outcome]
+		k.Outcome = outcomes[w.Outcome]
 	}
 	b, _ := json.Marshal(k) // strings and a number: it cannot fail
 	return idempotency.Answer{Status: 200, Body: b}
@@ -190,7 +194,7 @@ func decode(body []byte) (command, Result, error) {
 	var res Result
 	str := func(name string) (string, error) {
 		raw, ok := fields[name]
-		if !ok || isNull(raw) {
+		if !ok || wire.IsNull(raw) {
 			return "", reject(ReasonInvalidCommand, "%s is required", name)
 		}
 		var s string
@@ -218,7 +222,7 @@ func decode(body []byte) (command, Result, error) {
 		return command{}, res, reject(ReasonUnknownAction, "action %q is none of upsert, get_or_create, delete", action)
 	}
 	raw, ok := fields["customer"]
-	if !ok || isNull(raw) {
+	if !ok || wire.IsNull(raw) {
 		return command{}, res, reject(ReasonInvalidCommand, "customer is required")
 	}
 	if t := firstByte(raw); t != '{' {
@@ -229,19 +233,18 @@ func decode(body []byte) (command, Result, error) {
 		return command{}, res, reject(ReasonUnknownApp, "no app is named %q", app)
 	}
 	var key string
-	if raw, ok := fields["idempotency_key"]; ok && !isNull(raw) {
+	if raw, ok := fields["idempotency_key"]; ok && !wire.IsNull(raw) {
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
 			key, _ = idempotency.ParseKey([]string{s})
 		}
 		if key == "" {
-			return command{}, res, reject(ReasonInvalidCommand, "idempotency_key must be a string of 1 to 255 printable ASCII characters")
+			return command{}, res, reject(ReasonInvalidCommand,
+				"idempotency_key must be a string of 1 to 255 printable ASCII characters")
 		}
 	}
 	return command{action: res.Action, app: ref, customer: raw, key: key}, res, nil
 }
-
-func isNull(raw json.RawMessage) bool { return strings.TrimSpace(string(raw)) == "null" }
 
 func firstByte(raw json.RawMessage) byte {
 	s := strings.TrimSpace(string(raw))
@@ -271,7 +274,7 @@ func (in *Ingester) operation(cmd command) (op, error) {
 			c, o, err := in.store.UpsertByExternalID(ctx, appID, ext, p, CreatedBy)
 			res := Result{AppID: appID, CustomerID: c.ID, Version: c.Version}
 			if err == nil {
-				res.Outcome = map[store.Outcome]Outcome{store.Created: Created, store.Updated: Updated, store.Unchanged: Unchanged}[o]
+				res.Outcome = outcomes[o]
 			}
 			return res, err
 		}, nil
@@ -394,8 +397,13 @@ func classify(err error) error {
 		return &RejectedError{Reason: ReasonUnknownApp, Message: "the app does not exist", Err: err}
 	case errors.Is(err, store.ErrAppNotActive):
 		return &RejectedError{Reason: ReasonAppDeleted, Message: "the app is being deleted", Err: err}
-	case errors.Is(err, store.ErrKeyReused):
+	case errors.Is(err, idempotency.ErrKeyReused):
 		return &RejectedError{Reason: ReasonKeyReused, Message: "the idempotency_key was used for another command", Err: err}
 	}
 	return err
+}
+
+// outcomes are the outcomes of commands that upsert or get-or-create, by their write's.
+var outcomes = map[idempotency.Outcome]Outcome{
+	idempotency.Created: Created, idempotency.Updated: Updated, idempotency.Unchanged: Unchanged,
 }

@@ -1,15 +1,14 @@
 package lago
 
 import (
-	"bytes"
 	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/wire"
 )
 
 // Lago's limits on customer metadata.
@@ -114,24 +113,22 @@ const (
 
 // The values of Lago's enumerations, the first one its default where it has one.
 var (
-	customerTypes     = []string{"company", "individual"}
-	accountTypes      = []string{"customer", "partner"}
-	finalizeZero      = []string{"inherit", "skip", "finalize"}
-	paymentProviders  = []string{"stripe", "gocardless", "cashfree", "adyen", "flutterwave", "moneyhash"}
-	shippingFields    = []string{"address_line1", "address_line2", "city", "state", "zipcode", "country"}
-	billingFields     = []string{"invoice_grace_period", "subscription_invoice_issuing_date_anchor", "subscription_invoice_issuing_date_adjustment", "payment_provider", "payment_provider_code", "provider_customer_id", "sync", "sync_with_provider", "document_locale", "provider_payment_methods"}
-	billingAlways     = []string{"invoice_grace_period", "payment_provider", "payment_provider_code", "document_locale", "subscription_invoice_issuing_date_anchor", "subscription_invoice_issuing_date_adjustment"}
+	customerTypes    = []string{"company", "individual"}
+	accountTypes     = []string{"customer", "partner"}
+	finalizeZero     = []string{"inherit", "skip", "finalize"}
+	paymentProviders = []string{"stripe", "gocardless", "cashfree", "adyen", "flutterwave", "moneyhash"}
+	shippingFields   = []string{"address_line1", "address_line2", "city", "state", "zipcode", "country"}
+	billingFields    = []string{
+		"invoice_grace_period", "subscription_invoice_issuing_date_anchor", "subscription_invoice_issuing_date_adjustment",
+		"payment_provider", "payment_provider_code", "provider_customer_id", "sync", "sync_with_provider",
+		"document_locale", "provider_payment_methods",
+	}
+	billingAlways = []string{
+		"invoice_grace_period", "payment_provider", "payment_provider_code", "document_locale",
+		"subscription_invoice_issuing_date_anchor", "subscription_invoice_issuing_date_adjustment",
+	}
 	billingOfProvider = []string{"provider_customer_id", "provider_payment_methods"}
 )
-
-func optString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func timeJSON(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // section reads the customer's Lago section.
 type section map[string]json.RawMessage
@@ -156,14 +153,14 @@ func toCustomerJSON(c customer.Customer) customerJSON {
 	sec := section(c.Lago)
 	out := customerJSON{
 		LagoID: c.ID, ExternalID: c.ExternalID, CustomerID: c.ExternalID, AccountType: accountTypes[0],
-		Name: optString(c.Name), Firstname: sec.str(fieldFirstname), Lastname: sec.str(fieldLastname),
+		Name: wire.OptString(c.Name), Firstname: sec.str(fieldFirstname), Lastname: sec.str(fieldLastname),
 		CustomerType: sec.str(fieldCustomerType),
-		CreatedAt:    timeJSON(c.CreatedAt), UpdatedAt: timeJSON(c.UpdatedAt),
-		Country: optString(c.Address.Country), AddressLine1: optString(c.Address.Line1),
-		AddressLine2: optString(c.Address.Line2), State: optString(c.Address.State),
-		Zipcode: optString(c.Address.PostalCode), Email: optString(c.Email), City: optString(c.Address.City),
-		URL: optString(c.URL), Phone: optString(c.Phone), LogoURL: optString(c.LogoURL),
-		LegalName: optString(c.LegalName), LegalNumber: optString(c.LegalNumber),
+		CreatedAt:    wire.Time(c.CreatedAt), UpdatedAt: wire.Time(c.UpdatedAt),
+		Country: wire.OptString(c.Address.Country), AddressLine1: wire.OptString(c.Address.Line1),
+		AddressLine2: wire.OptString(c.Address.Line2), State: wire.OptString(c.Address.State),
+		Zipcode: wire.OptString(c.Address.PostalCode), Email: wire.OptString(c.Email), City: wire.OptString(c.Address.City),
+		URL: wire.OptString(c.URL), Phone: wire.OptString(c.Phone), LogoURL: wire.OptString(c.LogoURL),
+		LegalName: wire.OptString(c.LegalName), LegalNumber: wire.OptString(c.LegalNumber),
 		Currency: sec.str(fieldCurrency), TaxIdentificationNumber: sec.str(fieldTaxID),
 		Timezone: sec.str(fieldTimezone), ApplicableTimezone: "UTC",
 		FinalizeZeroAmountInvoice: finalizeZero[0],
@@ -200,7 +197,7 @@ func toCustomerJSON(c customer.Customer) customerJSON {
 	for i, m := range c.Metadata {
 		out.Metadata[i] = metadataJSON{
 			LagoID: m.EntryID(c.ID), Key: m.Key, Value: m.Text(),
-			DisplayInInvoice: m.DisplayInInvoice, CreatedAt: timeJSON(c.CreatedAt),
+			DisplayInInvoice: m.DisplayInInvoice, CreatedAt: wire.Time(c.CreatedAt),
 		}
 	}
 	return out
@@ -224,8 +221,6 @@ func (in *input) add(field, code string) {
 	}
 }
 
-func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
 var null = json.RawMessage("null")
 
 func (in *input) str(name string) customer.Opt[string] {
@@ -233,7 +228,7 @@ func (in *input) str(name string) customer.Opt[string] {
 	if !ok {
 		return customer.Opt[string]{}
 	}
-	if isNull(raw) {
+	if wire.IsNull(raw) {
 		return customer.Some("")
 	}
 	var s string
@@ -266,11 +261,14 @@ func (in *input) set(key string, v any) {
 	in.lago[key] = b
 }
 
+// checker decides the value of one of Lago's own fields from its JSON, or its error code.
+type checker func(raw json.RawMessage) (value any, code string)
+
 // sectionField reads one of Lago's own fields from raw (present) into the section's patch
 // under key, with check deciding its value or its error code; a JSON null (and, for the
 // text fields, "") clears it.
-func (in *input) sectionField(errField, key string, raw json.RawMessage, check func(raw json.RawMessage) (any, string)) {
-	if isNull(raw) {
+func (in *input) sectionField(errField, key string, raw json.RawMessage, check checker) {
+	if wire.IsNull(raw) {
 		in.set(key, nil)
 		return
 	}
@@ -285,7 +283,7 @@ func (in *input) sectionField(errField, key string, raw json.RawMessage, check f
 	in.set(key, v)
 }
 
-func text(max int) func(json.RawMessage) (any, string) {
+func text(max int) checker {
 	return func(raw json.RawMessage) (any, string) {
 		var s string
 		if json.Unmarshal(raw, &s) != nil {
@@ -298,7 +296,7 @@ func text(max int) func(json.RawMessage) (any, string) {
 	}
 }
 
-func oneOf(values []string, code string) func(json.RawMessage) (any, string) {
+func oneOf(values []string, code string) checker {
 	return func(raw json.RawMessage) (any, string) {
 		var s string
 		if json.Unmarshal(raw, &s) != nil || !slices.Contains(values, s) {
@@ -409,7 +407,7 @@ func timezoneName(raw json.RawMessage) (any, string) {
 
 func (in *input) object(name string) (map[string]json.RawMessage, bool) {
 	raw, ok := in.fields[name]
-	if !ok || isNull(raw) {
+	if !ok || wire.IsNull(raw) {
 		return nil, ok
 	}
 	var m map[string]json.RawMessage
@@ -420,11 +418,11 @@ func (in *input) object(name string) (map[string]json.RawMessage, bool) {
 	return m, true
 }
 
-// section reads Lago's own fields into the section's patch.
-func (in *input) section() {
+// sectionPatch reads Lago's own fields into the patch of the customer's Lago section.
+func (in *input) sectionPatch() {
 	fields := []struct {
 		name  string
-		check func(json.RawMessage) (any, string)
+		check checker
 	}{
 		{fieldFirstname, text(255)}, {fieldLastname, text(255)}, {fieldTaxID, text(255)},
 		{fieldCustomerType, oneOf(customerTypes, codeInvalid)}, {fieldAccountType, oneOf(accountTypes, codeInvalid)},
@@ -437,6 +435,18 @@ func (in *input) section() {
 			in.sectionField(f.name, f.name, raw, f.check)
 		}
 	}
+	in.shippingPatch()
+	in.billingPatch()
+	if raw, ok := in.fields["integration_customers"]; ok && !wire.IsNull(raw) {
+		var list []json.RawMessage
+		if json.Unmarshal(raw, &list) != nil {
+			in.add("integration_customers", codeInvalid)
+		}
+	}
+}
+
+// shippingPatch reads shipping_address into the section's patch, one key per sub-field.
+func (in *input) shippingPatch() {
 	if m, ok := in.object("shipping_address"); ok {
 		for _, f := range shippingFields {
 			raw, sent := m[f]
@@ -445,21 +455,16 @@ func (in *input) section() {
 				in.set(shippingPrefix+f, nil)
 			case !sent:
 			case f == "country":
-				in.sectionField("shipping_country", shippingPrefix+f, raw, func(raw json.RawMessage) (any, string) {
-					var s string
-					if json.Unmarshal(raw, &s) != nil {
-						return nil, codeInvalid
-					}
-					if s = strings.ToUpper(strings.TrimSpace(s)); s != "" && !customer.IsCountryCode(s) {
-						return nil, codeCountry
-					}
-					return s, ""
-				})
+				in.sectionField("shipping_country", shippingPrefix+f, raw, countryCode)
 			default:
 				in.sectionField("shipping_address", shippingPrefix+f, raw, text(255))
 			}
 		}
 	}
+}
+
+// billingPatch reads billing_configuration into the section's patch, one key per sub-field.
+func (in *input) billingPatch() {
 	if m, ok := in.object("billing_configuration"); ok {
 		for _, f := range billingFields {
 			raw, sent := m[f]
@@ -484,12 +489,18 @@ func (in *input) section() {
 			in.sectionField("billing_configuration", billingPrefix+f, raw, check)
 		}
 	}
-	if raw, ok := in.fields["integration_customers"]; ok && !isNull(raw) {
-		var list []json.RawMessage
-		if json.Unmarshal(raw, &list) != nil {
-			in.add("integration_customers", codeInvalid)
-		}
+}
+
+// countryCode is an ISO 3166-1 alpha-2 code, in any case, or "".
+func countryCode(raw json.RawMessage) (any, string) {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return nil, codeInvalid
 	}
+	if s = strings.ToUpper(strings.TrimSpace(s)); s != "" && !customer.IsCountryCode(s) {
+		return nil, codeCountry
+	}
+	return s, ""
 }
 
 // metadata reads Lago's metadata list: it replaces the stored one, an entry with the id
@@ -497,7 +508,7 @@ func (in *input) section() {
 // metadata as it is, as Lago does.
 func (in *input) metadata() customer.Opt[[]customer.Metadata] {
 	raw, ok := in.fields["metadata"]
-	if !ok || isNull(raw) {
+	if !ok || wire.IsNull(raw) {
 		return customer.Opt[[]customer.Metadata]{}
 	}
 	var entries []struct {
@@ -528,7 +539,7 @@ func (in *input) metadata() customer.Opt[[]customer.Metadata] {
 		case keys[strings.TrimSpace(*e.Key)]:
 			in.add("key", codeAlreadyExist)
 			continue
-		case len(e.Value) == 0 || isNull(e.Value):
+		case len(e.Value) == 0 || wire.IsNull(e.Value):
 			in.add("value", codeMandatory)
 			continue
 		case json.Unmarshal(e.Value, &value) != nil:
@@ -550,7 +561,7 @@ func (in *input) metadata() customer.Opt[[]customer.Metadata] {
 }
 
 func (in *input) patch() customer.Patch {
-	in.section()
+	in.sectionPatch()
 	return customer.Patch{
 		Name: in.str("name"), Email: in.str("email"), LegalName: in.str("legal_name"),
 		LegalNumber: in.str("legal_number"), LogoURL: in.str("logo_url"), Phone: in.str("phone"),
@@ -579,7 +590,7 @@ func lagoField(f string) string {
 }
 
 // lagoCode maps a canonical validation code to Lago's.
-func lagoCode(field, code string) string {
+func lagoCode(code string) string {
 	switch code {
 	case customer.CodeInvalidEmail:
 		return codeEmail

@@ -90,7 +90,7 @@ func TestDomainErrorsMapToLagoCodes(t *testing.T) {
 	got := map[string]string{}
 	for _, fe := range ve.Errors {
 		f := lagoField(fe.Field)
-		got[f] = lagoCode(f, fe.Code)
+		got[f] = lagoCode(fe.Code)
 	}
 	want := map[string]string{"email": codeEmail, "country": codeCountry}
 	if !reflect.DeepEqual(got, want) {

@@ -4,7 +4,6 @@
 package lukittu
 
 import (
-	"errors"
 	"math"
 	"net/http"
 	"net/url"
@@ -15,20 +14,10 @@ import (
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/idempotency"
+	"github.com/clientele/clientele/internal/problem"
 	"github.com/clientele/clientele/internal/store"
-	"github.com/clientele/clientele/internal/telemetry"
 	"github.com/clientele/clientele/internal/web"
-)
-
-// Result codes used here, from the contract's enum.
-const (
-	codeBadRequest       = "BAD_REQUEST"
-	codeUnauthorized     = "UNAUTHORIZED"
-	codeForbidden        = "FORBIDDEN"
-	codeCustomerNotFound = "CUSTOMER_NOT_FOUND"
-	codeTeamNotFound     = "TEAM_NOT_FOUND"
-	codeRateLimit        = "RATE_LIMIT"
-	codeInternal         = "INTERNAL_SERVER_ERROR"
+	"github.com/clientele/clientele/internal/wire"
 )
 
 // API serves the Lukittu-compatible routes over one store.
@@ -42,248 +31,141 @@ func New(s *store.Store) *API {
 	return &API{store: s, now: func() time.Time { return time.Now().UTC() }}
 }
 
-func (a *API) ok(w http.ResponseWriter, status int, details string, data any) {
-	web.JSON(w, status, a.envelope(details, data))
+// valid is the answer of status with the envelope of details and data.
+func (a *API) valid(status int, details string, data any) idempotency.Answer {
+	res := result{Timestamp: wire.Time(a.now()), Valid: true, Details: details}
+	return web.JSON(status, envelope{Data: data, Result: res})
 }
 
-func (a *API) envelope(details string, data any) envelope {
-	return envelope{Data: data, Result: result{Timestamp: timeJSON(a.now()), Valid: true, Details: details}}
-}
-
-// claim is the request's idempotency claim (web.Claim) whose answer is status with the
-// envelope of details and data(written); a bad Idempotency-Key is answered 400 here.
-func (a *API) claim(w http.ResponseWriter, r *http.Request, raw []byte, status int, details string, data func(store.Written) any) (*store.Claim, bool) {
-	c, err := web.Claim(r, raw, func(wr store.Written) idempotency.Answer {
-		return web.Answer(status, a.envelope(details, data(wr)))
-	})
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, "Idempotency-Key must be 1 to 255 printable ASCII characters, sent once")
-		return nil, false
-	}
-	return c, true
-}
-
-func writeError(w http.ResponseWriter, status int, code, details string) {
-	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "1")
-	}
-	web.JSON(w, status, envelope{Result: result{Timestamp: timeJSON(time.Now()), Valid: false, Details: details, Code: code}})
-}
-
-// Fail renders a bare status in the Lukittu envelope; it is the web.Failure of its routes.
-func Fail(w http.ResponseWriter, r *http.Request, status int) {
-	switch status {
-	case http.StatusBadRequest:
-		writeError(w, status, codeBadRequest, "Bad request")
-	case http.StatusUnauthorized:
-		writeError(w, status, codeUnauthorized, "Unauthorized")
-	case http.StatusForbidden:
-		writeError(w, status, codeForbidden, "Forbidden")
-	case http.StatusNotFound:
-		writeError(w, status, codeBadRequest, "Not found")
-	case http.StatusRequestEntityTooLarge:
-		writeError(w, status, codeBadRequest, "Request body is larger than 1 MiB")
-	case http.StatusTooManyRequests:
-		writeError(w, status, codeRateLimit, "Too many requests")
-	case http.StatusServiceUnavailable:
-		writeError(w, status, codeInternal, "Service temporarily unavailable, try again shortly")
-	default:
-		writeError(w, http.StatusInternalServerError, codeInternal, "Internal server error")
+// customerAnswer is the answer of status with details and the customer a write wrote.
+func (a *API) customerAnswer(teamID string, status int, details string) func(idempotency.Result) idempotency.Answer {
+	return func(res idempotency.Result) idempotency.Answer {
+		return a.valid(status, details, toCustomerJSON(teamID, res.Customer))
 	}
 }
-
-func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var eb *errBody
-	var ce *store.ConflictError
-	switch {
-	case web.Replayed(w, r, err):
-	case errors.Is(err, store.ErrKeyReused):
-		writeError(w, http.StatusUnprocessableEntity, codeBadRequest, "This Idempotency-Key was used for a different request: a new request needs a new key")
-	case errors.Is(err, store.ErrKeyInUse):
-		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusConflict, codeBadRequest, "A request with this Idempotency-Key is in progress, retry shortly")
-	case errors.As(err, &eb):
-		writeError(w, http.StatusBadRequest, codeBadRequest, eb.msg)
-	case errors.As(err, &ce) && errors.Is(err, store.ErrEmailTaken):
-		writeError(w, http.StatusConflict, codeBadRequest, "A customer with this email already exists")
-	case errors.As(err, &ce):
-		writeError(w, http.StatusConflict, codeBadRequest, "A customer with this external id already exists")
-	case errors.Is(err, store.ErrAppNotFound), errors.Is(err, store.ErrAppNotActive):
-		writeError(w, http.StatusNotFound, codeTeamNotFound, "Team not found")
-	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, codeCustomerNotFound, "Customer not found")
-	case errors.Is(err, store.ErrVersionConflict):
-		writeError(w, http.StatusConflict, codeBadRequest, "The customer was changed by another request")
-	case errors.Is(err, store.ErrFilterTooLarge):
-		writeError(w, http.StatusBadRequest, codeBadRequest, "Too many filter values for one list: narrow the filters")
-	case errors.Is(err, store.ErrPageTooDeep):
-		writeError(w, http.StatusBadRequest, codeBadRequest, "Page is too deep: narrow the search or use a larger pageSize")
-	case errors.Is(err, store.ErrListTooLarge):
-		writeError(w, http.StatusBadRequest, codeBadRequest, "Too many customers to sort by this column: sort by createdAt")
-	case errors.Is(err, store.ErrBusy):
-		web.Logger(r.Context()).Warn("store busy", "error", err.Error())
-		telemetry.Count(r.Context(), "BusyAnswers")
-		Fail(w, r, http.StatusServiceUnavailable)
-	case errors.Is(err, store.ErrUnavailable):
-		web.Logger(r.Context()).Error("store unavailable", "error", err.Error())
-		Fail(w, r, http.StatusServiceUnavailable)
-	default:
-		web.Logger(r.Context()).Error("request failed", "error", err.Error())
-		Fail(w, r, http.StatusInternalServerError)
-	}
-}
-
-type access int
-
-const (
-	read access = iota
-	write
-)
 
 // team checks the path's teamId and the key: a non-UUID is 400, a missing or bad key and a
-// key of another team are the same 401, a write with a publishable key is 403.
-func (a *API) team(w http.ResponseWriter, r *http.Request, need access) (string, auth.Principal, bool) {
+// key of another team are the same 401 (auth.ErrNoKey), a write with a publishable key 403.
+func (a *API) team(r *http.Request, need auth.Need) (string, auth.Principal, error) {
 	teamID, ok := customer.ParseID(r.PathValue("teamId"))
 	if !ok {
-		writeError(w, http.StatusBadRequest, codeBadRequest, "Invalid teamId: must be a UUID")
-		return "", auth.Principal{}, false
+		return "", auth.Principal{}, problem.Errorf(problem.BadRequest, "Invalid teamId: must be a UUID")
 	}
-	p, ok := web.Principal(r)
-	if !ok || (p.Kind != auth.Account && p.AppID != teamID) {
-		Fail(w, r, http.StatusUnauthorized)
-		return "", auth.Principal{}, false
+	p, err := web.Principal(r)
+	if err == nil && p.Kind != auth.Account && p.AppID != teamID {
+		err = auth.ErrNoKey
 	}
-	if need == write && !p.CanWrite() {
-		Fail(w, r, http.StatusForbidden)
-		return "", auth.Principal{}, false
-	}
-	return teamID, p, true
-}
-
-func customerID(w http.ResponseWriter, r *http.Request) (string, bool) {
-	id, ok := customer.ParseID(r.PathValue("customerId"))
-	if !ok {
-		writeError(w, http.StatusBadRequest, codeBadRequest, "Invalid customerId: must be a UUID")
-	}
-	return id, ok
-}
-
-// readCustomer reads a customer body, answering 413 or 400 itself; raw is the body as sent.
-func readCustomer(w http.ResponseWriter, r *http.Request) (_ customer.Customer, raw []byte, ok bool) {
-	raw, err := web.ReadBody(w, r)
-	if errors.Is(err, web.ErrTooLarge) {
-		Fail(w, r, http.StatusRequestEntityTooLarge)
-		return customer.Customer{}, nil, false
-	}
-	if errors.Is(err, web.ErrInvalidUTF8) {
-		writeError(w, http.StatusBadRequest, codeBadRequest, "The request body must be valid UTF-8")
-		return customer.Customer{}, nil, false
+	if err == nil {
+		err = p.Allow(need)
 	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, "Could not read the request body")
-		return customer.Customer{}, nil, false
+		return "", auth.Principal{}, err
+	}
+	return teamID, p, nil
+}
+
+// teamAndCustomer is team, and the customerId of the path.
+func (a *API) teamAndCustomer(r *http.Request, need auth.Need) (teamID, id string, err error) {
+	if teamID, _, err = a.team(r, need); err != nil {
+		return "", "", err
+	}
+	id, ok := customer.ParseID(r.PathValue("customerId"))
+	if !ok {
+		return "", "", problem.Errorf(problem.BadRequest, "Invalid customerId: must be a UUID")
+	}
+	return teamID, id, nil
+}
+
+// readCustomer reads a customer body; raw is the body as sent.
+func readCustomer(r *http.Request) (_ customer.Customer, raw []byte, err error) {
+	if raw, err = web.ReadBody(r); err != nil {
+		return customer.Customer{}, nil, err
 	}
 	var in customerIn
 	if err := decodeStrict(raw, &in); err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-		return customer.Customer{}, nil, false
+		return customer.Customer{}, nil, err
 	}
 	c, err := in.toCustomer()
 	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
-		return customer.Customer{}, nil, false
+		return customer.Customer{}, nil, err
 	}
-	return c, raw, true
+	return c, raw, nil
 }
 
 // CreateCustomer: POST /api/v1/dev/teams/{teamId}/customers.
-func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) {
-	teamID, p, ok := a.team(w, r, write)
-	if !ok {
-		return
+func (a *API) CreateCustomer(r *http.Request) (idempotency.Answer, error) {
+	teamID, p, err := a.team(r, auth.Write)
+	if err != nil {
+		return idempotency.Answer{}, err
 	}
-	c, raw, ok := readCustomer(w, r)
-	if !ok {
-		return
+	c, raw, err := readCustomer(r)
+	if err != nil {
+		return idempotency.Answer{}, err
 	}
-	cl, ok := a.claim(w, r, raw, http.StatusCreated, "Customer created", func(wr store.Written) any { return toCustomerJSON(teamID, wr.Customer) })
-	if !ok {
-		return
+	cl, err := web.Claim(r, raw, a.customerAnswer(teamID, http.StatusCreated, "Customer created"))
+	if err != nil {
+		return idempotency.Answer{}, err
 	}
 	c.CreatedBy = p.KeyID
 	created, err := a.store.CreateCustomer(cl.Context(r.Context()), teamID, c)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return idempotency.Answer{}, err
 	}
-	web.Reply(w, r, cl, store.Written{Customer: created, Outcome: store.Created})
+	return web.Committed(r.Context(), cl, idempotency.Result{Customer: created, Outcome: idempotency.Created}), nil
 }
 
 // GetCustomer: GET /api/v1/dev/teams/{teamId}/customers/{customerId}.
-func (a *API) GetCustomer(w http.ResponseWriter, r *http.Request) {
-	teamID, _, ok := a.team(w, r, read)
-	if !ok {
-		return
-	}
-	id, ok := customerID(w, r)
-	if !ok {
-		return
+func (a *API) GetCustomer(r *http.Request) (idempotency.Answer, error) {
+	teamID, id, err := a.teamAndCustomer(r, auth.Read)
+	if err != nil {
+		return idempotency.Answer{}, err
 	}
 	c, err := a.store.GetCustomer(r.Context(), teamID, id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return idempotency.Answer{}, err
 	}
-	a.ok(w, http.StatusOK, "Customer found", toCustomerJSON(teamID, c))
+	return a.valid(http.StatusOK, "Customer found", toCustomerJSON(teamID, c)), nil
 }
 
 // UpdateCustomer: PUT /api/v1/dev/teams/{teamId}/customers/{customerId}, a full replace of
 // the fields Lukittu knows.
-func (a *API) UpdateCustomer(w http.ResponseWriter, r *http.Request) {
-	teamID, _, ok := a.team(w, r, write)
-	if !ok {
-		return
+func (a *API) UpdateCustomer(r *http.Request) (idempotency.Answer, error) {
+	teamID, id, err := a.teamAndCustomer(r, auth.Write)
+	if err != nil {
+		return idempotency.Answer{}, err
 	}
-	id, ok := customerID(w, r)
-	if !ok {
-		return
+	c, raw, err := readCustomer(r)
+	if err != nil {
+		return idempotency.Answer{}, err
 	}
-	c, raw, ok := readCustomer(w, r)
-	if !ok {
-		return
-	}
-	cl, ok := a.claim(w, r, raw, http.StatusOK, "Customer updated", func(wr store.Written) any { return toCustomerJSON(teamID, wr.Customer) })
-	if !ok {
-		return
+	cl, err := web.Claim(r, raw, a.customerAnswer(teamID, http.StatusOK, "Customer updated"))
+	if err != nil {
+		return idempotency.Answer{}, err
 	}
 	updated, outcome, err := a.store.UpdateCustomer(cl.Context(r.Context()), teamID, id, patch(c), 0)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return idempotency.Answer{}, err
 	}
-	web.Reply(w, r, cl, store.Written{Customer: updated, Outcome: outcome})
+	return web.Committed(r.Context(), cl, idempotency.Result{Customer: updated, Outcome: outcome}), nil
 }
 
 // DeleteCustomer: DELETE /api/v1/dev/teams/{teamId}/customers/{customerId}.
-func (a *API) DeleteCustomer(w http.ResponseWriter, r *http.Request) {
-	teamID, _, ok := a.team(w, r, write)
-	if !ok {
-		return
+func (a *API) DeleteCustomer(r *http.Request) (idempotency.Answer, error) {
+	teamID, id, err := a.teamAndCustomer(r, auth.Write)
+	if err != nil {
+		return idempotency.Answer{}, err
 	}
-	id, ok := customerID(w, r)
-	if !ok {
-		return
-	}
-	cl, ok := a.claim(w, r, nil, http.StatusOK, "Customer deleted", func(store.Written) any { return map[string]any{"customerId": id, "deleted": true} })
-	if !ok {
-		return
+	cl, err := web.Claim(r, nil, func(idempotency.Result) idempotency.Answer {
+		return a.valid(http.StatusOK, "Customer deleted", map[string]any{"customerId": id, "deleted": true})
+	})
+	if err != nil {
+		return idempotency.Answer{}, err
 	}
 	gone, err := a.store.DeleteCustomer(cl.Context(r.Context()), teamID, id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return idempotency.Answer{}, err
 	}
-	web.Reply(w, r, cl, store.Written{Customer: gone, Outcome: store.Deleted})
+	return web.Committed(r.Context(), cl, idempotency.Result{Customer: gone, Outcome: idempotency.Deleted}), nil
 }
 
 type listJSON struct {
@@ -309,41 +191,26 @@ func sortColumn(name string) store.Sort {
 }
 
 // ListCustomers: GET /api/v1/dev/teams/{teamId}/customers?page=&pageSize=&search=&sortColumn=&sortDirection=
-// pageSize is 10, 25, 50 or 100 (anything else: 25); search matches email, fullName,
-// username and the Discord id, case-insensitively; the default order is createdAt desc.
-// The filters (listFilters) narrow the list, and totalResults counts what they let through.
-func (a *API) ListCustomers(w http.ResponseWriter, r *http.Request) {
-	teamID, _, ok := a.team(w, r, read)
-	if !ok {
-		return
+// and the filters of listFilters (docs/lukittu.md, "List").
+func (a *API) ListCustomers(r *http.Request) (idempotency.Answer, error) {
+	teamID, _, err := a.team(r, auth.Read)
+	if err != nil {
+		return idempotency.Answer{}, err
 	}
 	q := r.URL.Query()
-	page := 1
-	if s := q.Get("page"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			writeError(w, http.StatusBadRequest, codeBadRequest, "Invalid page: must be a positive integer")
-			return
-		}
-		page = n
+	page, pageSize, err := pageOf(q)
+	if err != nil {
+		return idempotency.Answer{}, err
 	}
-	pageSize := 25
-	switch q.Get("pageSize") {
-	case "10", "25", "50", "100":
-		pageSize, _ = strconv.Atoi(q.Get("pageSize"))
-	}
-	asc := q.Get("sortDirection") == "asc"
 	query, msg := listFilters(q)
 	if msg != "" {
-		writeError(w, http.StatusBadRequest, codeBadRequest, msg)
-		return
+		return idempotency.Answer{}, problem.Errorf(problem.BadRequest, "%s", msg)
 	}
-	query.Oldest, query.Sort = asc, sortColumn(q.Get("sortColumn"))
+	query.Oldest, query.Sort = q.Get("sortDirection") == "asc", sortColumn(q.Get("sortColumn"))
 	query.Limit, query.Page = pageSize, page
 	res, err := a.store.ListCustomers(r.Context(), teamID, query)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return idempotency.Answer{}, err
 	}
 	customers, total := res.Customers, res.Total
 	pages := (total + int64(pageSize) - 1) / int64(pageSize)
@@ -351,16 +218,27 @@ func (a *API) ListCustomers(w http.ResponseWriter, r *http.Request) {
 	for i, c := range customers {
 		out.Customers[i] = toCustomerJSON(teamID, c)
 	}
-	a.ok(w, http.StatusOK, "Customers found", out)
+	return a.valid(http.StatusOK, "Customers found", out), nil
 }
 
-// listFilters reads the list's search and filters, as the real dev API takes them:
-// metadataKey with metadataValue (both, 1 to 255 characters each: the entry with that key,
-// its value containing metadataValue in any case), licenseId (the customers holding that
-// license), and licenseCountMin, licenseCountMax and licenseCountComparisonMode (between,
-// both ends included; equals, greater or less than licenseCountMin). Where the real service
-// drops a filter it cannot read and lists every customer, this one answers 400 with what
-// is wrong (msg): a list that silently ignores its filter answers the wrong question.
+// pageOf reads page (a positive integer) and pageSize (10, 25, 50 or 100; anything else 25).
+func pageOf(q url.Values) (page, pageSize int, err error) {
+	page, pageSize = 1, 25
+	if s := q.Get("page"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return 0, 0, problem.Errorf(problem.BadRequest, "Invalid page: must be a positive integer")
+		}
+		page = n
+	}
+	switch q.Get("pageSize") {
+	case "10", "25", "50", "100":
+		pageSize, _ = strconv.Atoi(q.Get("pageSize"))
+	}
+	return page, pageSize, nil
+}
+
+// listFilters reads the list's search and filters (docs/lukittu.md, "List"); msg says what is wrong.
 func listFilters(q url.Values) (_ store.ListQuery, msg string) {
 	query := store.ListQuery{
 		Search:   q.Get("search"),
@@ -411,9 +289,4 @@ func listFilters(q url.Values) (_ store.ListQuery, msg string) {
 		return query, "licenseCountComparisonMode must be one of between, equals, greater, less"
 	}
 	return query, ""
-}
-
-// NotFound answers an unknown route under the Lukittu prefix.
-func NotFound(w http.ResponseWriter, r *http.Request) {
-	writeError(w, http.StatusNotFound, codeBadRequest, "No such route")
 }

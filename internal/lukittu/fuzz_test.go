@@ -3,6 +3,8 @@ package lukittu
 import (
 	"errors"
 	"testing"
+
+	"github.com/clientele/clientele/internal/problem"
 )
 
 // FuzzDecodeCustomer: any body decodes to a customer that validates or to a client error
@@ -25,8 +27,8 @@ func FuzzDecodeCustomer(f *testing.F) {
 			}
 			err = cerr
 		}
-		var eb *errBody
-		if !errors.As(err, &eb) {
+		var pe *problem.Error
+		if !errors.As(err, &pe) || pe.Kind != problem.BadRequest {
 			t.Fatalf("%T %v is not a client error", err, err)
 		}
 	})

@@ -10,21 +10,21 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/problem"
+	"github.com/clientele/clientele/internal/wire"
 )
 
 // Limits of the Lukittu developer API.
 const (
-	maxMetadata       = 20
-	maxMetadataText   = 255
-	minFullName       = 3
-	maxFullName       = 255
-	maxUsername       = 255
-	nilUUID           = "00000000-0000-0000-0000-000000000000"
-	detailsValidation = "Invalid request body"
+	maxMetadata     = 20
+	maxMetadataText = 255
+	minFullName     = 3
+	maxFullName     = 255
+	maxUsername     = 255
+	nilUUID         = "00000000-0000-0000-0000-000000000000"
 )
 
 type result struct {
@@ -75,20 +75,11 @@ type customerJSON struct {
 	UpdatedAt       string       `json:"updatedAt"`
 }
 
-func optString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func timeJSON(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
 func toCustomerJSON(teamID string, c customer.Customer) customerJSON {
 	out := customerJSON{
-		ID: c.ID, Email: optString(c.Email), FullName: optString(c.Name), Username: optString(c.Username),
+		ID: c.ID, Email: wire.OptString(c.Email), FullName: wire.OptString(c.Name), Username: wire.OptString(c.Username),
 		Metadata: make([]metadataJSON, len(c.Metadata)), TeamID: teamID, CreatedByUserID: nilUUID,
-		CreatedAt: timeJSON(c.CreatedAt), UpdatedAt: timeJSON(c.UpdatedAt),
+		CreatedAt: wire.Time(c.CreatedAt), UpdatedAt: wire.Time(c.UpdatedAt),
 	}
 	if id, ok := customer.ParseID(c.CreatedBy); ok {
 		out.CreatedByUserID = id
@@ -98,9 +89,9 @@ func toCustomerJSON(teamID string, c customer.Customer) customerJSON {
 	}
 	if a := c.Address; !a.IsZero() {
 		out.Address = &addressJSON{
-			Street: optString(a.Line1), Line1: optString(a.Line1), Line2: optString(a.Line2),
-			City: optString(a.City), State: optString(a.State), Country: optString(a.Country),
-			PostalCode: optString(a.PostalCode),
+			Street: wire.OptString(a.Line1), Line1: wire.OptString(a.Line1), Line2: wire.OptString(a.Line2),
+			City: wire.OptString(a.City), State: wire.OptString(a.State), Country: wire.OptString(a.Country),
+			PostalCode: wire.OptString(a.PostalCode),
 		}
 	}
 	return out
@@ -132,17 +123,12 @@ type addressIn struct {
 	PostalCode *string `json:"postalCode"`
 }
 
-// errBody is a client mistake in a request body; its text is the response's details.
-type errBody struct{ msg string }
+// bad is a client's mistake in a request body, whose text is the answer's details.
+func bad(format string, args ...any) error {
+	return problem.Errorf(problem.BadRequest, format, args...)
+}
 
-func (e *errBody) Error() string { return e.msg }
-
-func bad(format string, args ...any) error { return &errBody{fmt.Sprintf(format, args...)} }
-
-// decodeStrict decodes one JSON object and rejects unknown keys by their exact name, as the
-// real service (zod's strict objects) does. encoding/json matches keys to fields without
-// regard to case, so a first pass checks every object's keys against the json tags of the
-// type it decodes into; the second decodes. Errors name fields and JSON types, never Go's.
+// decodeStrict decodes one JSON object whose keys are all json tags of v, spelt exactly (docs/lukittu.md, "Bodies").
 func decodeStrict(raw []byte, v any) error {
 	if !json.Valid(raw) {
 		return bad("Invalid JSON body")
@@ -243,7 +229,9 @@ func text(p *string) string {
 // toCustomer validates a body as the real service does and maps it to the canonical
 // fields Lukittu knows.
 func (in customerIn) toCustomer() (customer.Customer, error) {
-	c := customer.Customer{Email: text(in.Email), Name: text(in.FullName), Username: text(in.Username), DiscordID: text(in.DiscordID)}
+	c := customer.Customer{
+		Email: text(in.Email), Name: text(in.FullName), Username: text(in.Username), DiscordID: text(in.DiscordID),
+	}
 	if in.Username != nil && c.Username == "" {
 		return c, bad("Username must be between 1 and %d characters", maxUsername)
 	}
@@ -258,26 +246,11 @@ func (in customerIn) toCustomer() (customer.Customer, error) {
 	if utf8.RuneCountInString(c.Username) > maxUsername {
 		return c, bad("Username must be between 1 and %d characters", maxUsername)
 	}
-	if in.Metadata == nil {
-		return c, bad("Metadata is required")
+	md, err := metadataOf(in.Metadata)
+	if err != nil {
+		return c, err
 	}
-	if len(*in.Metadata) > maxMetadata {
-		return c, bad("Metadata can have at most %d entries", maxMetadata)
-	}
-	for _, m := range *in.Metadata {
-		if m.Key == nil || m.Value == nil || m.Locked == nil {
-			return c, bad("Each metadata entry needs key, value and locked")
-		}
-		k, v := strings.TrimSpace(*m.Key), strings.TrimSpace(*m.Value)
-		if n := utf8.RuneCountInString(k); n < 1 || n > maxMetadataText {
-			return c, bad("Metadata keys must be between 1 and %d characters", maxMetadataText)
-		}
-		if n := utf8.RuneCountInString(v); n < 1 || n > maxMetadataText {
-			return c, bad("Metadata values must be between 1 and %d characters", maxMetadataText)
-		}
-		value, _ := json.Marshal(v)
-		c.Metadata = append(c.Metadata, customer.Metadata{Key: k, Value: value, Locked: *m.Locked})
-	}
+	c.Metadata = md
 	if a := in.Address; a != nil {
 		street, line1 := text(a.Street), text(a.Line1)
 		if street != "" && line1 != "" && street != line1 {
@@ -298,11 +271,38 @@ func (in customerIn) toCustomer() (customer.Customer, error) {
 	if err := c.Validate(); err != nil {
 		var ve *customer.ValidationError
 		if errors.As(err, &ve) && len(ve.Errors) > 0 {
-			return c, bad("Invalid %s: %s", lukittuField(ve.Errors[0].Field), ve.Errors[0].Message)
+			return c, bad("%s", invalidDetails(ve.Errors[0].Field, ve.Errors[0].Message))
 		}
 		return c, err
 	}
 	return c, nil
+}
+
+// metadataOf reads the metadata entries, which are required: at most 20, each with key,
+// value and locked.
+func metadataOf(entries *[]metadataIn) ([]customer.Metadata, error) {
+	if entries == nil {
+		return nil, bad("Metadata is required")
+	}
+	if len(*entries) > maxMetadata {
+		return nil, bad("Metadata can have at most %d entries", maxMetadata)
+	}
+	var md []customer.Metadata
+	for _, m := range *entries {
+		if m.Key == nil || m.Value == nil || m.Locked == nil {
+			return nil, bad("Each metadata entry needs key, value and locked")
+		}
+		k, v := strings.TrimSpace(*m.Key), strings.TrimSpace(*m.Value)
+		if n := utf8.RuneCountInString(k); n < 1 || n > maxMetadataText {
+			return nil, bad("Metadata keys must be between 1 and %d characters", maxMetadataText)
+		}
+		if n := utf8.RuneCountInString(v); n < 1 || n > maxMetadataText {
+			return nil, bad("Metadata values must be between 1 and %d characters", maxMetadataText)
+		}
+		value, _ := json.Marshal(v)
+		md = append(md, customer.Metadata{Key: k, Value: value, Locked: *m.Locked})
+	}
+	return md, nil
 }
 
 // checkLengths holds the address fields that are given to the real service's lengths:

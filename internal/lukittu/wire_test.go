@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/clientele/clientele/internal/problem"
 )
 
 func TestDecodeAndValidateLikeTheRealService(t *testing.T) {
@@ -57,12 +59,12 @@ func TestDecodeAndValidateLikeTheRealService(t *testing.T) {
 				}
 				return
 			}
-			var eb *errBody
-			if !errors.As(err, &eb) || !strings.Contains(eb.msg, tt.wantErr) {
-				t.Fatalf("got %v, want a client error containing %q", err, tt.wantErr)
+			var pe *problem.Error
+			if !errors.As(err, &pe) || pe.Kind != problem.BadRequest || !strings.Contains(pe.Message, tt.wantErr) {
+				t.Fatalf("got %v, want a bad request whose details contain %q", err, tt.wantErr)
 			}
-			if strings.Contains(eb.msg, "lukittu.") || strings.Contains(eb.msg, "*") || strings.Contains(eb.msg, "[]") {
-				t.Errorf("details name a Go type: %s", eb.msg)
+			if m := pe.Message; strings.Contains(m, "lukittu.") || strings.Contains(m, "*") || strings.Contains(m, "[]") {
+				t.Errorf("details name a Go type: %s", pe.Message)
 			}
 		})
 	}

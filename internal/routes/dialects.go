@@ -5,57 +5,104 @@ import (
 	"strings"
 
 	"github.com/clientele/clientele/internal/appsapi"
+	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/lago"
 	"github.com/clientele/clientele/internal/lukittu"
+	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/web"
 )
 
-// lukittuRoute is a route of the Lukittu-compatible API.
-func lukittuRoute(fn, method, path string, access Access, h func(*lukittu.API, http.ResponseWriter, *http.Request)) Route {
-	r := Route{Function: fn, Method: method, Path: path, Access: access}
-	r.build = func(d Deps) http.Handler {
-		api := lukittu.New(d.Store)
-		return web.Route(r.Pattern(), http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { h(api, w, req) }), d.Log, lukittu.Fail)
-	}
-	return r
+// Dialect is one of the API's wire dialects: its name (the metrics' Dialect dimension), its
+// answers to errors, and its answer under its own paths to a request that no route serves.
+type Dialect struct {
+	Name     string
+	Renderer web.Renderer
+	NotFound error
+	owns     func(path string) bool // for the catch-all: whether a path is this dialect's (nil: none)
 }
 
-// lagoRoute is a route of the Lago-compatible API.
-func lagoRoute(fn, method, path string, access Access, h func(*lago.API, http.ResponseWriter, *http.Request)) Route {
-	r := Route{Function: fn, Method: method, Path: path, Access: access}
-	r.build = func(d Deps) http.Handler {
-		api := lago.New(d.Store)
-		return web.Route(r.Pattern(), http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { h(api, w, req) }), d.Log, lago.Fail)
-	}
-	return r
+// dialect is a Dialect with the constructor of its API, whose methods serve its routes.
+type dialect[API any] struct {
+	Dialect
+	api func(*store.Store) API
 }
 
-func dialectRoutes() []Route {
+// appsDialect is the native Apps API.
+func appsDialect() dialect[*appsapi.API] {
+	return dialect[*appsapi.API]{
+		Dialect: Dialect{Name: "apps", Renderer: appsapi.Renderer(), NotFound: web.ErrNoRoute},
+		api:     appsapi.New,
+	}
+}
+
+// lukittuDialect is the Lukittu-compatible developer API.
+func lukittuDialect() dialect[*lukittu.API] {
+	return dialect[*lukittu.API]{
+		Dialect: Dialect{Name: "lukittu", Renderer: lukittu.Renderer(), NotFound: lukittu.ErrNoSuchRoute,
+			owns: func(p string) bool { return strings.HasPrefix(p, "/api/v1/dev/") }},
+		api: lukittu.New,
+	}
+}
+
+// lagoDialect is the Lago-compatible customers API.
+func lagoDialect() dialect[*lago.API] {
+	return dialect[*lago.API]{
+		Dialect: Dialect{Name: "lago", Renderer: lago.Renderer(), NotFound: web.ErrNoRoute,
+			owns: func(p string) bool { return p == "/api/v1/customers" || strings.HasPrefix(p, "/api/v1/customers/") }},
+		api: lago.New,
+	}
+}
+
+// route is the route of dialect d that serves method and path with h, a method of d's API.
+func route[API any](
+	d dialect[API], fn, method, path string, access Access, h func(API, *http.Request) (idempotency.Answer, error),
+) Route {
+	return Route{Function: fn, Method: method, Path: path, Access: access, Dialect: d.Dialect,
+		build: func(deps Deps) web.Handler {
+			api := d.api(deps.Store)
+			return func(r *http.Request) (idempotency.Answer, error) { return h(api, r) }
+		}}
+}
+
+// notFound is the catch-all: a request that no route serves is answered NotFound in the
+// dialect of others that owns its path, else in the native one's.
+func notFound(native Dialect, others ...Dialect) Route {
+	return Route{Function: "not-found", Method: CatchAllMethod, Path: CatchAllPath, Public: true, Dialect: native,
+		build: func(Deps) web.Handler {
+			return func(r *http.Request) (idempotency.Answer, error) {
+				for _, d := range others {
+					if d.owns(r.URL.Path) {
+						return d.Renderer.Render(d.NotFound), nil
+					}
+				}
+				return idempotency.Answer{}, native.NotFound
+			}
+		}}
+}
+
+// dialectRoutes are the routes of the Lukittu and Lago dialects.
+func dialectRoutes(lk dialect[*lukittu.API], lg dialect[*lago.API]) []Route {
 	const (
-		teamCustomers = "/api/v1/dev/teams/{teamId}/customers"
-		lagoCustomers = "/api/v1/customers"
+		team = "/api/v1/dev/teams/{teamId}/customers"
+		lgc  = "/api/v1/customers"
 	)
+	lkList := Access{Actions: []string{"GetItem", "BatchGetItem", "Query"},
+		Indexes: []string{"gsi3", "gsi4", "gsi5", "gsi6", "gsi7", "gsi8"}}
+	lgList := Access{Actions: []string{"BatchGetItem", "GetItem", "Query"}, Indexes: []string{"gsi3", "gsi4"}}
 	return []Route{
-		lukittuRoute("lukittu-create-customer", "POST", teamCustomers, act("ConditionCheckItem", "UpdateItem", "PutItem"), (*lukittu.API).CreateCustomer),
-		lukittuRoute("lukittu-list-customers", "GET", teamCustomers, Access{Actions: []string{"GetItem", "BatchGetItem", "Query"}, Indexes: []string{"gsi3", "gsi4", "gsi5", "gsi6", "gsi7", "gsi8"}}, (*lukittu.API).ListCustomers),
-		lukittuRoute("lukittu-get-customer", "GET", teamCustomers+"/{customerId}", act("BatchGetItem"), (*lukittu.API).GetCustomer),
-		lukittuRoute("lukittu-update-customer", "PUT", teamCustomers+"/{customerId}", act("BatchGetItem", "ConditionCheckItem", "UpdateItem", "PutItem", "DeleteItem"), (*lukittu.API).UpdateCustomer),
-		lukittuRoute("lukittu-delete-customer", "DELETE", teamCustomers+"/{customerId}", act("BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), (*lukittu.API).DeleteCustomer),
-		lagoRoute("lago-upsert-customer", "POST", lagoCustomers, act("GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "PutItem", "DeleteItem"), (*lago.API).Upsert),
-		lagoRoute("lago-list-customers", "GET", lagoCustomers, Access{Actions: []string{"BatchGetItem", "GetItem", "Query"}, Indexes: []string{"gsi3", "gsi4"}}, (*lago.API).List),
-		lagoRoute("lago-get-customer", "GET", lagoCustomers+"/{external_id}", act("GetItem", "BatchGetItem"), (*lago.API).Get),
-		lagoRoute("lago-delete-customer", "DELETE", lagoCustomers+"/{external_id}", act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), (*lago.API).Delete),
-	}
-}
-
-// notFound answers a request no route matches in the dialect its path belongs to.
-func notFound(w http.ResponseWriter, r *http.Request) {
-	switch p := r.URL.Path; {
-	case strings.HasPrefix(p, "/api/v1/dev/"):
-		lukittu.NotFound(w, r)
-	case p == "/api/v1/customers" || strings.HasPrefix(p, "/api/v1/customers/"):
-		lago.NotFound(w, r)
-	default:
-		appsapi.NotFound(w, r)
+		route(lk, "lukittu-create-customer", "POST", team, act("ConditionCheckItem", "UpdateItem", "PutItem"),
+			(*lukittu.API).CreateCustomer),
+		route(lk, "lukittu-list-customers", "GET", team, lkList, (*lukittu.API).ListCustomers),
+		route(lk, "lukittu-get-customer", "GET", team+"/{customerId}", act("BatchGetItem"), (*lukittu.API).GetCustomer),
+		route(lk, "lukittu-update-customer", "PUT", team+"/{customerId}",
+			act("BatchGetItem", "ConditionCheckItem", "UpdateItem", "PutItem", "DeleteItem"), (*lukittu.API).UpdateCustomer),
+		route(lk, "lukittu-delete-customer", "DELETE", team+"/{customerId}",
+			act("BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), (*lukittu.API).DeleteCustomer),
+		route(lg, "lago-upsert-customer", "POST", lgc,
+			act("GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "PutItem", "DeleteItem"), (*lago.API).Upsert),
+		route(lg, "lago-list-customers", "GET", lgc, lgList, (*lago.API).List),
+		route(lg, "lago-get-customer", "GET", lgc+"/{external_id}", act("GetItem", "BatchGetItem"), (*lago.API).Get),
+		route(lg, "lago-delete-customer", "DELETE", lgc+"/{external_id}",
+			act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), (*lago.API).Delete),
 	}
 }

@@ -5,10 +5,11 @@
 package routes
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
+	"slices"
 
 	"github.com/clientele/clientele/internal/appsapi"
 	"github.com/clientele/clientele/internal/idempotency"
@@ -26,12 +27,13 @@ type Deps struct {
 
 // Route is one HTTP function.
 type Route struct {
-	Function string // folder under functions/
-	Method   string // GET, POST, PUT, DELETE, or ANY for the catch-all
-	Path     string // API Gateway form: /api/v1/apps/{slug}/customers
-	Public   bool   // served without the authorizer
-	Access   Access // what its policy grants on the table
-	build    func(Deps) http.Handler
+	Function string  // folder under functions/
+	Method   string  // GET, POST, PUT, DELETE, or ANY for the catch-all
+	Path     string  // API Gateway form: /api/v1/apps/{slug}/customers
+	Public   bool    // served without the authorizer
+	Access   Access  // what its policy grants on the table
+	Dialect  Dialect // the words of its answers, and its metrics' Dialect dimension
+	build    func(Deps) web.Handler
 }
 
 // Access is a function's DynamoDB access: IAM actions (without the "dynamodb:" prefix) on
@@ -44,7 +46,7 @@ type Access struct {
 
 // Pattern is the route as a net/http ServeMux pattern.
 func (r Route) Pattern() string {
-	if r.Method == "ANY" {
+	if r.Method == CatchAllMethod {
 		return "/"
 	}
 	return r.Method + " " + r.Path
@@ -52,13 +54,13 @@ func (r Route) Pattern() string {
 
 // Handler builds the route's handler; its metrics carry the route's Dialect.
 func (r Route) Handler(d Deps) http.Handler {
-	h := r.build(d)
-	dialect := telemetry.Dim{Name: "Dialect", Value: "apps"}
-	for _, p := range []string{"lukittu", "lago"} {
-		if strings.HasPrefix(r.Function, p+"-") {
-			dialect.Value = p
-		}
+	var h http.Handler
+	if r.Method == CatchAllMethod {
+		h = web.Serve(r.Function, r.build(d), d.Log, r.Dialect.Renderer)
+	} else {
+		h = web.Route(r.Pattern(), r.build(d), d.Log, r.Dialect.Renderer)
 	}
+	dialect := telemetry.Dim{Name: "Dialect", Value: r.Dialect.Name}
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		h.ServeHTTP(w, req.WithContext(telemetry.WithDims(req.Context(), dialect)))
 	})
@@ -70,78 +72,79 @@ const (
 	CatchAllPath   = "/{proxy+}"
 )
 
-// apps is a route of the Apps API, served by one of appsapi.API's methods.
-func apps(fn, method, path string, access Access, h func(*appsapi.API, http.ResponseWriter, *http.Request)) Route {
-	r := Route{Function: fn, Method: method, Path: path, Access: access}
-	r.build = func(d Deps) http.Handler {
-		api := appsapi.New(d.Store)
-		return web.Route(r.Pattern(), http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { h(api, w, req) }), d.Log, appsapi.Fail)
-	}
-	return r
-}
-
 func act(actions ...string) Access { return Access{Actions: actions} }
 
 // All returns every HTTP route.
 func All() []Route {
+	apps, lk, lg := appsDialect(), lukittuDialect(), lagoDialect()
+	return slices.Concat(appsRoutes(apps), []Route{openAPI(apps.Dialect), notFound(apps.Dialect, lk.Dialect, lg.Dialect)},
+		dialectRoutes(lk, lg))
+}
+
+// appsRoutes are the routes of the Apps API.
+func appsRoutes(apps dialect[*appsapi.API]) []Route {
 	const (
 		apiApps   = "/api/v1/apps"
 		app       = apiApps + "/{slug}"
 		customers = app + "/customers"
 		licenses  = app + "/licenses"
-		keys      = app + "/api-keys"
+		apiKeys   = app + "/api-keys"
 	)
-	catchAll := Route{Function: "not-found", Method: CatchAllMethod, Path: CatchAllPath, Public: true}
-	catchAll.build = func(d Deps) http.Handler {
-		return web.Logged(http.HandlerFunc(notFound), "not-found", d.Log, appsapi.Fail)
+	readOne := act("GetItem", "BatchGetItem")
+	health := route(apps, "health", "GET", "/api/health", act("GetItem"), (*appsapi.API).Health)
+	health.Public = true
+	return []Route{
+		route(apps, "create-customer", "POST", customers, act("ConditionCheckItem", "GetItem", "UpdateItem", "PutItem"),
+			(*appsapi.API).CreateCustomer),
+		route(apps, "get-or-create-customer", "POST", customers+"/get-or-create",
+			act("ConditionCheckItem", "GetItem", "BatchGetItem", "UpdateItem", "PutItem"), (*appsapi.API).GetOrCreateCustomer),
+		route(apps, "list-customers", "GET", customers,
+			Access{Actions: []string{"BatchGetItem", "GetItem", "Query"}, Indexes: []string{"gsi3", "gsi4"}},
+			(*appsapi.API).ListCustomers),
+		route(apps, "get-customer", "GET", customers+"/{id}", readOne, (*appsapi.API).GetCustomer),
+		route(apps, "find-customer-by-email", "GET", customers+"/by-email", readOne, (*appsapi.API).CustomerByEmail),
+		route(apps, "find-customer-by-external-id", "GET", customers+"/by-external-id", readOne,
+			(*appsapi.API).CustomerByExternalID),
+		route(apps, "update-customer", "PUT", customers+"/{id}",
+			act("GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "PutItem", "DeleteItem"),
+			(*appsapi.API).UpdateCustomer),
+		route(apps, "delete-customer", "DELETE", customers+"/{id}",
+			act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), (*appsapi.API).DeleteCustomer),
+		route(apps, "create-license", "POST", licenses, act("GetItem", "ConditionCheckItem", "UpdateItem", "PutItem"),
+			(*appsapi.API).CreateLicense),
+		route(apps, "list-licenses", "GET", licenses, act("GetItem", "BatchGetItem", "Query"), (*appsapi.API).ListLicenses),
+		route(apps, "get-license", "GET", licenses+"/{id}", readOne, (*appsapi.API).GetLicense),
+		route(apps, "delete-license", "DELETE", licenses+"/{id}",
+			act("PutItem", "GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "DeleteItem"),
+			(*appsapi.API).DeleteLicense),
+		route(apps, "create-app", "POST", apiApps, act("PutItem", "ConditionCheckItem"), (*appsapi.API).CreateApp),
+		route(apps, "list-apps", "GET", apiApps,
+			Access{Actions: []string{"BatchGetItem", "Query"}, Indexes: []string{"gsi3"}},
+			(*appsapi.API).ListApps),
+		route(apps, "get-app", "GET", app, act("BatchGetItem", "GetItem"), (*appsapi.API).GetApp),
+		route(apps, "delete-app", "DELETE", app, act("BatchGetItem", "GetItem", "UpdateItem"), (*appsapi.API).DeleteApp),
+		route(apps, "create-api-key", "POST", apiKeys, act("BatchGetItem", "GetItem", "ConditionCheckItem", "PutItem"),
+			(*appsapi.API).CreateAPIKey),
+		route(apps, "list-api-keys", "GET", apiKeys, act("BatchGetItem", "GetItem", "Query"), (*appsapi.API).ListAPIKeys),
+		route(apps, "delete-api-key", "DELETE", apiKeys+"/{id}", act("BatchGetItem", "GetItem", "DeleteItem"),
+			(*appsapi.API).DeleteAPIKey),
+		health,
 	}
-	return append([]Route{
-		apps("create-customer", "POST", customers, act("ConditionCheckItem", "GetItem", "UpdateItem", "PutItem"), (*appsapi.API).CreateCustomer),
-		apps("get-or-create-customer", "POST", customers+"/get-or-create", act("ConditionCheckItem", "GetItem", "BatchGetItem", "UpdateItem", "PutItem"), (*appsapi.API).GetOrCreateCustomer),
-		apps("list-customers", "GET", customers, Access{Actions: []string{"BatchGetItem", "GetItem", "Query"}, Indexes: []string{"gsi3", "gsi4"}}, (*appsapi.API).ListCustomers),
-		apps("get-customer", "GET", customers+"/{id}", act("GetItem", "BatchGetItem"), (*appsapi.API).GetCustomer),
-		apps("find-customer-by-email", "GET", customers+"/by-email", act("GetItem", "BatchGetItem"), (*appsapi.API).CustomerByEmail),
-		apps("find-customer-by-external-id", "GET", customers+"/by-external-id", act("GetItem", "BatchGetItem"), (*appsapi.API).CustomerByExternalID),
-		apps("update-customer", "PUT", customers+"/{id}", act("GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "PutItem", "DeleteItem"), (*appsapi.API).UpdateCustomer),
-		apps("delete-customer", "DELETE", customers+"/{id}", act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), (*appsapi.API).DeleteCustomer),
-		apps("create-license", "POST", licenses, act("GetItem", "ConditionCheckItem", "UpdateItem", "PutItem"), (*appsapi.API).CreateLicense),
-		apps("list-licenses", "GET", licenses, act("GetItem", "BatchGetItem", "Query"), (*appsapi.API).ListLicenses),
-		apps("get-license", "GET", licenses+"/{id}", act("GetItem", "BatchGetItem"), (*appsapi.API).GetLicense),
-		apps("delete-license", "DELETE", licenses+"/{id}", act("PutItem", "GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "DeleteItem"), (*appsapi.API).DeleteLicense),
-		apps("create-app", "POST", apiApps, act("PutItem", "ConditionCheckItem"), (*appsapi.API).CreateApp),
-		apps("list-apps", "GET", apiApps, Access{Actions: []string{"BatchGetItem", "Query"}, Indexes: []string{"gsi3"}}, (*appsapi.API).ListApps),
-		apps("get-app", "GET", app, act("BatchGetItem", "GetItem"), (*appsapi.API).GetApp),
-		apps("delete-app", "DELETE", app, act("BatchGetItem", "GetItem", "UpdateItem"), (*appsapi.API).DeleteApp),
-		apps("create-api-key", "POST", keys, act("BatchGetItem", "GetItem", "ConditionCheckItem", "PutItem"), (*appsapi.API).CreateAPIKey),
-		apps("list-api-keys", "GET", keys, act("BatchGetItem", "GetItem", "Query"), (*appsapi.API).ListAPIKeys),
-		apps("delete-api-key", "DELETE", keys+"/{id}", act("BatchGetItem", "GetItem", "DeleteItem"), (*appsapi.API).DeleteAPIKey),
-		func() Route {
-			r := apps("health", "GET", "/api/health", act("GetItem"), (*appsapi.API).Health)
-			r.Public = true
-			return r
-		}(),
-		openAPI(),
-		catchAll,
-	}, dialectRoutes()...)
 }
 
-// openAPI is GET /api/openapi.json, without a key: the OpenAPI document of every route
-// (docs/openapi.yaml, served as JSON), which its Deps carry. It reads no table: its main
-// builds it with DepsWithoutTable. The document comes in through Deps, not through an
-// import here, so that only the functions that serve it link it.
-func openAPI() Route {
-	r := Route{Function: "openapi", Method: "GET", Path: "/api/openapi.json", Public: true}
-	r.build = func(d Deps) http.Handler {
-		return web.Route(r.Pattern(), http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			if len(d.Document) == 0 {
-				appsapi.Fail(w, req, http.StatusInternalServerError)
-				return
+// openAPI is GET /api/openapi.json, without a key: the OpenAPI document of every route,
+// which Deps carry (see docs/development.md, "How the code answers a request").
+func openAPI(apps Dialect) Route {
+	return Route{Function: "openapi", Method: "GET", Path: "/api/openapi.json", Public: true, Dialect: apps,
+		build: func(d Deps) web.Handler {
+			return func(*http.Request) (idempotency.Answer, error) {
+				if len(d.Document) == 0 {
+					return idempotency.Answer{}, errors.New("routes: Deps has no OpenAPI document")
+				}
+				header := map[string]string{"Content-Type": "application/json", "Cache-Control": "public, max-age=300"}
+				return idempotency.Answer{Status: http.StatusOK, Header: header, Body: d.Document}, nil
 			}
-			w.Header().Set("Cache-Control", "public, max-age=300")
-			web.Write(w, idempotency.Answer{Status: http.StatusOK, Header: map[string]string{"Content-Type": "application/json"}, Body: d.Document})
-		}), d.Log, appsapi.Fail)
-	}
-	return r
+		}}
 }
 
 // Event functions, which API Gateway does not route to.
@@ -157,8 +160,9 @@ func EventAccess() map[string]Access {
 	return map[string]Access{
 		AuthorizerFunction: act("GetItem"),
 		PurgeFunction:      act("GetItem", "Query", "BatchWriteItem", "DeleteItem", "UpdateItem"),
-		IngestFunction:     act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"),
-		PublishFunction:    {PutEvents: true},
+		IngestFunction: act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem",
+			"ConditionCheckItem"),
+		PublishFunction: {PutEvents: true},
 	}
 }
 

@@ -75,7 +75,7 @@ func BenchmarkIdempotencyCost(b *testing.B) {
 			count := func(ctx context.Context, v any, wantReplay bool) (total, reads int) {
 				calls.reset()
 				err := w.op(ctx, v)
-				var re *ReplayError
+				var re *idempotency.ReplayError
 				if wantReplay != errors.As(err, &re) || (!wantReplay && err != nil) {
 					b.Fatalf("%s (replay %v): %v", w.name, wantReplay, err)
 				}
@@ -92,8 +92,10 @@ func BenchmarkIdempotencyCost(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				c, _ := count(ctx, w.prep(), false)
 				plain += c
-				claim := &Claim{Key: fmt.Sprint("bench-", w.name, i), Fingerprint: "f",
-					Render: func(Written) idempotency.Answer { return idempotency.Answer{Status: 200, Body: []byte("{}")} }}
+				claim := &idempotency.Claim{Key: fmt.Sprint("bench-", w.name, i), Fingerprint: "f",
+					Render: func(idempotency.Result) idempotency.Answer {
+						return idempotency.Answer{Status: 200, Body: []byte("{}")}
+					}}
 				v := w.prep()
 				c, _ = count(claim.Context(ctx), v, false)
 				keyed += c

@@ -11,30 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/idempotency"
 )
-
-// Outcome says what a write did.
-type Outcome int
-
-const (
-	Unchanged Outcome = iota // the customer already held that data
-	Created
-	Updated
-	Deleted
-)
-
-func (o Outcome) String() string {
-	switch o {
-	case Created:
-		return "created"
-	case Updated:
-		return "updated"
-	case Deleted:
-		return "deleted"
-	default:
-		return "unchanged"
-	}
-}
 
 // CreateCustomer creates a customer with a new id in one transaction: the customer, its email
 // and external-id guards, and one of the app's shard counters (on the condition that the app
@@ -74,7 +52,7 @@ func (s *Store) CreateCustomer(ctx context.Context, appID string, c customer.Cus
 		if err != nil {
 			return nil, err
 		}
-		rec, err := s.claimed(ctx, appID, Written{Customer: c, Outcome: Created})
+		rec, err := s.recordWrite(ctx, appID, idempotency.Result{Customer: c, Outcome: idempotency.Created})
 		if err != nil {
 			return nil, err
 		}
@@ -242,16 +220,18 @@ func (s *Store) GetOrCreateByEmail(ctx context.Context, appID string, c customer
 
 // UpsertByExternalID creates the customer with that external id from the patch (recording
 // createdBy as its creator), or applies the patch to it: only the fields the patch sets change.
-func (s *Store) UpsertByExternalID(ctx context.Context, appID, externalID string, p customer.Patch, createdBy string) (customer.Customer, Outcome, error) {
+func (s *Store) UpsertByExternalID(
+	ctx context.Context, appID, externalID string, p customer.Patch, createdBy string,
+) (customer.Customer, idempotency.Outcome, error) {
 	externalID = strings.TrimSpace(externalID)
 	if externalID == "" {
 		var v customer.ValidationError
 		v.Add("external_id", customer.CodeRequired, "is required")
-		return customer.Customer{}, Unchanged, &v
+		return customer.Customer{}, idempotency.Unchanged, &v
 	}
 	p.ExternalID = customer.Some(externalID)
 	if err := p.Apply(customer.Customer{}).Validate(); err != nil {
-		return customer.Customer{}, Unchanged, err
+		return customer.Customer{}, idempotency.Unchanged, err
 	}
 	for attempt := 0; attempt < s.writeAttempts; attempt++ {
 		cur, err := s.FindByExternalID(ctx, appID, externalID)
@@ -262,64 +242,70 @@ func (s *Store) UpsertByExternalID(ctx context.Context, appID, externalID string
 				continue // lost the race to create: update the winner instead
 			}
 			if err != nil {
-				return customer.Customer{}, Unchanged, err
+				return customer.Customer{}, idempotency.Unchanged, err
 			}
-			return made, Created, nil
+			return made, idempotency.Created, nil
 		case err != nil:
-			return customer.Customer{}, Unchanged, err
+			return customer.Customer{}, idempotency.Unchanged, err
 		}
 		next, outcome, err := s.update(ctx, appID, cur, p)
 		if errors.Is(err, ErrVersionConflict) {
 			if err := backoff(ctx, attempt); err != nil {
-				return customer.Customer{}, Unchanged, fail("upsert", err)
+				return customer.Customer{}, idempotency.Unchanged, fail("upsert", err)
 			}
 			continue
 		}
 		return next, outcome, err
 	}
-	return customer.Customer{}, Unchanged, &backendError{op: "upsert", kind: ErrBusy, msg: "contention outlasted the retries"}
+	busy := &backendError{op: "upsert", kind: ErrBusy, msg: "contention outlasted the retries"}
+	return customer.Customer{}, idempotency.Unchanged, busy
 }
 
 // UpdateCustomer applies the patch. With expectedVersion > 0 the write happens only if the
 // customer is still at that version (else ErrVersionConflict); with 0 it is retried on
 // concurrent writes, each try reading the latest version.
-func (s *Store) UpdateCustomer(ctx context.Context, appID, id string, p customer.Patch, expectedVersion int64) (customer.Customer, Outcome, error) {
+func (s *Store) UpdateCustomer(
+	ctx context.Context, appID, id string, p customer.Patch, expectedVersion int64,
+) (customer.Customer, idempotency.Outcome, error) {
 	for attempt := 0; attempt < s.writeAttempts; attempt++ {
 		cur, err := s.GetCustomer(ctx, appID, id)
 		if err != nil {
-			return customer.Customer{}, Unchanged, err
+			return customer.Customer{}, idempotency.Unchanged, err
 		}
 		if expectedVersion > 0 && cur.Version != expectedVersion {
-			return customer.Customer{}, Unchanged, ErrVersionConflict
+			return customer.Customer{}, idempotency.Unchanged, ErrVersionConflict
 		}
 		next, outcome, err := s.update(ctx, appID, cur, p)
 		if errors.Is(err, ErrVersionConflict) && expectedVersion == 0 {
 			if err := backoff(ctx, attempt); err != nil {
-				return customer.Customer{}, Unchanged, fail("update customer", err)
+				return customer.Customer{}, idempotency.Unchanged, fail("update customer", err)
 			}
 			continue
 		}
 		return next, outcome, err
 	}
-	return customer.Customer{}, Unchanged, &backendError{op: "update customer", kind: ErrBusy, msg: "contention outlasted the retries"}
+	busy := &backendError{op: "update customer", kind: ErrBusy, msg: "contention outlasted the retries"}
+	return customer.Customer{}, idempotency.Unchanged, busy
 }
 
 // update writes p over cur in one transaction conditioned on cur's version; a changed email
 // or external id moves its guard in the same transaction.
-func (s *Store) update(ctx context.Context, appID string, cur customer.Customer, p customer.Patch) (customer.Customer, Outcome, error) {
+func (s *Store) update(
+	ctx context.Context, appID string, cur customer.Customer, p customer.Patch,
+) (customer.Customer, idempotency.Outcome, error) {
 	next := p.Apply(cur)
 	if err := next.Validate(); err != nil {
-		return customer.Customer{}, Unchanged, err
+		return customer.Customer{}, idempotency.Unchanged, err
 	}
 	if next.Equal(cur) {
-		return cur, Unchanged, nil
+		return cur, idempotency.Unchanged, nil
 	}
 	next.Version = cur.Version + 1
 	next.UpdatedAt = s.now()
 
 	up, err := s.customerUpdate(appID, cur, next)
 	if err != nil {
-		return customer.Customer{}, Unchanged, err
+		return customer.Customer{}, idempotency.Unchanged, err
 	}
 	items := []txItem{up}
 	if customer.EmailKey(cur.Email) != customer.EmailKey(next.Email) {
@@ -329,7 +315,7 @@ func (s *Store) update(ctx context.Context, appID string, cur customer.Customer,
 		if next.Email != "" {
 			g, err := s.emailGuard(appID, next)
 			if err != nil {
-				return customer.Customer{}, Unchanged, err
+				return customer.Customer{}, idempotency.Unchanged, err
 			}
 			items = append(items, g)
 		}
@@ -341,19 +327,19 @@ func (s *Store) update(ctx context.Context, appID string, cur customer.Customer,
 		if next.ExternalID != "" {
 			g, err := s.externalIDGuard(appID, next)
 			if err != nil {
-				return customer.Customer{}, Unchanged, err
+				return customer.Customer{}, idempotency.Unchanged, err
 			}
 			items = append(items, g)
 		}
 	}
-	rec, err := s.claimed(ctx, appID, Written{Customer: next, Outcome: Updated})
+	rec, err := s.recordWrite(ctx, appID, idempotency.Result{Customer: next, Outcome: idempotency.Updated})
 	if err != nil {
-		return customer.Customer{}, Unchanged, err
+		return customer.Customer{}, idempotency.Unchanged, err
 	}
 	if err := s.transactActive(ctx, "update customer", appID, append(items, rec...)); err != nil {
-		return customer.Customer{}, Unchanged, err
+		return customer.Customer{}, idempotency.Unchanged, err
 	}
-	return next, Updated, nil
+	return next, idempotency.Updated, nil
 }
 
 // customerUpdate rewrites every data attribute of the customer (SET what next has, REMOVE
@@ -471,7 +457,7 @@ func (s *Store) deleteCustomer(ctx context.Context, appID string, it customerIte
 		items = append(items, condDelete(s.table, k, "attribute_exists(pk)", expr{},
 			func(map[string]types.AttributeValue) error { return ErrVersionConflict }))
 	}
-	rec, err := s.claimed(ctx, appID, Written{Customer: it.customer(), Outcome: Deleted})
+	rec, err := s.recordWrite(ctx, appID, idempotency.Result{Customer: it.customer(), Outcome: idempotency.Deleted})
 	if err != nil {
 		return err
 	}

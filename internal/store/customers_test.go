@@ -15,6 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/idempotency"
 )
 
 // mixedCase spells s with the letters at positions selected by the bits of i upper-cased.
@@ -126,7 +127,7 @@ func TestConcurrentUpsertsOfOneExternalIDConverge(t *testing.T) {
 			t.Errorf("upsert %d: %v", i, err)
 			return
 		}
-		if outcome != Unchanged {
+		if outcome != idempotency.Unchanged {
 			writes.Add(1)
 		}
 		mu.Lock()
@@ -228,7 +229,7 @@ func TestUpdateWithStaleVersionConflicts(t *testing.T) {
 	c := mustCreate(t, s, app, customer.Customer{Email: "v@example.com", Name: "One"})
 
 	next, outcome, err := s.UpdateCustomer(ctx, app, c.ID, customer.Patch{Name: customer.Some("Two")}, c.Version)
-	if err != nil || outcome != Updated || next.Version != c.Version+1 {
+	if err != nil || outcome != idempotency.Updated || next.Version != c.Version+1 {
 		t.Fatalf("update at the current version: %v, %v, version %d", err, outcome, next.Version)
 	}
 	_, _, err = s.UpdateCustomer(ctx, app, c.ID, customer.Patch{Name: customer.Some("Three")}, c.Version)
@@ -304,7 +305,7 @@ func TestUpdateChangesOnlyThePatchedFields(t *testing.T) {
 		t.Errorf("the released external id cannot be reused: %v", err)
 	}
 	_, outcome, err := s.UpdateCustomer(ctx, app, c.ID, customer.Patch{Name: customer.Some("Patricia")}, 0)
-	if err != nil || outcome != Unchanged {
+	if err != nil || outcome != idempotency.Unchanged {
 		t.Errorf("a patch that changes nothing: %v, %v; want unchanged", outcome, err)
 	}
 }
@@ -315,15 +316,16 @@ func TestUpsertOnlyChangesGivenFields(t *testing.T) {
 	app := newApp(t, s, "upsert-fields")
 
 	c, outcome, err := s.UpsertByExternalID(ctx, app, "acme", customer.Patch{Name: customer.Some("Acme"), Phone: customer.Some("1")}, "")
-	if err != nil || outcome != Created || c.Version != 1 {
+	if err != nil || outcome != idempotency.Created || c.Version != 1 {
 		t.Fatalf("first upsert: %v %v %+v", err, outcome, c)
 	}
 	c2, outcome, err := s.UpsertByExternalID(ctx, app, "acme", customer.Patch{Phone: customer.Some("2")}, "")
-	if err != nil || outcome != Updated || c2.ID != c.ID || c2.Name != "Acme" || c2.Phone != "2" || c2.Version != 2 {
+	if err != nil || outcome != idempotency.Updated || c2.ID != c.ID || c2.Name != "Acme" || c2.Phone != "2" ||
+		c2.Version != 2 {
 		t.Fatalf("second upsert: %v %v %+v", err, outcome, c2)
 	}
 	c3, outcome, err := s.UpsertByExternalID(ctx, app, "acme", customer.Patch{Phone: customer.Some("2")}, "")
-	if err != nil || outcome != Unchanged || c3.Version != 2 {
+	if err != nil || outcome != idempotency.Unchanged || c3.Version != 2 {
 		t.Fatalf("repeated upsert: %v %v %+v", err, outcome, c3)
 	}
 	mustCreate(t, s, app, customer.Customer{Email: "taken@example.com"})

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/idempotency"
 )
 
 // CreateLicense creates a license owned by an existing customer. The customer's license
@@ -43,7 +44,7 @@ func (s *Store) CreateLicense(ctx context.Context, appID string, l customer.Lice
 		return customer.License{}, err
 	}
 	exists := func(map[string]types.AttributeValue) error { return ErrVersionConflict }
-	rec, err := s.claimed(ctx, appID, Written{License: l, Outcome: Created})
+	rec, err := s.recordWrite(ctx, appID, idempotency.Result{License: l, Outcome: idempotency.Created})
 	if err != nil {
 		return customer.License{}, err
 	}
@@ -108,7 +109,7 @@ func (s *Store) DeleteLicense(ctx context.Context, appID, licenseID string) (cus
 		return customer.License{}, err
 	}
 	gone := func(map[string]types.AttributeValue) error { return ErrNotFound }
-	rec, err := s.claimed(ctx, appID, Written{License: l, Outcome: Deleted})
+	rec, err := s.recordWrite(ctx, appID, idempotency.Result{License: l, Outcome: idempotency.Deleted})
 	if err != nil {
 		return customer.License{}, err
 	}

@@ -37,8 +37,7 @@ var (
 	ErrExternalIDTaken = errors.New("external id already taken")
 	ErrVersionConflict = errors.New("version conflict")
 	ErrInvalidCursor   = errors.New("invalid cursor")
-	ErrPageTooDeep     = errors.New("page too deep")
-	ErrListTooLarge    = errors.New("too many customers to sort")
+	ErrListTooLarge    = errors.New("too many customers to sort before the app is re-indexed")
 	ErrFilterTooLarge  = errors.New("the list's filters are too many for one query")
 	ErrLicenseLimit    = errors.New("license limit reached")
 	// ErrBusy: contention or throttling outlasted the retries; the caller may try again.
@@ -74,8 +73,6 @@ const (
 	// 100 items: the customer, two guards, a shard counter and an idempotency record, plus
 	// two items per license.
 	MaxLicensesPerCustomer = 47
-	// MaxListDepth was the deepest page/per_page listing before the list indexes.
-	MaxListDepth = 10000
 	// MaxListLimit is the largest page the store serves.
 	MaxListLimit = 1000
 )

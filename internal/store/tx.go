@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/telemetry"
 )
 
@@ -22,7 +23,7 @@ type txItem struct {
 	// For a shard's write: the app and the shard, which is made when it fails with errNoShards.
 	app   string
 	shard int
-	// claim marks an idempotency record (Store.claimed): its outcome decides before the
+	// claim marks an idempotency record (Store.recordWrite): its outcome decides before the
 	// others', and committed runs once the transaction has been written.
 	claim     bool
 	committed func()
@@ -123,7 +124,7 @@ func (s *Store) transactFn(ctx context.Context, op string, build func(shard int)
 
 // claimOutcome is the error of a cancelled transaction whose idempotency record failed: the
 // record of a request done before (its replay, or ErrKeyReused), whatever else failed with
-// it; or ErrKeyInUse when a transaction of another request held the record.
+// it; or idempotency.ErrKeyInUse when a transaction of another request held the record.
 func claimOutcome(items []txItem, reasons []types.CancellationReason) error {
 	for i, r := range reasons {
 		if i >= len(items) || !items[i].claim {
@@ -133,7 +134,7 @@ func claimOutcome(items []txItem, reasons []types.CancellationReason) error {
 		case "ConditionalCheckFailed":
 			return items[i].onFail(r.Item)
 		case "TransactionConflict":
-			return ErrKeyInUse
+			return idempotency.ErrKeyInUse
 		}
 	}
 	return nil

@@ -1,13 +1,14 @@
 // Package web holds what every route's net/http handler shares, whatever its dialect: the
-// one-route mux, the principal the authorizer established, bounded bodies, request ids and
-// structured logs. The same handlers run in Lambda (through the API Gateway proxy), in
-// httptest and behind the local gateway.
+// one-route mux, handlers that return their answer or an error, the principal the authorizer
+// established, bounded bodies, request ids and structured logs. The same handlers run in
+// Lambda (through the API Gateway proxy), in httptest and behind the local gateway.
 package web
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,52 +24,72 @@ import (
 
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/idempotency"
-	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/telemetry"
 )
 
 // MaxBody is the largest request body accepted.
 const MaxBody = 1 << 20
 
-// Errors of ReadBody.
+// Errors of the requests that web refuses itself, and of ReadBody.
 var (
-	ErrTooLarge    = errors.New("request body too large")
-	ErrInvalidUTF8 = errors.New("request body is not valid UTF-8")
+	ErrNoRoute     = errors.New("web: no route serves this method and path")
+	ErrBadQuery    = errors.New("web: the query does not parse, or is not valid UTF-8")
+	ErrTooLarge    = errors.New("web: request body too large")
+	ErrInvalidUTF8 = errors.New("web: request body is not valid UTF-8")
+	ErrUnreadable  = errors.New("web: request body could not be read")
+	errPanic       = errors.New("web: the handler panicked")
 )
 
-// Failure renders an error response in a dialect's format. status is the HTTP status; the
-// dialect chooses the code and message that go with it.
-type Failure func(w http.ResponseWriter, r *http.Request, status int)
+// Handler serves a request: it returns the answer, or the error that its Renderer answers.
+type Handler func(r *http.Request) (idempotency.Answer, error)
 
-// Route returns a handler that serves one route pattern ("POST /api/v1/apps/{slug}/customers")
-// and answers everything else with fail(404), as a function behind API Gateway only ever
-// sees its own route. It logs each request as JSON and turns a panic into fail(500).
-//
-// Before the mux (which would redirect them elsewhere), a path that is not canonical (see
-// CanonicalPath) answers fail(404), and a query that does not parse or holds invalid UTF-8
-// answers fail(400).
-func Route(pattern string, h http.Handler, log *slog.Logger, fail Failure) http.Handler {
+// Renderer answers errors in a dialect's words (problem.Renderer).
+type Renderer interface {
+	Render(err error) idempotency.Answer   // the answer to err, which an idempotency record may keep
+	Report(ctx context.Context, err error) // logs and counts err, as it is answered
+}
+
+// Route serves the route pattern ("POST /api/v1/apps/{slug}/customers") with h, and every other
+// request, a path that is not canonical and a bad query with their errors (docs/development.md).
+func Route(pattern string, h Handler, log *slog.Logger, render Renderer) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(pattern, h)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fail(w, r, http.StatusNotFound) })
-	return Logged(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle(pattern, adapt(h, render))
+	mux.Handle("/", adapt(refuse(ErrNoRoute), render))
+	return observe(pattern, log, render, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case !CanonicalPath(r.URL.EscapedPath()):
-			fail(w, r, http.StatusNotFound)
+			adapt(refuse(ErrNoRoute), render).ServeHTTP(w, r)
 		case !validQuery(r.URL.RawQuery):
-			fail(w, r, http.StatusBadRequest)
+			adapt(refuse(ErrBadQuery), render).ServeHTTP(w, r)
 		default:
 			mux.ServeHTTP(w, r)
 		}
-	}), pattern, log, fail)
+	}))
 }
 
-// CanonicalPath reports whether an escaped URL path names one resource as it is written:
-// it starts with "/", has no empty segment ("//", or a trailing "/" but on the root), no "."
-// or ".." segment (written plainly or percent-encoded), no encoded "/" within a segment
-// (API Gateway decodes the path before it routes, so such a slash separates segments
-// there), and decodes to valid UTF-8. Such paths are never cleaned and redirected, which
-// would hand a request, method and body, to another route.
+// Serve serves every request with h, logged and recovered as Route's are; name is its route in the logs.
+func Serve(name string, h Handler, log *slog.Logger, render Renderer) http.Handler {
+	return observe(name, log, render, adapt(h, render))
+}
+
+// adapt writes h's answer, or the answer to its error.
+func adapt(h Handler, render Renderer) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, err := h(r)
+		if err != nil {
+			render.Report(r.Context(), err)
+			a = render.Render(err)
+		}
+		write(w, a)
+	})
+}
+
+// refuse is the handler that answers err.
+func refuse(err error) Handler {
+	return func(*http.Request) (idempotency.Answer, error) { return idempotency.Answer{}, err }
+}
+
+// CanonicalPath reports whether an escaped path names one resource as written (docs/development.md).
 func CanonicalPath(escaped string) bool {
 	if escaped == "/" {
 		return true
@@ -104,19 +125,24 @@ func validQuery(raw string) bool {
 	return true
 }
 
-// Logged logs every request with its request id and recovers from panics.
-func Logged(h http.Handler, route string, log *slog.Logger, fail Failure) http.Handler {
+// renderContext is the context value of the Renderer of the request's route.
+type renderContext struct{}
+
+// observe logs every request with its request id, gives its context the request's logger
+// and render, and answers a panic as an error nobody foresaw (500).
+func observe(route string, log *slog.Logger, render Renderer, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		id := RequestID(r.Context())
 		ctx := telemetry.WithLogger(r.Context(), log.With(append([]any{"request_id", id}, telemetry.IDs(r.Context())...)...))
+		ctx = context.WithValue(ctx, renderContext{}, render)
 		r = r.WithContext(ctx)
 		defer func() {
 			if v := recover(); v != nil {
 				Logger(ctx).Error("panic", "panic", v, "stack", string(debug.Stack()))
 				if !rec.wrote {
-					fail(rec, r, http.StatusInternalServerError)
+					write(rec, render.Render(errPanic))
 				}
 			}
 			Logger(ctx).Info("request", "method", r.Method, "path", r.URL.Path, "route", route,
@@ -126,20 +152,23 @@ func Logged(h http.Handler, route string, log *slog.Logger, fail Failure) http.H
 	})
 }
 
-type recorder struct {
+// statusRecorder keeps the status a handler answered, for the request's log line.
+type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
 }
 
-func (r *recorder) WriteHeader(status int) {
+// WriteHeader keeps the first status.
+func (r *statusRecorder) WriteHeader(status int) {
 	if !r.wrote {
 		r.status, r.wrote = status, true
 	}
 	r.ResponseWriter.WriteHeader(status)
 }
 
-func (r *recorder) Write(b []byte) (int, error) {
+// Write notes that the answer has begun.
+func (r *statusRecorder) Write(b []byte) (int, error) {
 	r.wrote = true
 	return r.ResponseWriter.Write(b)
 }
@@ -158,44 +187,42 @@ func RequestID(ctx context.Context) string {
 	return ""
 }
 
-// Principal returns who the request acts as: the principal the authorizer put in the API
-// Gateway request context (or that a test put in the context). ok is false for a missing or
-// invalid key.
-func Principal(r *http.Request) (auth.Principal, bool) {
+// Principal is who the request acts as, as the authorizer put it in API Gateway's request
+// context (or a test in the context); auth.ErrNoKey for a missing or invalid key.
+func Principal(r *http.Request) (auth.Principal, error) {
 	if p, ok := auth.FromContext(r.Context()); ok {
-		return p, true
+		return p, nil
 	}
 	gw, ok := core.GetAPIGatewayV2ContextFromContext(r.Context())
 	if !ok || gw.Authorizer == nil {
-		return auth.Principal{}, false
+		return auth.Principal{}, auth.ErrNoKey
 	}
-	return auth.PrincipalFromAuthorizer(gw.Authorizer.Lambda)
+	if p, ok := auth.PrincipalFromAuthorizer(gw.Authorizer.Lambda); ok {
+		return p, nil
+	}
+	return auth.Principal{}, auth.ErrNoKey
 }
 
 // ReadBody reads the whole body, at most MaxBody bytes of valid UTF-8 (encoding/json would
 // turn invalid bytes into U+FFFD, and they would be stored so).
-func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+func ReadBody(r *http.Request) ([]byte, error) {
 	if r.ContentLength > MaxBody {
 		return nil, ErrTooLarge
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	var mbe *http.MaxBytesError
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	switch {
-	case errors.As(err, &mbe):
-		return nil, ErrTooLarge
 	case err != nil:
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
+	case len(b) > MaxBody:
+		return nil, ErrTooLarge
 	case !utf8.Valid(b):
 		return nil, ErrInvalidUTF8
 	}
 	return b, nil
 }
 
-// JSON writes v as a JSON response.
-func JSON(w http.ResponseWriter, status int, v any) { Write(w, Answer(status, v)) }
-
-// Answer is the answer of status with v as its JSON body (nil v: no body).
-func Answer(status int, v any) idempotency.Answer {
+// JSON is the answer of status with v as its JSON body (nil v: no body).
+func JSON(status int, v any) idempotency.Answer {
 	if v == nil {
 		return idempotency.Answer{Status: status}
 	}
@@ -203,11 +230,12 @@ func Answer(status int, v any) idempotency.Answer {
 	if err != nil {
 		b, status = []byte(`{}`), http.StatusInternalServerError
 	}
-	return idempotency.Answer{Status: status, Header: map[string]string{"Content-Type": "application/json; charset=utf-8"}, Body: b}
+	header := map[string]string{"Content-Type": "application/json; charset=utf-8"}
+	return idempotency.Answer{Status: status, Header: header, Body: b}
 }
 
-// Write writes an answer: its headers, its status and its body.
-func Write(w http.ResponseWriter, a idempotency.Answer) {
+// write writes an answer: its headers, its status and its body.
+func write(w http.ResponseWriter, a idempotency.Answer) {
 	for k, v := range a.Header {
 		w.Header().Set(k, v)
 	}
@@ -219,39 +247,33 @@ func Write(w http.ResponseWriter, a idempotency.Answer) {
 }
 
 // Claim is the request's idempotency claim: its Idempotency-Key (none is fine) over its
-// method, path and body, with render as the answer of the write. The error is
-// idempotency.ErrInvalidKey.
-func Claim(r *http.Request, body []byte, render func(store.Written) idempotency.Answer) (*store.Claim, error) {
+// method, path and body, rendered by render after a write and by the route's Renderer after
+// an error. The error is idempotency.ErrInvalidKey.
+func Claim(
+	r *http.Request, body []byte, render func(idempotency.Result) idempotency.Answer,
+) (*idempotency.Claim, error) {
 	key, err := idempotency.ParseKey(r.Header.Values(idempotency.Header))
 	if err != nil {
 		return nil, err
 	}
-	return &store.Claim{Key: key, Fingerprint: idempotency.Fingerprint(r.Method, r.URL.EscapedPath(), body), Render: render}, nil
+	fingerprint := idempotency.Fingerprint(r.Method, r.URL.EscapedPath(), body)
+	c := &idempotency.Claim{Key: key, Fingerprint: fingerprint, Render: render}
+	if d, ok := r.Context().Value(renderContext{}).(Renderer); ok {
+		c.RenderError = d.Render
+	}
+	return c, nil
 }
 
-// Reply writes the answer of a write that succeeded (store.Claim.Answer), and counts the
-// write (metric Writes, by Operation and Resource) when it changed something.
-func Reply(w http.ResponseWriter, r *http.Request, c *store.Claim, wr store.Written) {
-	if wr.Outcome != store.Unchanged {
+// Committed is the answer to a write that committed under claim c, counted in the metric
+// Writes (by Operation and Resource) when it changed something.
+func Committed(ctx context.Context, c *idempotency.Claim, res idempotency.Result) idempotency.Answer {
+	if res.Outcome != idempotency.Unchanged {
 		resource := "customer"
-		if wr.License.ID != "" {
+		if res.License.ID != "" {
 			resource = "license"
 		}
-		telemetry.Count(r.Context(), "Writes", telemetry.Dim{Name: "Operation", Value: wr.Outcome.String()}, telemetry.Dim{Name: "Resource", Value: resource})
+		telemetry.Count(ctx, "Writes", telemetry.Dim{Name: "Operation", Value: res.Outcome.String()},
+			telemetry.Dim{Name: "Resource", Value: resource})
 	}
-	Write(w, c.Answer(wr))
-}
-
-// Replayed answers a write that failed with a store.ReplayError: the answer its record
-// keeps, byte for byte, marked Idempotent-Replayed (metric IdempotentReplays). It reports
-// whether it answered.
-func Replayed(w http.ResponseWriter, r *http.Request, err error) bool {
-	var re *store.ReplayError
-	if !errors.As(err, &re) {
-		return false
-	}
-	telemetry.Count(r.Context(), "IdempotentReplays")
-	w.Header().Set(idempotency.ReplayedHeader, "true")
-	Write(w, re.Answer)
-	return true
+	return c.Rendered(res)
 }

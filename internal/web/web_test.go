@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -9,21 +10,42 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/clientele/clientele/internal/auth"
+	"github.com/clientele/clientele/internal/idempotency"
 )
 
-func failWith(w http.ResponseWriter, r *http.Request, status int) {
-	JSON(w, status, map[string]int{"failed": status})
+// statusRenderer answers web's own errors with their status in {"failed": status}, and
+// keeps what it was asked to report.
+type statusRenderer struct{ reported []error }
+
+func (*statusRenderer) Render(err error) idempotency.Answer {
+	status := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, ErrNoRoute):
+		status = http.StatusNotFound
+	case errors.Is(err, ErrBadQuery):
+		status = http.StatusBadRequest
+	case errors.Is(err, auth.ErrNoKey):
+		status = http.StatusUnauthorized
+	}
+	return JSON(status, map[string]int{"failed": status})
 }
+
+func (s *statusRenderer) Report(_ context.Context, err error) { s.reported = append(s.reported, err) }
 
 func TestRouteServesOnlyItsPattern(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
-	h := Route("GET /things/{id}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.PathValue("id") == "boom" {
+	h := Route("GET /things/{id}", func(r *http.Request) (idempotency.Answer, error) {
+		switch r.PathValue("id") {
+		case "boom":
 			panic("boom")
+		case "secret":
+			return idempotency.Answer{}, auth.ErrNoKey
 		}
-		JSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
-	}), log, failWith)
+		return JSON(http.StatusOK, map[string]string{"id": r.PathValue("id")}), nil
+	}, log, &statusRenderer{})
 
 	tests := []struct {
 		method, path string
@@ -34,6 +56,7 @@ func TestRouteServesOnlyItsPattern(t *testing.T) {
 		{"POST", "/things/42", 404, `{"failed":404}`},
 		{"GET", "/other", 404, `{"failed":404}`},
 		{"GET", "/things/boom", 500, `{"failed":500}`},
+		{"GET", "/things/secret", 401, `{"failed":401}`},
 	}
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()
@@ -69,7 +92,7 @@ func TestReadBodyStopsAtOneMiB(t *testing.T) {
 			if chunked {
 				r.ContentLength = -1
 			}
-			b, err := ReadBody(httptest.NewRecorder(), r)
+			b, err := ReadBody(r)
 			if !errors.Is(err, tt.err) || (err == nil && len(b) != tt.size) {
 				t.Errorf("%s (chunked %v): %d bytes, %v", tt.name, chunked, len(b), err)
 			}
@@ -78,8 +101,8 @@ func TestReadBodyStopsAtOneMiB(t *testing.T) {
 }
 
 func TestPrincipalAbsentWithoutAuthorizer(t *testing.T) {
-	if _, ok := Principal(httptest.NewRequest("GET", "/", nil)); ok {
-		t.Error("a request without an authorizer context has a principal")
+	if _, err := Principal(httptest.NewRequest("GET", "/", nil)); !errors.Is(err, auth.ErrNoKey) {
+		t.Errorf("a request without an authorizer context: %v, want auth.ErrNoKey", err)
 	}
 }
 
@@ -117,8 +140,10 @@ func TestCanonicalPath(t *testing.T) {
 // neither.
 func TestRouteRefusesOddPathsAndQueries(t *testing.T) {
 	ran := false
-	h := Route("POST /api/v1/apps/{slug}/customers", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ran = true }),
-		slog.New(slog.NewJSONHandler(io.Discard, nil)), func(w http.ResponseWriter, r *http.Request, status int) { w.WriteHeader(status) })
+	h := Route("POST /api/v1/apps/{slug}/customers", func(*http.Request) (idempotency.Answer, error) {
+		ran = true
+		return idempotency.Answer{Status: http.StatusNoContent}, nil
+	}, slog.New(slog.NewJSONHandler(io.Discard, nil)), &statusRenderer{})
 	tests := []struct {
 		target string
 		want   int
@@ -147,9 +172,51 @@ func TestRouteRefusesOddPathsAndQueries(t *testing.T) {
 
 func TestReadBodyRefusesInvalidUTF8(t *testing.T) {
 	for body, want := range map[string]error{`{"name":"ok é"}`: nil, "{\"name\":\"\xff\"}": ErrInvalidUTF8} {
-		_, err := ReadBody(httptest.NewRecorder(), httptest.NewRequest("POST", "/", strings.NewReader(body)))
+		_, err := ReadBody(httptest.NewRequest("POST", "/", strings.NewReader(body)))
 		if !errors.Is(err, want) && !(err == nil && want == nil) {
 			t.Errorf("ReadBody(%q) = %v, want %v", body, err, want)
 		}
+	}
+}
+
+// TestHandlerErrorsAreReportedOnce: an error a handler returns is reported once and answered
+// with the renderer's answer; web's own refusals are answered without running the handler.
+func TestHandlerErrorsAreReportedOnce(t *testing.T) {
+	render := &statusRenderer{}
+	h := Route("GET /secret", func(*http.Request) (idempotency.Answer, error) {
+		return idempotency.Answer{}, auth.ErrNoKey
+	}, slog.New(slog.DiscardHandler), render)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/secret", nil))
+	if rec.Code != http.StatusUnauthorized || len(render.reported) != 1 || !errors.Is(render.reported[0], auth.ErrNoKey) {
+		t.Errorf("answered %d, reported %v; want 401 and auth.ErrNoKey once", rec.Code, render.reported)
+	}
+}
+
+// TestClaimRendersErrorsWithTheRoutesRenderer: a claim made under a route renders an error
+// as that route's renderer does, and the answer of a write with its own render.
+func TestClaimRendersErrorsWithTheRoutesRenderer(t *testing.T) {
+	var claim *idempotency.Claim
+	h := Route("POST /things", func(r *http.Request) (idempotency.Answer, error) {
+		c, err := Claim(r, []byte("{}"), func(idempotency.Result) idempotency.Answer { return JSON(http.StatusCreated, nil) })
+		claim = c
+		return JSON(http.StatusOK, nil), err
+	}, slog.New(slog.DiscardHandler), &statusRenderer{})
+	req := httptest.NewRequest("POST", "/things", strings.NewReader("{}"))
+	req.Header.Set(idempotency.Header, "k-1")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if claim == nil || claim.Key != "k-1" || claim.RenderError == nil {
+		t.Fatalf("claim %+v: want the key and a RenderError", claim)
+	}
+	if a := claim.RenderError(ErrNoRoute); a.Status != http.StatusNotFound || string(a.Body) != `{"failed":404}` {
+		t.Errorf("RenderError(ErrNoRoute) = %d %s, want the renderer's 404", a.Status, a.Body)
+	}
+	if a := claim.Rendered(idempotency.Result{}); a.Status != http.StatusCreated {
+		t.Errorf("Rendered = %d, want 201", a.Status)
+	}
+	bad := httptest.NewRequest("POST", "/things", nil)
+	bad.Header.Set(idempotency.Header, "")
+	if _, err := Claim(bad, nil, nil); !errors.Is(err, idempotency.ErrInvalidKey) {
+		t.Errorf("an empty Idempotency-Key: %v, want idempotency.ErrInvalidKey", err)
 	}
 }
