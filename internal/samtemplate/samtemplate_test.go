@@ -2,6 +2,7 @@ package samtemplate
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -70,20 +71,32 @@ func TestProjectTemplateTable(t *testing.T) {
 		{"primary key is pk/sk", keys(in.KeySchema), "pk HASH, sk RANGE"},
 		{"billing is on demand", in.BillingMode, types.BillingModePayPerRequest},
 		{"no provisioned throughput", in.ProvisionedThroughput == nil, true},
-		{"eight string attributes", len(in.AttributeDefinitions), 8},
-		{"three GSIs", len(in.GlobalSecondaryIndexes), 3},
+		{"fourteen string attributes", len(in.AttributeDefinitions), 14},
+		{"eight GSIs", len(in.GlobalSecondaryIndexes), 8},
 		{"no LSIs", len(in.LocalSecondaryIndexes), 0},
 		{"stream is enabled", aws.ToBool(in.StreamSpecification.StreamEnabled), true},
 		{"stream has new and old images", in.StreamSpecification.StreamViewType, types.StreamViewTypeNewAndOldImages},
 	}
-	for _, name := range []string{"gsi1", "gsi2", "gsi3"} {
-		x := gsi(name)
-		if x == nil {
-			t.Fatalf("index %s missing", name)
+	for _, x := range []struct {
+		name, keys string
+		projection types.ProjectionType
+		included   int
+	}{
+		{"gsi1", "gsi1pk HASH, gsi1sk RANGE", types.ProjectionTypeKeysOnly, 0},
+		{"gsi2", "gsi2pk HASH, gsi2sk RANGE", types.ProjectionTypeKeysOnly, 0},
+		{"gsi3", "gsi3pk HASH, gsi3sk RANGE", types.ProjectionTypeAll, 0},
+		{"gsi4", "lpk HASH, lsk_created RANGE", types.ProjectionTypeInclude, 11},
+		{"gsi5", "lpk HASH, lsk_updated RANGE", types.ProjectionTypeInclude, 6},
+		{"gsi8", "lpk HASH, lsk_email RANGE", types.ProjectionTypeInclude, 6},
+	} {
+		g := gsi(x.name)
+		if g == nil {
+			t.Fatalf("index %s missing", x.name)
 		}
 		tests = append(tests,
-			check{name + " keys are " + name + "pk/" + name + "sk", keys(x.KeySchema), name + "pk HASH, " + name + "sk RANGE"},
-			check{name + " projects ALL", x.Projection.ProjectionType, types.ProjectionTypeAll},
+			check{x.name + " keys are " + x.keys, keys(g.KeySchema), x.keys},
+			check{x.name + " projects " + string(x.projection), g.Projection.ProjectionType, x.projection},
+			check{x.name + " includes " + fmt.Sprint(x.included), len(g.Projection.NonKeyAttributes), x.included},
 		)
 	}
 	for _, d := range in.AttributeDefinitions {

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/clientele/clientele/internal/customer"
@@ -34,7 +36,13 @@ func BulkItems(appID string, c customer.Customer, shard int) ([]map[string]types
 	return items, nil
 }
 
-// ShardKey is the key of an app's shard n, for bulk loaders (BulkItems).
-func ShardKey(appID string, n int) map[string]types.AttributeValue {
-	return itemKey(appPK(appID), shardSK(n))
+// BulkShardCount is the update that adds n to an app's shard's counter, for bulk loaders
+// (BulkItems).
+func BulkShardCount(table, appID string, shard int, n int64) *dynamodb.UpdateItemInput {
+	return &dynamodb.UpdateItemInput{
+		TableName: aws.String(table), Key: itemKey(appPK(appID), shardSK(shard)),
+		UpdateExpression:          aws.String("ADD customer_count :n"),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":n": num(n)},
+	}
 }

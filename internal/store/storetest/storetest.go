@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -74,12 +73,7 @@ func Load(ctx context.Context, db DB, table, appID string, cs []customer.Custome
 		if c == 0 {
 			continue
 		}
-		_, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: aws.String(table), Key: store.ShardKey(appID, n),
-			UpdateExpression:          aws.String("ADD customer_count :n"),
-			ConditionExpression:       aws.String("attribute_exists(pk)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":n": &types.AttributeValueMemberN{Value: fmt.Sprint(c)}},
-		})
+		_, err := db.UpdateItem(ctx, store.BulkShardCount(table, appID, n, c))
 		if err != nil {
 			return nil, fmt.Errorf("storetest: shard %d: %w", n, err)
 		}
