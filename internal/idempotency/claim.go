@@ -26,6 +26,20 @@ func (e *ReplayError) Error() string {
 	return "idempotency: the request was done before under its key"
 }
 
+// KeptError is an outcome of a keyed request that executed and wrote nothing but its
+// record (a 404, a 409): Err is what happened, Answer the answer its record keeps, which the
+// request answers byte for byte, as its replays do.
+type KeptError struct {
+	Err    error
+	Answer Answer
+}
+
+// Error is Err's.
+func (e *KeptError) Error() string { return e.Err.Error() }
+
+// Unwrap is Err.
+func (e *KeptError) Unwrap() error { return e.Err }
+
 // Outcome says what a write did.
 type Outcome int
 
@@ -62,6 +76,9 @@ type Result struct {
 type Claim struct {
 	Key         string // "" for a request without one: Context then adds nothing
 	Fingerprint string // Fingerprint of the request
+	// LegacyFingerprint is the request's fingerprint as records written before If-Match
+	// counted (FingerprintVersion 1) hold it: so that a retry across that change replays.
+	LegacyFingerprint string
 	// Render is the answer of a write that executed: its record keeps it, Rendered returns it.
 	Render func(Result) Answer
 	// RenderError is the answer to an error, in the request's dialect (nil outside one).

@@ -48,17 +48,29 @@ func ParseKey(values []string) (string, error) {
 	return k, nil
 }
 
+// FingerprintVersion is the version of Fingerprint's rule that records hold.
+const FingerprintVersion = 2
+
 // Fingerprint identifies a request under a key: its method, its route (the path as sent,
-// with the ids it names) and its body, byte for byte. Headers are left out: a retry may
-// carry a new request id or date, and the key itself is the same by definition.
-func Fingerprint(method, route string, body []byte) string {
+// with the ids it names), its body byte for byte, and the If-Match it sent, which changes what
+// a write does (docs/apps-api.md, "Idempotency keys"). Other headers are left out: a retry
+// may carry a new request id or date. Without If-Match it is LegacyFingerprint.
+func Fingerprint(method, route string, body []byte, ifMatch string) string {
 	h := sha256.New()
 	h.Write([]byte(method))
 	h.Write([]byte{0})
 	h.Write([]byte(route))
 	h.Write([]byte{0})
 	h.Write(body)
+	if ifMatch != "" {
+		h.Write([]byte("\x00If-Match\x00" + ifMatch))
+	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// LegacyFingerprint is the fingerprint of FingerprintVersion 1, which left If-Match out.
+func LegacyFingerprint(method, route string, body []byte) string {
+	return Fingerprint(method, route, body, "")
 }
 
 // Answer is what a write answered, as a record keeps it to replay: the status, the headers

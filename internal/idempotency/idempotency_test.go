@@ -34,20 +34,28 @@ func TestParseKey(t *testing.T) {
 	}
 }
 
-func TestFingerprintCoversMethodRouteAndBody(t *testing.T) {
-	base := Fingerprint("POST", "/api/v1/apps/a/customers", []byte(`{"email":"a@example.com"}`))
-	if base != Fingerprint("POST", "/api/v1/apps/a/customers", []byte(`{"email":"a@example.com"}`)) {
+func TestFingerprintCoversMethodRouteBodyAndIfMatch(t *testing.T) {
+	const path, body = "/api/v1/apps/a/customers", `{"email":"a@example.com"}`
+	base := Fingerprint("PUT", path, []byte(body), "")
+	if base != Fingerprint("PUT", path, []byte(body), "") {
 		t.Fatal("the same request has two fingerprints")
 	}
+	if base != LegacyFingerprint("PUT", path, []byte(body)) {
+		t.Error("without If-Match the fingerprint is not the one records of before hold")
+	}
 	for name, other := range map[string]string{
-		"method": Fingerprint("PUT", "/api/v1/apps/a/customers", []byte(`{"email":"a@example.com"}`)),
-		"route":  Fingerprint("POST", "/api/v1/apps/b/customers", []byte(`{"email":"a@example.com"}`)),
-		"body":   Fingerprint("POST", "/api/v1/apps/a/customers", []byte(`{"email":"b@example.com"}`)),
+		"method":   Fingerprint("POST", path, []byte(body), ""),
+		"route":    Fingerprint("PUT", "/api/v1/apps/b/customers", []byte(body), ""),
+		"body":     Fingerprint("PUT", path, []byte(`{"email":"b@example.com"}`), ""),
+		"If-Match": Fingerprint("PUT", path, []byte(body), "7"),
 		// The separators keep the parts apart: moving bytes between them is another request.
-		"boundary": Fingerprint("POST", "/api/v1/apps/a/customers{", []byte(`"email":"a@example.com"}`)),
+		"boundary": Fingerprint("PUT", path+"{", []byte(body[1:]), ""),
 	} {
 		if other == base {
 			t.Errorf("another %s gives the same fingerprint", name)
 		}
+	}
+	if Fingerprint("PUT", path, []byte(body), "1") == Fingerprint("PUT", path, []byte(body), "7") {
+		t.Error("two If-Match values give one fingerprint")
 	}
 }

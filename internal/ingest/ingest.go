@@ -32,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -146,10 +147,11 @@ func (in *Ingester) Process(ctx context.Context, body []byte) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	fingerprint := idempotency.LegacyFingerprint("ingest", string(cmd.action)+" "+res.App, cmd.customer)
 	claim := &idempotency.Claim{
-		Key:         cmd.key,
-		Fingerprint: idempotency.Fingerprint("ingest", string(cmd.action)+" "+res.App, cmd.customer),
+		Key: cmd.key, Fingerprint: fingerprint, LegacyFingerprint: fingerprint,
 		Render:      func(w idempotency.Result) idempotency.Answer { return keep(cmd.action, w) },
+		RenderError: func(err error) idempotency.Answer { return keepError(cmd.action, err) },
 	}
 	got, err := in.onApp(claim.Context(ctx), cmd.app, op)
 	var re *idempotency.ReplayError
@@ -157,17 +159,22 @@ func (in *Ingester) Process(ctx context.Context, body []byte) (Result, error) {
 		var k kept
 		if err = json.Unmarshal(re.Answer.Body, &k); err == nil {
 			got.Outcome, got.CustomerID, got.Version, got.Replayed = k.Outcome, k.CustomerID, k.Version, true
+			if k.Reason != "" {
+				err = &RejectedError{Reason: k.Reason, Message: k.Message}
+			}
 		}
 	}
 	got.Action, got.App = res.Action, res.App
 	return got, classify(err)
 }
 
-// kept is what a command's record keeps of its result.
+// kept is what a command's record keeps of its result, or of its rejection.
 type kept struct {
 	Outcome    Outcome `json:"outcome"`
 	CustomerID string  `json:"customer_id"`
 	Version    int64   `json:"version"`
+	Reason     Reason  `json:"reason,omitempty"`
+	Message    string  `json:"message,omitempty"`
 }
 
 // keep is the answer a command's record keeps: its result, as a write of the action did it.
@@ -178,6 +185,23 @@ func keep(action Action, w idempotency.Result) idempotency.Answer {
 	}
 	b, _ := json.Marshal(k) // strings and a number: it cannot fail
 	return idempotency.Answer{Status: 200, Body: b}
+}
+
+// keepError is the answer a command's record keeps of an outcome that wrote nothing: a delete
+// that found nothing, or a rejection that the state of the app caused (a conflict).
+func keepError(action Action, err error) idempotency.Answer {
+	k := kept{Outcome: AlreadyDeleted}
+	status := http.StatusOK
+	var rej *RejectedError
+	switch {
+	case action == Delete && errors.Is(err, store.ErrNotFound):
+	case errors.As(classify(err), &rej):
+		k, status = kept{Reason: rej.Reason, Message: rej.Message}, http.StatusConflict
+	default:
+		return idempotency.Answer{Status: http.StatusInternalServerError} // not kept
+	}
+	b, _ := json.Marshal(k) // strings and a number: it cannot fail
+	return idempotency.Answer{Status: status, Body: b}
 }
 
 func reject(reason Reason, format string, args ...any) *RejectedError {
@@ -334,24 +358,18 @@ func (in *Ingester) deletion(raw json.RawMessage) (op, error) {
 	}
 	return func(ctx context.Context, appID string) (Result, error) {
 		res := Result{AppID: appID, CustomerID: id}
-		if id == "" {
-			var found customer.Customer
-			var err error
-			if ext != "" {
-				found, err = in.store.FindByExternalID(ctx, appID, ext)
-			} else {
-				found, err = in.store.FindByEmail(ctx, appID, email)
-			}
-			if errors.Is(err, store.ErrNotFound) {
-				res.Outcome = AlreadyDeleted
-				return res, nil
-			}
-			if err != nil {
-				return res, err
-			}
-			res.CustomerID = found.ID
+		var (
+			gone customer.Customer
+			err  error
+		)
+		switch {
+		case id != "":
+			gone, err = in.store.DeleteCustomer(ctx, appID, id)
+		case ext != "":
+			gone, err = in.store.DeleteByExternalID(ctx, appID, ext)
+		default:
+			gone, err = in.store.DeleteByEmail(ctx, appID, email)
 		}
-		gone, err := in.store.DeleteCustomer(ctx, appID, res.CustomerID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			res.Outcome = AlreadyDeleted
@@ -359,7 +377,7 @@ func (in *Ingester) deletion(raw json.RawMessage) (op, error) {
 		case err != nil:
 			return res, err
 		}
-		res.Outcome, res.Version = Deleted, gone.Version
+		res.Outcome, res.CustomerID, res.Version = Deleted, gone.ID, gone.Version
 		return res, nil
 	}, nil
 }

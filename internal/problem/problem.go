@@ -202,9 +202,14 @@ func (d Renderer) Problem(err error) Problem {
 	return p
 }
 
-// Render is the answer to err: the kept answer of a replay (marked Idempotent-Replayed),
-// else the dialect's, with Retry-After when the problem has a delay.
+// Render is the answer to err: the kept answer of a replay (marked Idempotent-Replayed) or
+// of an outcome kept under its key, else the dialect's, with Retry-After when the problem
+// has a delay.
 func (d Renderer) Render(err error) idempotency.Answer {
+	var kept *idempotency.KeptError
+	if errors.As(err, &kept) {
+		return kept.Answer // rendered once, when its record was written: replays give the same bytes
+	}
 	p := d.Problem(err)
 	if p.Kind == Replayed {
 		return withHeader(p.Replay, idempotency.ReplayedHeader, "true")

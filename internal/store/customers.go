@@ -16,8 +16,16 @@ import (
 
 // CreateCustomer creates a customer with a new id in one transaction: the customer, its email
 // and external-id guards, and one of the app's shard counters (on the condition that the app
-// is ACTIVE).
+// is ACTIVE). Under a key, a taken email or external id is kept (keep).
 func (s *Store) CreateCustomer(ctx context.Context, appID string, c customer.Customer) (customer.Customer, error) {
+	made, err := s.createCustomer(ctx, appID, c)
+	if err != nil {
+		return customer.Customer{}, s.keep(ctx, appID, idempotency.Result{}, err)
+	}
+	return made, nil
+}
+
+func (s *Store) createCustomer(ctx context.Context, appID string, c customer.Customer) (customer.Customer, error) {
 	c.Normalize()
 	if err := c.Validate(); err != nil {
 		return customer.Customer{}, err
@@ -181,6 +189,17 @@ func (s *Store) itemByGuard(ctx context.Context, op, appID, guardSK string) (cus
 // GetOrCreateByEmail returns the customer with c's email, or creates c. created is true only
 // for the caller whose create won; one that loses the race returns the winner.
 func (s *Store) GetOrCreateByEmail(ctx context.Context, appID string, c customer.Customer) (_ customer.Customer, created bool, _ error) {
+	got, created, err := s.getOrCreate(ctx, appID, c)
+	if err == nil && !created {
+		err = s.keep(ctx, appID, idempotency.Result{Customer: got}, nil)
+	}
+	if err != nil {
+		return customer.Customer{}, false, err
+	}
+	return got, created, nil
+}
+
+func (s *Store) getOrCreate(ctx context.Context, appID string, c customer.Customer) (_ customer.Customer, created bool, _ error) {
 	c.Normalize()
 	if c.Email == "" {
 		var v customer.ValidationError
@@ -198,7 +217,7 @@ func (s *Store) GetOrCreateByEmail(ctx context.Context, appID string, c customer
 		if !errors.Is(err, ErrNotFound) {
 			return customer.Customer{}, false, err
 		}
-		made, err := s.CreateCustomer(ctx, appID, c)
+		made, err := s.createCustomer(ctx, appID, c)
 		if err == nil {
 			return made, true, nil
 		}
@@ -220,7 +239,22 @@ func (s *Store) GetOrCreateByEmail(ctx context.Context, appID string, c customer
 
 // UpsertByExternalID creates the customer with that external id from the patch (recording
 // createdBy as its creator), or applies the patch to it: only the fields the patch sets change.
+// A create that loses to another with that external id updates the winner, and an update
+// whose customer is deleted under it creates it again. Under a key, an unchanged customer or
+// an email of another customer is kept (keep).
 func (s *Store) UpsertByExternalID(
+	ctx context.Context, appID, externalID string, p customer.Patch, createdBy string,
+) (customer.Customer, idempotency.Outcome, error) {
+	got, outcome, err := s.upsert(ctx, appID, externalID, p, createdBy)
+	if err == nil && outcome == idempotency.Unchanged || err != nil {
+		if err = s.keep(ctx, appID, idempotency.Result{Customer: got}, err); err != nil {
+			return customer.Customer{}, idempotency.Unchanged, err
+		}
+	}
+	return got, outcome, nil
+}
+
+func (s *Store) upsert(
 	ctx context.Context, appID, externalID string, p customer.Patch, createdBy string,
 ) (customer.Customer, idempotency.Outcome, error) {
 	externalID = strings.TrimSpace(externalID)
@@ -237,8 +271,10 @@ func (s *Store) UpsertByExternalID(
 		cur, err := s.FindByExternalID(ctx, appID, externalID)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			made, err := s.CreateCustomer(ctx, appID, p.Apply(customer.Customer{CreatedBy: createdBy}))
-			if errors.Is(err, ErrExternalIDTaken) {
+			made, err := s.createCustomer(ctx, appID, p.Apply(customer.Customer{CreatedBy: createdBy}))
+			if lost, lerr := s.lostToTwin(ctx, appID, externalID, err); lerr != nil {
+				return customer.Customer{}, idempotency.Unchanged, lerr
+			} else if lost {
 				continue // lost the race to create: update the winner instead
 			}
 			if err != nil {
@@ -249,7 +285,8 @@ func (s *Store) UpsertByExternalID(
 			return customer.Customer{}, idempotency.Unchanged, err
 		}
 		next, outcome, err := s.update(ctx, appID, cur, p)
-		if errors.Is(err, ErrVersionConflict) {
+		if errors.Is(err, ErrVersionConflict) || errors.Is(err, ErrNotFound) {
+			// Written or deleted since it was read: read it again, and create it if it is gone.
 			if err := backoff(ctx, attempt); err != nil {
 				return customer.Customer{}, idempotency.Unchanged, fail("upsert", err)
 			}
@@ -261,10 +298,44 @@ func (s *Store) UpsertByExternalID(
 	return customer.Customer{}, idempotency.Unchanged, busy
 }
 
+// lostToTwin reports whether a create of an upsert failed because another created the
+// customer with that external id first: its external-id guard is taken, or its email guard is
+// held by the customer that has that external id.
+func (s *Store) lostToTwin(ctx context.Context, appID, externalID string, err error) (bool, error) {
+	var ce *ConflictError
+	switch {
+	case errors.Is(err, ErrExternalIDTaken):
+		return true, nil
+	case !errors.As(err, &ce):
+		return false, nil
+	}
+	owner, gerr := s.customerItem(ctx, appID, ce.ExistingID)
+	switch {
+	case errors.Is(gerr, ErrNotFound):
+		return true, nil // gone already: try again
+	case gerr != nil:
+		return false, gerr
+	}
+	return owner.ExternalID == externalID, nil
+}
+
 // UpdateCustomer applies the patch. With expectedVersion > 0 the write happens only if the
 // customer is still at that version (else ErrVersionConflict); with 0 it is retried on
-// concurrent writes, each try reading the latest version.
+// concurrent writes, each try reading the latest version. Under a key, an unchanged customer,
+// a 404, a version conflict and a taken value are kept (keep).
 func (s *Store) UpdateCustomer(
+	ctx context.Context, appID, id string, p customer.Patch, expectedVersion int64,
+) (customer.Customer, idempotency.Outcome, error) {
+	got, outcome, err := s.updateCustomer(ctx, appID, id, p, expectedVersion)
+	if err == nil && outcome == idempotency.Unchanged || err != nil {
+		if err = s.keep(ctx, appID, idempotency.Result{Customer: got}, err); err != nil {
+			return customer.Customer{}, idempotency.Unchanged, err
+		}
+	}
+	return got, outcome, nil
+}
+
+func (s *Store) updateCustomer(
 	ctx context.Context, appID, id string, p customer.Patch, expectedVersion int64,
 ) (customer.Customer, idempotency.Outcome, error) {
 	for attempt := 0; attempt < s.writeAttempts; attempt++ {
@@ -382,7 +453,7 @@ func (s *Store) customerUpdate(appID string, cur, next customer.Customer) (txIte
 }
 
 // DeleteCustomer deletes a customer with its guards and licenses in one transaction, and
-// returns it as it was.
+// returns it as it was. Under a key, a 404 is kept (keep).
 func (s *Store) DeleteCustomer(ctx context.Context, appID, id string) (customer.Customer, error) {
 	return s.deleteLatest(ctx, func() (customerItem, error) { return s.customerItem(ctx, appID, id) }, appID)
 }
@@ -391,36 +462,53 @@ func (s *Store) DeleteCustomer(ctx context.Context, appID, id string) (customer.
 // without reading it a second time.
 func (s *Store) DeleteByExternalID(ctx context.Context, appID, externalID string) (customer.Customer, error) {
 	externalID = strings.TrimSpace(externalID)
-	if externalID == "" || !customer.KeyFits(externalID) {
-		return customer.Customer{}, ErrNotFound
-	}
 	return s.deleteLatest(ctx, func() (customerItem, error) {
+		if externalID == "" || !customer.KeyFits(externalID) {
+			return customerItem{}, ErrNotFound
+		}
 		return s.itemByGuard(ctx, "delete customer", appID, externalIDSK(externalID))
 	}, appID)
 }
 
-// deleteLatest reads the customer and deletes it on that version, again while a
-// concurrent writer wins.
+// DeleteByEmail deletes the customer with that email, in any letter case, as DeleteCustomer does.
+func (s *Store) DeleteByEmail(ctx context.Context, appID, email string) (customer.Customer, error) {
+	email = customer.NormalizeEmail(email)
+	return s.deleteLatest(ctx, func() (customerItem, error) {
+		if email == "" || !customer.KeyFits(customer.EmailKey(email)) {
+			return customerItem{}, ErrNotFound
+		}
+		return s.itemByGuard(ctx, "delete customer", appID, emailSK(email))
+	}, appID)
+}
+
+// deleteLatest reads the customer and deletes it on that version, again while a concurrent
+// writer wins; a 404 is kept under a key.
 func (s *Store) deleteLatest(ctx context.Context, read func() (customerItem, error), appID string) (customer.Customer, error) {
 	for attempt := 0; attempt < s.writeAttempts; attempt++ {
 		it, err := read()
 		if err != nil {
-			return customer.Customer{}, err
+			return customer.Customer{}, s.keep(ctx, appID, idempotency.Result{}, err)
 		}
 		err = s.deleteCustomer(ctx, appID, it)
-		if errors.Is(err, ErrVersionConflict) {
+		switch {
+		case errors.Is(err, errLicensesShed):
+			continue
+		case errors.Is(err, ErrVersionConflict):
 			if err := backoff(ctx, attempt); err != nil {
 				return customer.Customer{}, fail("delete customer", err)
 			}
 			continue
-		}
-		if err != nil {
+		case err != nil:
 			return customer.Customer{}, err
 		}
 		return it.customer(), nil
 	}
 	return customer.Customer{}, &backendError{op: "delete customer", kind: ErrBusy, msg: "contention outlasted the retries"}
 }
+
+// errLicensesShed says a delete removed some licenses of its customer first, to fit its
+// transaction: it reads the customer again and goes on.
+var errLicensesShed = errors.New("licenses deleted ahead of their customer")
 
 func (s *Store) deleteCustomer(ctx context.Context, appID string, it customerItem) error {
 	var licenseKeys []key
@@ -438,14 +526,14 @@ func (s *Store) deleteCustomer(ctx context.Context, appID string, it customerIte
 	if it.Shard != nil {
 		counter = s.shardCounter(appID, *it.Shard, -1)
 	}
+	atVersion := func(old map[string]types.AttributeValue) error { return ErrVersionConflict }
 	items := []txItem{
 		counter,
 		condDelete(s.table, itemKey(appPK(appID), customerSK(it.ID)), "#version = :v AND license_count = :n",
 			expr{
 				names:  map[string]string{"#version": "version"},
 				values: map[string]types.AttributeValue{":v": num(it.Version), ":n": num(it.LicenseCount)},
-			},
-			func(old map[string]types.AttributeValue) error { return ErrVersionConflict }),
+			}, atVersion),
 	}
 	if it.Email != "" {
 		items = append(items, s.releaseGuard(appID, emailSK(it.Email), it.ID))
@@ -453,15 +541,39 @@ func (s *Store) deleteCustomer(ctx context.Context, appID string, it customerIte
 	if it.ExternalID != "" {
 		items = append(items, s.releaseGuard(appID, externalIDSK(it.ExternalID), it.ID))
 	}
-	for _, k := range licenseKeys {
-		items = append(items, condDelete(s.table, k, "attribute_exists(pk)", expr{},
-			func(map[string]types.AttributeValue) error { return ErrVersionConflict }))
-	}
 	rec, err := s.recordWrite(ctx, appID, idempotency.Result{Customer: it.customer(), Outcome: idempotency.Deleted})
 	if err != nil {
 		return err
 	}
+	if room := maxTransactItems - len(items) - len(rec); len(licenseKeys) > room {
+		over := (len(licenseKeys) - room + 1) / 2 * 2 // whole licenses, two keys each
+		return s.shedLicenses(ctx, appID, it, licenseKeys[:min(over, maxTransactItems-2)])
+	}
+	for _, k := range licenseKeys {
+		items = append(items, condDelete(s.table, k, "attribute_exists(pk)", expr{}, atVersion))
+	}
 	return s.transact(ctx, "delete customer", append(items, rec...))
+}
+
+// shedLicenses deletes licenses of a customer (keys, two a license) in one transaction that
+// takes them from its counter on the version read: a customer that holds more licenses than
+// one transaction can delete with it (one made before MaxLicensesPerCustomer was lowered)
+// loses them ahead of its own delete.
+func (s *Store) shedLicenses(ctx context.Context, appID string, it customerItem, keys []key) error {
+	gone := func(map[string]types.AttributeValue) error { return ErrVersionConflict }
+	items := []txItem{condUpdate(s.table, itemKey(appPK(appID), customerSK(it.ID)), "ADD license_count :minus",
+		"#version = :v AND license_count = :n",
+		expr{
+			names:  map[string]string{"#version": "version"},
+			values: map[string]types.AttributeValue{":v": num(it.Version), ":n": num(it.LicenseCount), ":minus": num(-int64(len(keys) / 2))},
+		}, gone)}
+	for _, k := range keys {
+		items = append(items, condDelete(s.table, k, "attribute_exists(pk)", expr{}, gone))
+	}
+	if err := s.transactActive(ctx, "delete customer", appID, items); err != nil {
+		return err
+	}
+	return errLicensesShed
 }
 
 // queryLicenses reads a customer's licenses with strong consistency.

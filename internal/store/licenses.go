@@ -13,6 +13,14 @@ import (
 // counter moves in the same transaction, so that deleting the customer always sees every
 // license it must delete.
 func (s *Store) CreateLicense(ctx context.Context, appID string, l customer.License) (customer.License, error) {
+	made, err := s.createLicense(ctx, appID, l)
+	if err != nil {
+		return customer.License{}, s.keep(ctx, appID, idempotency.Result{}, err)
+	}
+	return made, nil
+}
+
+func (s *Store) createLicense(ctx context.Context, appID string, l customer.License) (customer.License, error) {
 	if _, ok := customer.ParseID(appID); !ok {
 		return customer.License{}, ErrAppNotFound
 	}
@@ -104,6 +112,14 @@ func (s *Store) ListLicenses(ctx context.Context, appID, customerID string) ([]c
 
 // DeleteLicense deletes a license and returns it as it was.
 func (s *Store) DeleteLicense(ctx context.Context, appID, licenseID string) (customer.License, error) {
+	gone, err := s.deleteLicense(ctx, appID, licenseID)
+	if err != nil {
+		return customer.License{}, s.keep(ctx, appID, idempotency.Result{}, err)
+	}
+	return gone, nil
+}
+
+func (s *Store) deleteLicense(ctx context.Context, appID, licenseID string) (customer.License, error) {
 	l, err := s.GetLicense(ctx, appID, licenseID)
 	if err != nil {
 		return customer.License{}, err

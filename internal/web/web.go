@@ -256,8 +256,12 @@ func Claim(
 	if err != nil {
 		return nil, err
 	}
-	fingerprint := idempotency.Fingerprint(r.Method, r.URL.EscapedPath(), body)
-	c := &idempotency.Claim{Key: key, Fingerprint: fingerprint, Render: render}
+	path := r.URL.EscapedPath()
+	c := &idempotency.Claim{
+		Key: key, Render: render,
+		Fingerprint:       idempotency.Fingerprint(r.Method, path, body, r.Header.Get("If-Match")),
+		LegacyFingerprint: idempotency.LegacyFingerprint(r.Method, path, body),
+	}
 	if d, ok := r.Context().Value(renderContext{}).(Renderer); ok {
 		c.RenderError = d.Render
 	}
