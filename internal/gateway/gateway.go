@@ -46,7 +46,13 @@ const IntegrationTimeout = 30 * time.Second
 type API struct {
 	Routes     []routes.Route // Method, Path and Public as declared; Function names the handler
 	Authorizer Authorizer
+	// Timeouts are the functions' Timeout, by folder; a function without one has Lambda's
+	// default, DefaultTimeout.
+	Timeouts map[string]time.Duration
 }
+
+// DefaultTimeout is Lambda's timeout of a function that sets none.
+const DefaultTimeout = 3 * time.Second
 
 // Authorizer holds the settings of the API's Lambda REQUEST authorizer.
 type Authorizer struct {
@@ -86,6 +92,8 @@ type Options struct {
 	Region, AccountID, APIID string
 	// IntegrationTimeout bounds a function's answer; 0 is IntegrationTimeout.
 	IntegrationTimeout time.Duration
+	// FunctionTimeout, when set, replaces every function's Timeout (for tests of a stall).
+	FunctionTimeout time.Duration
 }
 
 // Gateway is an http.Handler that behaves like the deployed HTTP API.
@@ -103,6 +111,7 @@ type function struct {
 	name    string
 	arn     string
 	handler any
+	timeout time.Duration // the deadline of each invocation, as Lambda's Timeout
 }
 
 // New builds the gateway. depsFor is called once per function, so that each function has
@@ -116,7 +125,8 @@ func New(api API, authorize AuthorizerFunc, depsFor func(function string) routes
 		fn := fns[r.Function]
 		if fn == nil {
 			h := r.Handler(depsFor(r.Function))
-			fn = &function{name: r.Function, arn: functionARN(opts, r.Function), handler: httpadapter.NewV2(h).ProxyWithContext}
+			fn = &function{name: r.Function, arn: functionARN(opts, r.Function), handler: httpadapter.NewV2(h).ProxyWithContext,
+				timeout: timeout(api, opts, r.Function)}
 			fns[r.Function] = fn
 		}
 		rt, err := newRoute(r.Method, r.Path, r.Public, fn)
@@ -129,9 +139,21 @@ func New(api API, authorize AuthorizerFunc, depsFor func(function string) routes
 	if authorize != nil {
 		auth = newAuthorizer(api.Authorizer, &function{
 			name: api.Authorizer.Function, arn: functionARN(opts, api.Authorizer.Function), handler: authorize,
+			timeout: timeout(api, opts, api.Authorizer.Function),
 		}, opts.Now)
 	}
 	return newGateway(rs, auth, opts)
+}
+
+// timeout is a function's Timeout: the options', else the API's, else Lambda's default.
+func timeout(api API, opts Options, function string) time.Duration {
+	switch t, ok := api.Timeouts[function]; {
+	case opts.FunctionTimeout > 0:
+		return opts.FunctionTimeout
+	case ok && t > 0:
+		return t
+	}
+	return DefaultTimeout
 }
 
 func withDefaults(opts Options) Options {
@@ -257,6 +279,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusServiceUnavailable, "Service Unavailable")
 		return
 	}
+	if errors.Is(res.err, errTimedOut) {
+		// Lambda ends the invocation at its deadline; API Gateway answers the failed invocation.
+		st.latency, st.integrationErr = time.Since(t0), res.err.Error()
+		fail(http.StatusInternalServerError, "Internal Server Error")
+		return
+	}
 	st.latency = time.Since(t0)
 	resp, err := res.resp, res.err
 	if err != nil {
@@ -299,9 +327,38 @@ func (g *Gateway) invoke(ctx context.Context, fn *function, ev events.APIGateway
 	return decodeResponse(out)
 }
 
-// invokeLambda invokes a handler with a JSON payload, as the Lambda runtime does, with a
-// Lambda context of its own. A panic is a failed invocation, as a crash is in Lambda.
-func invokeLambda(ctx context.Context, fn *function, payload []byte) (out []byte, err error) {
+// invokeLambda invokes a handler with a JSON payload, as the Lambda runtime does, within its
+// function's Timeout.
+func invokeLambda(ctx context.Context, fn *function, payload []byte) ([]byte, error) {
+	// The invocation has fn's Timeout, as in Lambda, which stops waiting for it then.
+	if fn.timeout <= 0 {
+		fn.timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, fn.timeout)
+	defer cancel()
+	type result struct {
+		out []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := runHandler(ctx, fn, payload)
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("function %s: %w after %s", fn.name, errTimedOut, fn.timeout)
+	}
+}
+
+// errTimedOut is the failure of an invocation that outlived its function's Timeout.
+var errTimedOut = errors.New("task timed out")
+
+// runHandler runs fn's handler on a payload with a Lambda context of its own. A panic is a
+// failed invocation, as a crash is in Lambda.
+func runHandler(ctx context.Context, fn *function, payload []byte) (out []byte, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			out, err = nil, fmt.Errorf("function %s panicked: %v", fn.name, v)

@@ -78,6 +78,9 @@ func FromTemplate(t *samtemplate.Template) (API, error) {
 		}
 		api.Routes = append(api.Routes, r)
 	}
+	if api.Timeouts, err = timeouts(t); err != nil {
+		return API{}, err
+	}
 	if len(api.Routes) == 0 {
 		return API{}, fmt.Errorf("gateway: the template declares no HttpApi route")
 	}
@@ -92,6 +95,27 @@ func FromTemplate(t *samtemplate.Template) (API, error) {
 		return API{}, err
 	}
 	return api, nil
+}
+
+// timeouts are the Timeout of every function of the template that internal/routes knows, by folder.
+func timeouts(t *samtemplate.Template) (map[string]time.Duration, error) {
+	fns, err := t.Functions()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]time.Duration{}
+	for _, fn := range fns {
+		n := t.FunctionProperty(fn, "Timeout")
+		if n == nil {
+			continue
+		}
+		secs, err := strconv.Atoi(n.Value)
+		if err != nil || secs < 1 {
+			return nil, fmt.Errorf("gateway: %s: Timeout %q is not a whole number of seconds", fn.LogicalID, n.Value)
+		}
+		out[kebab(strings.TrimSuffix(fn.LogicalID, "Function"))] = time.Duration(secs) * time.Second
+	}
+	return out, nil
 }
 
 // implicitAPI stands for SAM's implicit HTTP API (events without ApiId).

@@ -34,6 +34,7 @@ var answers = map[problem.Kind]answer{
 	problem.BadRequest:            {http.StatusBadRequest, "", nil},
 	problem.BodyTooLarge:          {http.StatusRequestEntityTooLarge, "", nil},
 	problem.BodyNotUTF8:           {http.StatusBadRequest, "", nil},
+	problem.BodyNotStrictJSON:     {http.StatusBadRequest, "", nil},
 	problem.BodyUnreadable:        {http.StatusBadRequest, "", nil},
 	problem.Unauthorized:          {http.StatusUnauthorized, "", nil},
 	problem.ReadOnly:              {http.StatusForbidden, "forbidden", nil},

@@ -31,10 +31,12 @@ const retryShortly = "Service temporarily unavailable, try again shortly"
 
 // answers is the Lukittu API's table of problems.
 var answers = map[problem.Kind]answer{
-	problem.Internal:        {http.StatusInternalServerError, codeInternal, "Internal server error"},
-	problem.BadRequest:      {http.StatusBadRequest, codeBadRequest, "Bad request"},
-	problem.BodyTooLarge:    {http.StatusRequestEntityTooLarge, codeBadRequest, "Request body is larger than 1 MiB"},
-	problem.BodyNotUTF8:     {http.StatusBadRequest, codeBadRequest, "The request body must be valid UTF-8"},
+	problem.Internal:     {http.StatusInternalServerError, codeInternal, "Internal server error"},
+	problem.BadRequest:   {http.StatusBadRequest, codeBadRequest, "Bad request"},
+	problem.BodyTooLarge: {http.StatusRequestEntityTooLarge, codeBadRequest, "Request body is larger than 1 MiB"},
+	problem.BodyNotUTF8:  {http.StatusBadRequest, codeBadRequest, "The request body must be valid UTF-8"},
+	problem.BodyNotStrictJSON: {http.StatusBadRequest, codeBadRequest,
+		"The request body must be JSON whose objects name each key once, without lone surrogate escapes"},
 	problem.BodyUnreadable:  {http.StatusBadRequest, codeBadRequest, "Could not read the request body"},
 	problem.Unauthorized:    {http.StatusUnauthorized, codeUnauthorized, "Unauthorized"},
 	problem.ReadOnly:        {http.StatusForbidden, codeForbidden, "Forbidden"},

@@ -30,6 +30,7 @@ const (
 	BodyTooLarge          Kind = "body_too_large"          // a body over web.MaxBody
 	BodyNotUTF8           Kind = "body_not_utf8"           // a body that is not valid UTF-8
 	BodyUnreadable        Kind = "body_unreadable"         // a body that could not be read
+	BodyNotStrictJSON     Kind = "body_not_strict_json"    // JSON with a key twice or a lone surrogate escape
 	Unauthorized          Kind = "unauthorized"            // no valid key
 	ReadOnly              Kind = "read_only"               // a write with a key that only reads
 	Forbidden             Kind = "forbidden"               // a key that may not do this
@@ -57,7 +58,7 @@ const (
 // Kinds lists every kind, for the tables of the dialects to be checked against.
 func Kinds() []Kind {
 	return []Kind{
-		Internal, BadRequest, BodyTooLarge, BodyNotUTF8, BodyUnreadable, Unauthorized, ReadOnly, Forbidden,
+		Internal, BadRequest, BodyTooLarge, BodyNotUTF8, BodyUnreadable, BodyNotStrictJSON, Unauthorized, ReadOnly, Forbidden,
 		NoRoute, NotFound, AppNotFound, AppActive, Invalid, EmailTaken, ExternalIDTaken, SlugTaken,
 		VersionConflict, InvalidCursor, ListTooLarge, FilterTooLarge, LicenseLimit,
 		IdempotencyKeyInvalid, IdempotencyKeyReused, IdempotencyKeyInUse, Replayed, Busy, Unavailable,
@@ -136,6 +137,8 @@ var sentinels = []struct {
 	{web.ErrTooLarge, BodyTooLarge},
 	{web.ErrInvalidUTF8, BodyNotUTF8},
 	{web.ErrUnreadable, BodyUnreadable},
+	{web.ErrDuplicateKey, BodyNotStrictJSON},
+	{web.ErrLoneSurrogate, BodyNotStrictJSON},
 }
 
 // Classify is what err means for a request's answer. An error it does not know is Internal.

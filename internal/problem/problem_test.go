@@ -103,12 +103,15 @@ var exported = []struct {
 	{"web.ErrTooLarge", web.ErrTooLarge, [3]int{413, 413, 413}},
 	{"web.ErrInvalidUTF8", web.ErrInvalidUTF8, [3]int{400, 400, 400}},
 	{"web.ErrUnreadable", web.ErrUnreadable, [3]int{400, 400, 400}},
+	{"web.ErrDuplicateKey", web.ErrDuplicateKey, [3]int{400, 400, 400}},
+	{"web.ErrLoneSurrogate", web.ErrLoneSurrogate, [3]int{400, 400, 400}},
 	{"lukittu.ErrNoSuchRoute", lukittu.ErrNoSuchRoute, [3]int{404, 404, 404}},
 }
 
 // notListed are exported error types that the table reaches otherwise: a replay is not a
-// failure (TestReplayAnswersTheKeptAnswer), a problem.Error is any kind (TestEveryKindHasARow).
-var notListed = []string{"idempotency.ReplayError", "problem.Error"}
+// failure (TestReplayAnswersTheKeptAnswer), a kept outcome answers what its record keeps
+// (TestKeptOutcomeAnswersItsRecord), a problem.Error is any kind (TestEveryKindHasARow).
+var notListed = []string{"idempotency.ReplayError", "idempotency.KeptError", "problem.Error"}
 
 // TestEveryExportedErrorIsListed reads the packages' source for exported error variables and
 // types, so that an error added to one of them cannot miss the table.
@@ -304,6 +307,22 @@ func TestReplayAnswersTheKeptAnswer(t *testing.T) {
 		}
 		if logs := report(d, &idempotency.ReplayError{Answer: kept}); !strings.Contains(logs, `"IdempotentReplays":1`) {
 			t.Errorf("%s: a replay is not counted: %s", d.name, logs)
+		}
+	}
+}
+
+// TestKeptOutcomeAnswersItsRecord: an outcome kept under its key is answered as its record
+// keeps it, byte for byte and unmarked, in every dialect, and still classifies as its error.
+func TestKeptOutcomeAnswersItsRecord(t *testing.T) {
+	kept := idempotency.Answer{Status: 404, Body: []byte(`{"kept":true}`)}
+	for _, d := range dialects() {
+		err := fmt.Errorf("store: %w", &idempotency.KeptError{Err: store.ErrNotFound, Answer: kept})
+		a := d.render.Render(err)
+		if a.Status != 404 || string(a.Body) != `{"kept":true}` || a.Header[idempotency.ReplayedHeader] != "" {
+			t.Errorf("%s: the kept outcome is %+v", d.name, a)
+		}
+		if k := d.render.Problem(err).Kind; k != problem.NotFound {
+			t.Errorf("%s: a kept 404 classifies as %s", d.name, k)
 		}
 	}
 }

@@ -109,8 +109,12 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // fail turns an SDK error into a store error.
 func fail(op string, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("store: %s: %w", op, contextErr(err))
+	if errors.Is(err, context.DeadlineExceeded) {
+		// DynamoDB did not answer in the time the request had: the client may retry.
+		return &backendError{op: op, kind: ErrUnavailable, msg: "no answer before the deadline: " + err.Error()}
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("store: %s: %w", op, context.Canceled)
 	}
 	kind := ErrUnavailable
 	var ae smithy.APIError
@@ -122,14 +126,6 @@ func fail(op string, err error) error {
 		}
 	}
 	return &backendError{op: op, kind: kind, msg: err.Error()}
-}
-
-// contextErr returns the context error inside err.
-func contextErr(err error) error {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return context.DeadlineExceeded
-	}
-	return context.Canceled
 }
 
 // backoff sleeps for a full-jitter delay that grows with attempt.

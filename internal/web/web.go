@@ -40,6 +40,10 @@ var (
 	errPanic       = errors.New("web: the handler panicked")
 )
 
+// DeadlineMargin is how long before its invocation's deadline a request stops waiting for
+// DynamoDB, so that it answers its dialect's 503 before Lambda ends the function.
+const DeadlineMargin = time.Second
+
 // Handler serves a request: it returns the answer, or the error that its Renderer answers.
 type Handler func(r *http.Request) (idempotency.Answer, error)
 
@@ -128,8 +132,9 @@ func validQuery(raw string) bool {
 // renderContext is the context value of the Renderer of the request's route.
 type renderContext struct{}
 
-// observe logs every request with its request id, gives its context the request's logger
-// and render, and answers a panic as an error nobody foresaw (500).
+// observe logs every request with its request id, gives its context the request's logger,
+// render, and the invocation's deadline less DeadlineMargin, and answers a panic as an error
+// nobody foresaw (500).
 func observe(route string, log *slog.Logger, render Renderer, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -137,6 +142,11 @@ func observe(route string, log *slog.Logger, render Renderer, h http.Handler) ht
 		id := RequestID(r.Context())
 		ctx := telemetry.WithLogger(r.Context(), log.With(append([]any{"request_id", id}, telemetry.IDs(r.Context())...)...))
 		ctx = context.WithValue(ctx, renderContext{}, render)
+		if deadline, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, deadline.Add(-DeadlineMargin))
+			defer cancel()
+		}
 		r = r.WithContext(ctx)
 		defer func() {
 			if v := recover(); v != nil {
@@ -204,7 +214,8 @@ func Principal(r *http.Request) (auth.Principal, error) {
 }
 
 // ReadBody reads the whole body, at most MaxBody bytes of valid UTF-8 (encoding/json would
-// turn invalid bytes into U+FFFD, and they would be stored so).
+// turn invalid bytes into U+FFFD, and they would be stored so), refusing JSON whose keys
+// repeat or whose escapes hold a lone surrogate (strictJSON).
 func ReadBody(r *http.Request) ([]byte, error) {
 	if r.ContentLength > MaxBody {
 		return nil, ErrTooLarge
@@ -217,6 +228,9 @@ func ReadBody(r *http.Request) ([]byte, error) {
 		return nil, ErrTooLarge
 	case !utf8.Valid(b):
 		return nil, ErrInvalidUTF8
+	}
+	if err := strictJSON(b); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
