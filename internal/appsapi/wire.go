@@ -71,7 +71,7 @@ func RenderCustomer(c customer.Customer) Customer {
 		a := c.Address
 		out.Address = &Address{
 			Line1: wire.OptString(a.Line1), Line2: wire.OptString(a.Line2), City: wire.OptString(a.City),
-			State: wire.OptString(a.State), Country: wire.OptString(a.Country), PostalCode: wire.OptString(a.PostalCode),
+			State: wire.OptString(a.State), Country: wire.OptString(a.CountryCode()), PostalCode: wire.OptString(a.PostalCode),
 		}
 	}
 	return out
@@ -247,12 +247,26 @@ func (b *body) customerPatch() customer.Patch {
 				}
 				p.Address = customer.AddressPatch{
 					Line1: part("line1"), Line2: part("line2"), City: part("city"),
-					State: part("state"), Country: part("country"), PostalCode: part("postal_code"),
+					State: part("state"), Country: b.country(part("country")), PostalCode: part("postal_code"),
 				}
 			}
 		}
 	}
 	return p
+}
+
+// country is an address's country as the Apps API keeps it: its ISO code, which a code in any
+// case or a country's English name gives; another text is a field error (its clients read a code).
+func (b *body) country(o customer.Opt[string]) customer.Opt[string] {
+	if !o.Set || o.Value == "" {
+		return o
+	}
+	code := customer.CountryCode(o.Value)
+	if code == "" {
+		b.errs.Add("address.country", customer.CodeInvalidCountry,
+			"must be an ISO 3166-1 alpha-2 country code or a country's English name")
+	}
+	return customer.Some(code)
 }
 
 // ParseCustomer reads a customer object in the Apps API's field names (as queued commands

@@ -40,7 +40,8 @@ type Customer struct {
 	Version   int64 // 1 after creation, +1 for every write that changed something
 }
 
-// Address is a postal address; Country is an ISO 3166-1 alpha-2 code in upper case.
+// Address is a postal address. Country is as a client sent it: an ISO 3166-1 alpha-2 code
+// (in upper case) or a country's name (Lukittu takes any text); CountryCode gives its code.
 type Address struct {
 	Line1      string
 	Line2      string
@@ -49,6 +50,10 @@ type Address struct {
 	Country    string
 	PostalCode string
 }
+
+// CountryCode is the ISO 3166-1 alpha-2 code of the address's country, or "" when its text
+// names none (see the package's CountryCode).
+func (a Address) CountryCode() string { return CountryCode(a.Country) }
 
 // IsZero reports whether no address field is set.
 func (a Address) IsZero() bool { return a == Address{} }
@@ -102,7 +107,7 @@ func (c Customer) Equal(o Customer) bool {
 		})
 }
 
-// Normalize trims surrounding space from every text field, upper-cases the country,
+// Normalize trims surrounding space from every text field, upper-cases a country code,
 // compacts metadata values and writes Lago's values in one form (encoding/json's, object
 // keys sorted), the one they read back in from the store. Validate expects a normalized customer.
 func (c *Customer) Normalize() {
@@ -115,7 +120,9 @@ func (c *Customer) Normalize() {
 		*f = strings.TrimSpace(*f)
 	}
 	c.Email = NormalizeEmail(c.Email)
-	c.Address.Country = strings.ToUpper(c.Address.Country)
+	if IsCountryCode(c.Address.Country) {
+		c.Address.Country = strings.ToUpper(c.Address.Country)
+	}
 	for i := range c.Metadata {
 		c.Metadata[i].Key = strings.TrimSpace(c.Metadata[i].Key)
 		var buf bytes.Buffer

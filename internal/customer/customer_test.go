@@ -24,8 +24,8 @@ func TestValidateReportsEachBadField(t *testing.T) {
 		{"email with space", Customer{Email: "ja ne@example.com"}, []string{"email"}},
 		{"email with single-label domain", Customer{Email: "jane@localhost"}, []string{"email"}},
 		{"email too long", Customer{Email: strings.Repeat("a", 60) + "@" + strings.Repeat("b", 200) + ".com"}, []string{"email"}},
-		{"unknown country", Customer{Address: Address{Country: "XX"}}, []string{"address.country"}},
-		{"three-letter country", Customer{Address: Address{Country: "USA"}}, []string{"address.country"}},
+		{"one-letter country", Customer{Address: Address{Country: "X"}}, []string{"address.country"}},
+		{"country past 100 characters", Customer{Address: Address{Country: strings.Repeat("é", 101)}}, []string{"address.country"}},
 		{"name too long", Customer{Name: strings.Repeat("n", 256)}, []string{"name"}},
 		{"name of 255 multibyte runes", Customer{Name: strings.Repeat("é", 255)}, nil},
 		{"external id with control character", Customer{ExternalID: "a\nb"}, []string{"external_id"}},
@@ -34,7 +34,7 @@ func TestValidateReportsEachBadField(t *testing.T) {
 		{"metadata key twice", Customer{Metadata: []Metadata{{Key: "a", Value: json.RawMessage(`1`)}, {Key: "a", Value: json.RawMessage(`2`)}}}, []string{"metadata"}},
 		{"metadata value not JSON", Customer{Metadata: []Metadata{{Key: "a", Value: json.RawMessage(`{`)}}}, []string{"metadata"}},
 		{"too many metadata entries", Customer{Metadata: manyMetadata(MaxMetadataEntries + 1)}, []string{"metadata"}},
-		{"several bad fields", Customer{Email: "x", Address: Address{Country: "ZZ"}, URL: strings.Repeat("u", MaxURLLen+1)}, []string{"email", "url", "address.country"}},
+		{"several bad fields", Customer{Email: "x", Address: Address{Country: "Z"}, URL: strings.Repeat("u", MaxURLLen+1)}, []string{"email", "url", "address.country"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

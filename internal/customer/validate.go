@@ -13,6 +13,7 @@ import (
 // Limits of the canonical customer. Each dialect may be stricter; none is looser.
 const (
 	MaxTextLen          = 255  // name, username, external_id, legal fields, phone, address lines
+	MaxCountryLen       = 100  // a country's code or name, as Lukittu bounds it
 	MaxEmailLen         = 254  // RFC 5321 path limit
 	MaxURLLen           = 2048 // url, logo_url
 	MaxMetadataEntries  = 50
@@ -133,8 +134,11 @@ func (c Customer) Validate() error {
 	if c.ExternalID != "" && strings.IndexFunc(c.ExternalID, unicode.IsControl) >= 0 {
 		v.Add("external_id", CodeInvalidFormat, "must not contain control characters")
 	}
-	if c.Address.Country != "" && !IsCountryCode(c.Address.Country) {
-		v.Add("address.country", CodeInvalidCountry, "must be an ISO 3166-1 alpha-2 country code")
+	if n := utf8.RuneCountInString(c.Address.Country); c.Address.Country != "" && (n < 2 || n > MaxCountryLen) {
+		v.Add("address.country", CodeInvalidCountry, fmt.Sprintf("must be a country code or name of 2 to %d characters",
+			MaxCountryLen))
+	} else {
+		checkText(&v, "address.country", c.Address.Country, MaxCountryLen)
 	}
 	if c.DiscordID != "" && !isDiscordID(c.DiscordID) {
 		v.Add("discord_id", CodeInvalidFormat, "must be a Discord user id of 17 to 19 digits")

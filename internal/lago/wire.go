@@ -156,7 +156,7 @@ func toCustomerJSON(c customer.Customer) customerJSON {
 		Name: wire.OptString(c.Name), Firstname: sec.str(fieldFirstname), Lastname: sec.str(fieldLastname),
 		CustomerType: sec.str(fieldCustomerType),
 		CreatedAt:    wire.Time(c.CreatedAt), UpdatedAt: wire.Time(c.UpdatedAt),
-		Country: wire.OptString(c.Address.Country), AddressLine1: wire.OptString(c.Address.Line1),
+		Country: wire.OptString(c.Address.CountryCode()), AddressLine1: wire.OptString(c.Address.Line1),
 		AddressLine2: wire.OptString(c.Address.Line2), State: wire.OptString(c.Address.State),
 		Zipcode: wire.OptString(c.Address.PostalCode), Email: wire.OptString(c.Email), City: wire.OptString(c.Address.City),
 		URL: wire.OptString(c.URL), Phone: wire.OptString(c.Phone), LogoURL: wire.OptString(c.LogoURL),
@@ -237,6 +237,15 @@ func (in *input) str(name string) customer.Opt[string] {
 		return customer.Opt[string]{}
 	}
 	return customer.Some(s)
+}
+
+// country reads country, an ISO 3166-1 alpha-2 code in any case, as Lago takes it.
+func (in *input) country() customer.Opt[string] {
+	o := in.str("country")
+	if o.Value = strings.TrimSpace(o.Value); o.Value != "" && !customer.IsCountryCode(o.Value) {
+		in.add("country", codeCountry)
+	}
+	return o
 }
 
 // externalID reads external_id, or its old name customer_id.
@@ -568,7 +577,7 @@ func (in *input) patch() customer.Patch {
 		URL: in.str("url"), Metadata: in.metadata(), MetadataByID: true, KeepLocked: true,
 		Address: customer.AddressPatch{
 			Line1: in.str("address_line1"), Line2: in.str("address_line2"), City: in.str("city"),
-			State: in.str("state"), Country: in.str("country"), PostalCode: in.str("zipcode"),
+			State: in.str("state"), Country: in.country(), PostalCode: in.str("zipcode"),
 		},
 		Lago: in.lago,
 	}

@@ -85,7 +85,7 @@ func TestInputErrorsUseLagoCodes(t *testing.T) {
 }
 
 func TestDomainErrorsMapToLagoCodes(t *testing.T) {
-	c := customer.Customer{Email: "nope", Address: customer.Address{Country: "XX"}}
+	c := customer.Customer{Email: "nope", Address: customer.Address{Country: "X"}}
 	ve := c.Validate().(*customer.ValidationError)
 	got := map[string]string{}
 	for _, fe := range ve.Errors {

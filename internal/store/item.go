@@ -182,8 +182,28 @@ type addressItem struct {
 	Line2      string `dynamodbav:"line2,omitempty"`
 	City       string `dynamodbav:"city,omitempty"`
 	State      string `dynamodbav:"state,omitempty"`
-	Country    string `dynamodbav:"country,omitempty"`
+	Country    string `dynamodbav:"country,omitempty"` // the ISO code, which filters test
 	PostalCode string `dynamodbav:"postal_code,omitempty"`
+	// CountryText is the country as the client sent it, when that was not its code.
+	CountryText string `dynamodbav:"country_text,omitempty"`
+}
+
+func newAddressItem(a customer.Address) *addressItem {
+	it := &addressItem{Line1: a.Line1, Line2: a.Line2, City: a.City, State: a.State, Country: a.CountryCode(),
+		PostalCode: a.PostalCode}
+	if a.Country != it.Country {
+		it.CountryText = a.Country
+	}
+	return it
+}
+
+func (a addressItem) address() customer.Address {
+	c := customer.Address{Line1: a.Line1, Line2: a.Line2, City: a.City, State: a.State, Country: a.Country,
+		PostalCode: a.PostalCode}
+	if a.CountryText != "" {
+		c.Country = a.CountryText
+	}
+	return c
 }
 
 func newCustomerItem(appID string, c customer.Customer) customerItem {
@@ -204,8 +224,7 @@ func newCustomerItem(appID string, c customer.Customer) customerItem {
 		it.GSI2PK, it.GSI2SK = appPK(appID), c.ExternalID
 	}
 	if !c.Address.IsZero() {
-		a := addressItem(c.Address)
-		it.Address = &a
+		it.Address = newAddressItem(c.Address)
 	}
 	for _, m := range c.Metadata {
 		it.Metadata = append(it.Metadata, metadataItem{
@@ -261,7 +280,7 @@ func (it customerItem) customer() customer.Customer {
 		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt), Version: it.Version,
 	}
 	if it.Address != nil {
-		c.Address = customer.Address(*it.Address)
+		c.Address = it.Address.address()
 	}
 	for _, m := range it.Metadata {
 		c.Metadata = append(c.Metadata, customer.Metadata{

@@ -285,3 +285,27 @@ func TestAppsOfBeforeTheListIndexes(t *testing.T) {
 		t.Errorf("re-index again: %+v, %v; want nothing rewritten", st, err)
 	}
 }
+
+// TestCountryNamesAreKeptAndFiltered: a country sent as a name reads back as sent and is
+// found by its ISO code's filter; one that names no country is kept and filtered by none.
+func TestCountryNamesAreKeptAndFiltered(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	app := newApp(t, s, "countries")
+	fi := mustCreate(t, s, app, customer.Customer{Email: "fi@example.com", Address: customer.Address{Country: "Finland"}})
+	code := mustCreate(t, s, app, customer.Customer{Email: "fi2@example.com", Address: customer.Address{Country: "fi"}})
+	other := mustCreate(t, s, app, customer.Customer{Email: "x@example.com", Address: customer.Address{Country: "Atlantis"}})
+	for _, c := range []struct {
+		id, want string
+	}{{fi.ID, "Finland"}, {code.ID, "FI"}, {other.ID, "Atlantis"}} {
+		got, err := s.GetCustomer(ctx, app, c.id)
+		if err != nil || got.Address.Country != c.want {
+			t.Errorf("country %q (%v), want %q as sent", got.Address.Country, err, c.want)
+		}
+	}
+	page, err := s.ListCustomers(ctx, app, ListQuery{Countries: []string{"FI"}})
+	if err != nil || page.Total != 2 {
+		t.Errorf("countries FI: %v, total %d, want the two Finnish customers", err, page.Total)
+	}
+	checkInvariants(t, s, app)
+}
