@@ -73,14 +73,18 @@ func (a *API) CreateLicense(r *http.Request) (idempotency.Answer, error) {
 		return idempotency.Answer{}, err
 	}
 	now := a.now()
-	l, err := newLicense(b, now)
-	if err != nil {
-		return idempotency.Answer{}, err
-	}
 	cl, err := web.Claim(r, b.raw, func(res idempotency.Result) idempotency.Answer {
 		return web.JSON(http.StatusCreated, data{toLicenseJSON(res.License, now)})
 	})
 	if err != nil {
+		return idempotency.Answer{}, err
+	}
+	l, err := newLicense(b, now)
+	if err != nil {
+		// expires_at may have passed since the request was first done: its replay comes first.
+		if rerr := a.store.Replay(cl.Context(r.Context()), appID); rerr != nil {
+			return idempotency.Answer{}, rerr
+		}
 		return idempotency.Answer{}, err
 	}
 	l, err = a.store.CreateLicense(cl.Context(r.Context()), appID, l)

@@ -189,10 +189,19 @@ func listQuery(q url.Values) (_ store.ListQuery, page, perPage int, details map[
 			return s, customer.IsCountryCode(s)
 		}),
 		States: p.list("states", nil), PostalCodes: p.list("zipcodes", nil),
-		Lago: p.sectionFilters(), Metadata: metadataFilters(q),
+		Lago: p.sectionFilters(), Metadata: p.metadataFilters(),
 	}
 	return lq, page, perPage, p.details
 }
+
+// Bounds of a list's filters: with every other filter at its own bound, one DynamoDB query
+// still holds them (TestWorstCaseListFitsOneQuery). Country codes and currencies are bounded
+// by their lists (249 and 142 distinct values).
+const (
+	maxListValues     = 100 // distinct states[], distinct zipcodes[]
+	maxMetadataFilter = 20  // metadata[key]=value filters
+	codeTooMany       = "too_many_values"
+)
 
 // params reads a list's query parameters, keeping Lago's details of the bad ones.
 type params struct {
@@ -230,8 +239,16 @@ func (p *params) list(name string, check func(string) (string, bool)) []string {
 	}
 	if len(bad) > 0 {
 		p.details[name] = bad
+	} else if check == nil && len(distinctValues(vals)) > maxListValues {
+		p.details[name] = []string{codeTooMany}
 	}
 	return vals
+}
+
+func distinctValues(vals []string) []string {
+	out := slices.Clone(vals)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // flag is a true or false parameter, nil when absent.
@@ -279,7 +296,8 @@ func (p *params) sectionFilters() []store.FieldMatch {
 }
 
 // metadataFilters are the metadata[key]=value parameters, by key (the order a cursor is bound to).
-func metadataFilters(q url.Values) []store.MetadataMatch {
+func (p *params) metadataFilters() []store.MetadataMatch {
+	q := p.q
 	var keys []string
 	for k := range q {
 		if key, ok := strings.CutPrefix(k, "metadata["); ok && strings.HasSuffix(key, "]") && len(key) > 1 {
@@ -287,6 +305,9 @@ func metadataFilters(q url.Values) []store.MetadataMatch {
 		}
 	}
 	slices.Sort(keys)
+	if len(keys) > maxMetadataFilter {
+		p.details["metadata"] = []string{codeTooMany}
+	}
 	var out []store.MetadataMatch
 	for _, k := range keys {
 		out = append(out, store.MetadataMatch{Key: k, Value: q.Get("metadata[" + k + "]")})

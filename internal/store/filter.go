@@ -39,7 +39,7 @@ type filterBuilder struct {
 }
 
 func (b *filterBuilder) value(v types.AttributeValue) string {
-	name := ":f" + strconv.FormatInt(int64(len(b.f.values)), 36)
+	name := ":" + strings.ToUpper(strconv.FormatInt(int64(len(b.f.values)), 36)) // the key's are lower case
 	b.f.values[name] = v
 	return name
 }
@@ -50,7 +50,7 @@ func (b *filterBuilder) name(n string) string {
 			return k
 		}
 	}
-	name := "#f" + strconv.FormatInt(int64(len(b.f.names)), 36)
+	name := "#" + strings.ToUpper(strconv.FormatInt(int64(len(b.f.names)), 36))
 	b.f.names[name] = n
 	return name
 }

@@ -98,18 +98,7 @@ func (f SearchField) attribute() string {
 // reads and what its depth costs.
 func (s *Store) ListCustomers(ctx context.Context, appID string, q ListQuery) (ListPage, error) {
 	q.normalize()
-	ord, ok := q.Sort.order()
-	if !ok {
-		return ListPage{}, fmt.Errorf("store: no list order %q", q.Sort)
-	}
-	indexed, err := q.filterExpression("lago_idx")
-	if err != nil {
-		return ListPage{}, err
-	}
-	if missing := unprojected(ord.index, indexed.tests); missing != "" {
-		return ListPage{}, fmt.Errorf("store: the %s order cannot filter on %s", q.Sort, missing)
-	}
-	table, err := q.filterExpression("lago")
+	ord, indexed, table, err := q.expressions()
 	if err != nil {
 		return ListPage{}, err
 	}
@@ -183,6 +172,32 @@ func (s *Store) ListCustomers(ctx context.Context, appID string, q ListQuery) (L
 		total = app.CustomerCount
 	}
 	return s.page(ctx, app, appID, q, rows, total, more)
+}
+
+// Check reports whether the store can serve the query, before any call: ErrFilterTooLarge
+// for filters past DynamoDB's limits on one expression, another error for an order that its
+// filters cannot take. Dialects hold their worst cases to it.
+func (q ListQuery) Check() error {
+	q.normalize()
+	_, _, _, err := q.expressions()
+	return err
+}
+
+// expressions are the query's order and its filter over the list index and over the table
+// (gsi3 and the one-customer reads).
+func (q ListQuery) expressions() (ord order, indexed, table filterExpr, err error) {
+	ord, ok := q.Sort.order()
+	if !ok {
+		return ord, indexed, table, fmt.Errorf("store: no list order %q", q.Sort)
+	}
+	if indexed, err = q.filterExpression("lago_idx"); err != nil {
+		return ord, indexed, table, err
+	}
+	if missing := unprojected(ord.index, indexed.tests); missing != "" {
+		return ord, indexed, table, fmt.Errorf("store: the %s order cannot filter on %s", q.Sort, missing)
+	}
+	table, err = q.filterExpression("lago")
+	return ord, indexed, table, err
 }
 
 // page reads the customers of a page's entries, in their order, and makes its cursor.
