@@ -35,7 +35,7 @@ type filterExpr struct {
 type filterBuilder struct {
 	f     filterExpr
 	conds []string
-	lago  string // the attribute that holds the Lago fields it tests: lago, or lago_idx in the list indexes
+	slim  bool // over filterAttrs (the list indexes' entries), not the fields (gsi3's entries of before)
 }
 
 func (b *filterBuilder) value(v types.AttributeValue) string {
@@ -118,10 +118,11 @@ func (b *filterBuilder) expression() (filterExpr, error) {
 	return b.f, nil
 }
 
-// filterExpression is the query's filters as one expression over items whose Lago fields are
-// in the attribute lago: "lago" in the table and gsi3, "lago_idx" in the list indexes.
-func (q ListQuery) filterExpression(lago string) (filterExpr, error) {
-	b := &filterBuilder{lago: lago, f: filterExpr{names: map[string]string{}, values: map[string]types.AttributeValue{}}}
+// filterExpression is the query's filters as one expression: with slim, over the filter
+// attributes the list indexes carry (filterAttrs, which every customer written or re-indexed
+// since has); else over the fields, as gsi3's entries of customers of before hold them.
+func (q ListQuery) filterExpression(slim bool) (filterExpr, error) {
+	b := &filterBuilder{slim: slim, f: filterExpr{names: map[string]string{}, values: map[string]types.AttributeValue{}}}
 	if q.EmailContains != "" {
 		b.and("contains(" + b.attr("gsi1sk") + ", " + b.value(str(q.EmailContains)) + ")")
 		b.ops(1)
@@ -151,23 +152,22 @@ func (q ListQuery) filterExpression(lago string) (filterExpr, error) {
 		b.and(or(ors))
 	}
 	for _, f := range []struct {
-		part string
-		vals []string
-	}{{"country", q.Countries}, {"state", q.States}, {"postal_code", q.PostalCodes}} {
-		if len(f.vals) > 0 {
-			b.and(b.anyOf(b.attr("address")+"."+b.name(f.part), f.vals))
+		part, slim string
+		vals       []string
+	}{{"country", "c", q.Countries}, {"state", "s", q.States}, {"postal_code", "z", q.PostalCodes}} {
+		if len(f.vals) == 0 {
+			continue
 		}
+		var path string
+		if b.slim {
+			path = b.attr(attrFilterAddress) + "." + b.name(f.slim)
+		} else {
+			path = b.attr("address") + "." + b.name(f.part)
+		}
+		b.and(b.anyOf(path, f.vals))
 	}
 	for _, m := range q.Metadata {
-		switch {
-		case m.Contains:
-			path := b.attr("lc_meta") + "." + b.name(m.Key)
-			b.and("contains(" + path + ", " + b.value(str(customer.SearchText(m.Value))) + ")")
-		case m.Value == "":
-			b.and("attribute_not_exists(" + b.attr("meta") + "." + b.name(m.Key) + ")")
-		default:
-			b.and(b.attr("meta") + "." + b.name(m.Key) + " = " + b.value(str(m.Value)))
-		}
+		b.and(b.metadata(m))
 		b.ops(1)
 	}
 	if r := q.LicenseCount; r != nil {
@@ -175,10 +175,16 @@ func (q ListQuery) filterExpression(lago string) (filterExpr, error) {
 		b.ops(1)
 	}
 	for _, f := range q.Lago {
-		if !lagoFiltered(f.Field) {
+		key := lagoFilterKey(f.Field)
+		if key == "" {
 			return filterExpr{}, fmt.Errorf("store: the list index holds no Lago field %q", f.Field)
 		}
-		path := b.attr(b.lago) + "." + b.name(f.Field)
+		var path string
+		if b.slim {
+			path = b.attr(attrFilterLago) + "." + b.name(key)
+		} else {
+			path = b.attr("lago") + "." + b.name(f.Field)
+		}
 		switch {
 		case f.Present != nil && *f.Present:
 			b.and("attribute_exists(" + path + ")")
@@ -194,4 +200,26 @@ func (q ListQuery) filterExpression(lago string) (filterExpr, error) {
 		}
 	}
 	return b.expression()
+}
+
+// metadata is one metadata filter: an entry whose text is m.Value (or contains it, in any
+// case), or no entry m.Key.
+func (b *filterBuilder) metadata(m MetadataMatch) string {
+	if !b.slim {
+		switch {
+		case m.Contains:
+			return "contains(" + b.attr("lc_meta") + "." + b.name(m.Key) + ", " + b.value(str(customer.SearchText(m.Value))) + ")"
+		case m.Value == "":
+			return "attribute_not_exists(" + b.attr("meta") + "." + b.name(m.Key) + ")"
+		}
+		return b.attr("meta") + "." + b.name(m.Key) + " = " + b.value(str(m.Value))
+	}
+	path := b.attr(attrFilterMetadata) + "." + b.name(m.Key)
+	switch {
+	case m.Contains:
+		return "contains(" + path + ", " + b.value(str(customer.SearchText(m.Value))) + ")"
+	case m.Value == "":
+		return "attribute_not_exists(" + path + ")"
+	}
+	return "begins_with(" + path + ", " + b.value(str(m.Value+"\x00")) + ")"
 }

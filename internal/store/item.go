@@ -129,17 +129,16 @@ type customerItem struct {
 	URL         string         `dynamodbav:"url,omitempty"`
 	DiscordID   string         `dynamodbav:"discord_id,omitempty"`
 	Lago        map[string]any `dynamodbav:"lago,omitempty"` // Customer.Lago as native values, so that filters reach them
-	// The fields of Lago that its list filters test, copied for the list index's slim entries.
-	LagoFilter map[string]any `dynamodbav:"lago_idx,omitempty"`
-	CreatedBy  string         `dynamodbav:"created_by,omitempty"`
+	CreatedBy   string         `dynamodbav:"created_by,omitempty"`
+	filterAttrs
 	// The searchable fields in customer.SearchText's form (the email's is gsi1sk):
 	// DynamoDB's contains() compares bytes.
 	SearchName       string `dynamodbav:"lc_name,omitempty"`
 	SearchUsername   string `dynamodbav:"lc_username,omitempty"`
 	SearchLegalName  string `dynamodbav:"lc_legal_name,omitempty"`
 	SearchExternalID string `dynamodbav:"lc_external_id,omitempty"`
-	// The metadata by key, as text and as customer.SearchText, for filters on one entry (a
-	// key is one attribute path of these maps).
+	// The metadata by key, as text and in customer.SearchText's form, on customers written
+	// before the list indexes (their filters' attributes are filterAttrs now).
 	MetadataText       map[string]string `dynamodbav:"meta,omitempty"`
 	SearchMetadataText map[string]string `dynamodbav:"lc_meta,omitempty"`
 	CreatedAt          string            `dynamodbav:"created_at"`
@@ -165,7 +164,7 @@ func dataAttributes() []string {
 func derivedAttributes() []string {
 	return []string{
 		"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "lc_name", "lc_username", "lc_legal_name", "lc_external_id",
-		"meta", "lc_meta", "lago_idx", attrListPK, attrCreatedSK, attrUpdatedSK, attrNameSK, attrUsernameSK, attrEmailSK,
+		"meta", "lc_meta", attrFilterAddress, attrFilterMetadata, attrFilterLago, attrListPK, attrCreatedSK, attrUpdatedSK, attrNameSK, attrUsernameSK, attrEmailSK,
 	}
 }
 
@@ -230,11 +229,8 @@ func newCustomerItem(appID string, c customer.Customer) customerItem {
 		it.Metadata = append(it.Metadata, metadataItem{
 			ID: m.ID, Key: m.Key, Value: string(m.Value), Locked: m.Locked, DisplayInInvoice: m.DisplayInInvoice,
 		})
-		if it.MetadataText == nil {
-			it.MetadataText, it.SearchMetadataText = map[string]string{}, map[string]string{}
-		}
-		it.MetadataText[m.Key], it.SearchMetadataText[m.Key] = m.Text(), customer.SearchText(m.Text())
 	}
+	it.filterAttrs = newFilterAttrs(c)
 	for k, raw := range c.Lago {
 		var v any
 		if json.Unmarshal(raw, &v) != nil {
@@ -244,24 +240,8 @@ func newCustomerItem(appID string, c customer.Customer) customerItem {
 			it.Lago = map[string]any{}
 		}
 		it.Lago[k] = v
-		if lagoFiltered(k) {
-			if it.LagoFilter == nil {
-				it.LagoFilter = map[string]any{}
-			}
-			it.LagoFilter[k] = v
-		}
 	}
 	return it
-}
-
-// lagoFiltered reports whether Lago's list filters test a field of Customer.Lago: the list
-// index's entries carry those (lago_idx), not the whole section.
-func lagoFiltered(field string) bool {
-	switch field {
-	case "currency", "account_type", "customer_type", "tax_identification_number":
-		return true
-	}
-	return false
 }
 
 // searchAttr is a searchable field as stored: in customer.SearchText's form, "" for none.

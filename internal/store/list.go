@@ -107,7 +107,7 @@ func (s *Store) ListCustomers(ctx context.Context, appID string, q ListQuery) (L
 		return ListPage{}, err
 	}
 	if q.ExternalID != "" || q.LicenseID != "" {
-		return s.listOne(ctx, appID, q, table)
+		return s.listOne(ctx, appID, q, indexed, table, app.IndexVersion >= IndexVersion)
 	}
 	var after string
 	if q.Cursor != "" {
@@ -190,13 +190,13 @@ func (q ListQuery) expressions() (ord order, indexed, table filterExpr, err erro
 	if !ok {
 		return ord, indexed, table, fmt.Errorf("store: no list order %q", q.Sort)
 	}
-	if indexed, err = q.filterExpression("lago_idx"); err != nil {
+	if indexed, err = q.filterExpression(true); err != nil {
 		return ord, indexed, table, err
 	}
 	if missing := unprojected(ord.index, indexed.tests); missing != "" {
 		return ord, indexed, table, fmt.Errorf("store: the %s order cannot filter on %s", q.Sort, missing)
 	}
-	table, err = q.filterExpression("lago")
+	table, err = q.filterExpression(false)
 	return ord, indexed, table, err
 }
 
@@ -397,8 +397,11 @@ func (q ListQuery) filter() string {
 }
 
 // listOne serves the filters that name one customer (external_id, a license): it reads that
-// customer's item, with the other filters as the query's filter expression.
-func (s *Store) listOne(ctx context.Context, appID string, q ListQuery, f filterExpr) (ListPage, error) {
+// customer's item, with the other filters as the query's filter expression, over the filter
+// attributes (slim) when it has them: always once the app is re-indexed, else when it was
+// written since the list indexes (one more read tells).
+func (s *Store) listOne(ctx context.Context, appID string, q ListQuery, slim, fields filterExpr, reindexed bool) (
+	ListPage, error) {
 	var id string
 	switch {
 	case q.LicenseID != "":
@@ -411,11 +414,6 @@ func (s *Store) listOne(ctx context.Context, appID string, q ListQuery, f filter
 			return ListPage{}, err
 		}
 		id = attrS(lic, "customer_id")
-		if q.ExternalID != "" {
-			f.text = strings.TrimPrefix(f.text+" AND external_id = :ext", " AND ")
-			f.values = maps.Clone(f.values)
-			f.values[":ext"] = str(q.ExternalID)
-		}
 	case !customer.KeyFits(q.ExternalID):
 		return ListPage{}, nil // no customer can hold it
 	default:
@@ -424,6 +422,21 @@ func (s *Store) listOne(ctx context.Context, appID string, q ListQuery, f filter
 			return ListPage{}, err
 		}
 		id = attrS(g, "customer_id")
+	}
+	f := slim
+	if !reindexed && fields.text != "" {
+		m, err := s.getOne(ctx, "list customers", itemKey(appPK(appID), customerSK(id)))
+		if err != nil {
+			return ListPage{}, err
+		}
+		if attrS(m, attrListPK) == "" {
+			f = fields
+		}
+	}
+	if q.LicenseID != "" && q.ExternalID != "" {
+		f.text = strings.TrimPrefix(f.text+" AND external_id = :ext", " AND ")
+		f.values = maps.Clone(f.values)
+		f.values[":ext"] = str(q.ExternalID)
 	}
 	in := &dynamodb.QueryInput{
 		TableName:              aws.String(s.table),

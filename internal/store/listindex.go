@@ -145,9 +145,9 @@ func projected(index string) []string {
 	switch index {
 	case indexListCreated:
 		return []string{"gsi1sk", "lc_name", "lc_username", "lc_legal_name", "lc_external_id", "discord_id",
-			"address", "meta", "lc_meta", "license_count", "lago_idx"}
+			attrFilterAddress, attrFilterMetadata, "license_count", attrFilterLago}
 	case indexListUpdated, indexListName, indexListUsername, indexListEmail:
-		return []string{"gsi1sk", "lc_name", "lc_username", "discord_id", "lc_meta", "license_count"}
+		return []string{"gsi1sk", "lc_name", "lc_username", "discord_id", attrFilterMetadata, "license_count"}
 	}
 	return nil
 }
