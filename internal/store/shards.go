@@ -103,7 +103,9 @@ type seqTaken struct {
 	last  int64
 }
 
-func (e *seqTaken) Error() string { return fmt.Sprintf("shard %d handed out sequential id %d", e.shard, e.last) }
+func (e *seqTaken) Error() string {
+	return fmt.Sprintf("shard %d handed out sequential id %d", e.shard, e.last)
+}
 
 // createCounter adds a created customer to a shard's count and records its sequential id as
 // the shard's last, on the conditions that the app is ACTIVE and that the shard handed out
