@@ -29,17 +29,18 @@ func licensesOf(id string, n int) func(*testing.T, *apitest.Response) {
 	}
 }
 
-func TestLicenses(t *testing.T) {
+// TestCreateLicense: a license ends at a time, after a number of days, or never, and its
+// customer is named by either form of its id.
+func TestCreateLicense(t *testing.T) {
 	t.Parallel()
 	e := apitest.New(t)
 	app := e.CreateApp(t, "licenses")
-	acct, pk := e.AccountKey, app.Publishable
+	acct := e.AccountKey
 	base := "/api/v1/apps/" + app.Slug + "/licenses"
 	c := e.CreateCustomer(t, app.Secret, app.Slug, M{"email": "owner@example.com"})
 	cuuid := strings.TrimPrefix(c.ID, "cus_")
 	expires := time.Now().Add(90 * 24 * time.Hour).UTC().Truncate(time.Second)
 	at := expires.Format(time.RFC3339)
-	var forever apitest.License
 
 	t.Run("create", func(t *testing.T) {
 		license := func(check func(t *testing.T, l apitest.License)) func(*testing.T, *apitest.Response) {
@@ -81,7 +82,6 @@ func TestLicenses(t *testing.T) {
 					if l.ExpiresAt != nil {
 						t.Errorf("a license forever expires at %s", str(l.ExpiresAt))
 					}
-					forever = l
 				})},
 		})
 	})
@@ -119,42 +119,55 @@ func TestLicenses(t *testing.T) {
 				Check: apiError("bad_request")},
 		}...))
 	})
+}
 
-	t.Run("list, get and delete", func(t *testing.T) {
-		empty := e.CreateCustomer(t, app.Secret, app.Slug, M{"email": "nolicense@example.com"})
-		var rows []apitest.Row
-		for _, key := range []struct{ name, key string }{{"account", acct}, {"publishable", pk}} {
-			for _, id := range []string{c.ID, cuuid} {
-				rows = append(rows, apitest.Row{Name: "by customer " + id + " with the " + key.name + " key",
-					Key: key.key, Method: "GET", Path: base + "?customer_id=" + id, Status: 200, Check: licensesOf(c.ID, 4)})
-			}
+// TestLicensesOfACustomer: a customer's licenses are listed, read and deleted by either form
+// of their ids, with any key of the app, and only a secret key deletes.
+func TestLicensesOfACustomer(t *testing.T) {
+	t.Parallel()
+	e := apitest.New(t)
+	app := e.CreateApp(t, "licenses")
+	acct, pk := e.AccountKey, app.Publishable
+	base := "/api/v1/apps/" + app.Slug + "/licenses"
+	c := e.CreateCustomer(t, app.Secret, app.Slug, M{"email": "owner@example.com"})
+	cuuid := strings.TrimPrefix(c.ID, "cus_")
+	var forever apitest.License
+	for range 4 {
+		forever = e.CreateLicense(t, app.Secret, app.Slug, c.ID)
+	}
+	empty := e.CreateCustomer(t, app.Secret, app.Slug, M{"email": "nolicense@example.com"})
+	var rows []apitest.Row
+	for _, key := range []struct{ name, key string }{{"account", acct}, {"publishable", pk}} {
+		for _, id := range []string{c.ID, cuuid} {
+			rows = append(rows, apitest.Row{Name: "by customer " + id + " with the " + key.name + " key",
+				Key: key.key, Method: "GET", Path: base + "?customer_id=" + id, Status: 200, Check: licensesOf(c.ID, 4)})
 		}
-		for _, id := range []string{forever.ID, strings.TrimPrefix(forever.ID, "lic_")} {
-			rows = append(rows, apitest.Row{Name: "get " + id, Key: pk, Method: "GET", Path: base + "/" + id, Status: 200,
-				Check: func(t *testing.T, r *apitest.Response) {
-					if got := apitest.Data[apitest.License](r); got.ID != forever.ID {
-						t.Errorf("GET %s: %+v", id, got)
-					}
-				}})
-		}
-		notFound := apiError("not_found")
-		apitest.Run(t, e, append(rows, []apitest.Row{
-			{Name: "a list needs a customer", Key: acct, Method: "GET", Path: base, Status: 422,
-				Check: apiError("validation_error", "customer_id")},
-			{Name: "a list of a customer that is not there", Key: acct, Method: "GET",
-				Path: base + "?customer_id=cus_00000000-0000-4000-8000-000000000000", Status: 404, Check: notFound},
-			{Name: "a customer without licenses has []", Key: acct, Method: "GET", Path: base + "?customer_id=" + empty.ID,
-				Status: 200, Check: licensesOf(empty.ID, 0)},
-			{Name: "a license that is not there", Key: acct, Method: "GET",
-				Path: base + "/lic_00000000-0000-4000-8000-000000000000", Status: 404, Check: notFound},
-			{Name: "a publishable key may not delete", Key: pk, Method: "DELETE", Path: base + "/" + forever.ID,
-				Status: 403, Check: apiError("forbidden")},
-			{Name: "delete", Key: acct, Method: "DELETE", Path: base + "/" + forever.ID, Status: 204},
-			{Name: "gone", Key: acct, Method: "GET", Path: base + "/" + forever.ID, Status: 404, Check: notFound},
-			{Name: "a second delete", Key: acct, Method: "DELETE", Path: base + "/" + forever.ID, Status: 404,
-				Check: notFound},
-			{Name: "the others are left", Key: acct, Method: "GET", Path: base + "?customer_id=" + c.ID, Status: 200,
-				Check: licensesOf(c.ID, 3)},
-		}...))
-	})
+	}
+	for _, id := range []string{forever.ID, strings.TrimPrefix(forever.ID, "lic_")} {
+		rows = append(rows, apitest.Row{Name: "get " + id, Key: pk, Method: "GET", Path: base + "/" + id, Status: 200,
+			Check: func(t *testing.T, r *apitest.Response) {
+				if got := apitest.Data[apitest.License](r); got.ID != forever.ID {
+					t.Errorf("GET %s: %+v", id, got)
+				}
+			}})
+	}
+	notFound := apiError("not_found")
+	apitest.Run(t, e, append(rows, []apitest.Row{
+		{Name: "a list needs a customer", Key: acct, Method: "GET", Path: base, Status: 422,
+			Check: apiError("validation_error", "customer_id")},
+		{Name: "a list of a customer that is not there", Key: acct, Method: "GET",
+			Path: base + "?customer_id=cus_00000000-0000-4000-8000-000000000000", Status: 404, Check: notFound},
+		{Name: "a customer without licenses has []", Key: acct, Method: "GET", Path: base + "?customer_id=" + empty.ID,
+			Status: 200, Check: licensesOf(empty.ID, 0)},
+		{Name: "a license that is not there", Key: acct, Method: "GET",
+			Path: base + "/lic_00000000-0000-4000-8000-000000000000", Status: 404, Check: notFound},
+		{Name: "a publishable key may not delete", Key: pk, Method: "DELETE", Path: base + "/" + forever.ID,
+			Status: 403, Check: apiError("forbidden")},
+		{Name: "delete", Key: acct, Method: "DELETE", Path: base + "/" + forever.ID, Status: 204},
+		{Name: "gone", Key: acct, Method: "GET", Path: base + "/" + forever.ID, Status: 404, Check: notFound},
+		{Name: "a second delete", Key: acct, Method: "DELETE", Path: base + "/" + forever.ID, Status: 404,
+			Check: notFound},
+		{Name: "the others are left", Key: acct, Method: "GET", Path: base + "?customer_id=" + c.ID, Status: 200,
+			Check: licensesOf(c.ID, 3)},
+	}...))
 }

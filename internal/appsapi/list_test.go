@@ -34,22 +34,20 @@ func meta(total int64, page, perPage, items int) func(*testing.T, *apitest.Respo
 	}
 }
 
-// TestListing lists an app of 45 customers, half of them @alpha.example and half
-// @beta.example: pages, cursors, and the email and external_id filters.
-func TestListing(t *testing.T) {
-	t.Parallel()
-	e := apitest.New(t)
-	app := e.CreateApp(t, "listing")
-	acct, sk := e.AccountKey, app.Secret
-	base := "/api/v1/apps/" + app.Slug + "/customers"
-	const n = 45
+// listingCustomers is how many customers seedListing makes.
+const listingCustomers = 45
+
+// seedListing makes the customers of TestListing, user00@alpha.example to
+// user44@beta.example, and returns their ids.
+func seedListing(t *testing.T, e *apitest.Env, app apitest.App) map[string]bool {
+	t.Helper()
 	var (
 		mu  sync.Mutex
 		all = map[string]bool{}
 		wg  sync.WaitGroup
 		sem = make(chan struct{}, 8)
 	)
-	for i := range n {
+	for i := range listingCustomers {
 		domain := "alpha"
 		if i%2 == 1 {
 			domain = "beta"
@@ -57,7 +55,7 @@ func TestListing(t *testing.T) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			c := e.CreateCustomer(t, sk, app.Slug, M{
+			c := e.CreateCustomer(t, app.Secret, app.Slug, M{
 				"email": fmt.Sprintf("user%02d@%s.example", i, domain), "external_id": fmt.Sprintf("ext-%02d", i),
 			})
 			mu.Lock()
@@ -66,9 +64,49 @@ func TestListing(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if len(all) != n {
-		t.Fatalf("created %d customers, want %d", len(all), n)
+	if len(all) != listingCustomers {
+		t.Fatalf("created %d customers, want %d", len(all), listingCustomers)
 	}
+	return all
+}
+
+// walk follows next_cursor from the first page of a list to the last and returns every
+// customer seen, failing on a repeat.
+func walk(t *testing.T, c *apitest.Caller, base, filter string, perPage int, total int64) map[string]apitest.Customer {
+	t.Helper()
+	seen := map[string]apitest.Customer{}
+	q := fmt.Sprintf("?per_page=%d%s", perPage, filter)
+	for pages := 0; ; pages++ {
+		if pages > listingCustomers {
+			t.Fatal("the cursor walk does not end")
+		}
+		l := listed(t, c.Get(base+q).Want(200))
+		if *l.Meta.Total != total || *l.Meta.PerPage != perPage || len(l.Data) > perPage {
+			t.Errorf("GET %s: %d items, meta %s", q, len(l.Data), mustJSON(l.Meta))
+		}
+		for _, cu := range l.Data {
+			if _, dup := seen[cu.ID]; dup {
+				t.Errorf("the walk sees %s twice", cu.ID)
+			}
+			seen[cu.ID] = cu
+		}
+		if l.Meta.NextCursor == nil {
+			return seen
+		}
+		q = fmt.Sprintf("?per_page=%d%s&cursor=%s", perPage, filter, url.QueryEscape(*l.Meta.NextCursor))
+	}
+}
+
+// TestListing lists an app of 45 customers, half of them @alpha.example and half
+// @beta.example (seedListing): pages, cursors, and the email and external_id filters.
+func TestListing(t *testing.T) {
+	t.Parallel()
+	e := apitest.New(t)
+	app := e.CreateApp(t, "listing")
+	acct, sk := e.AccountKey, app.Secret
+	base := "/api/v1/apps/" + app.Slug + "/customers"
+	all := seedListing(t, e, app)
+	const n = listingCustomers
 	list := func(t *testing.T, query string) customerList {
 		t.Helper()
 		return listed(t, e.As(t, sk).Get(base+query).Want(200))
@@ -133,35 +171,8 @@ func TestListing(t *testing.T) {
 		}
 	})
 
-	// walk follows next_cursor from the first page to the last and returns every customer
-	// seen, failing on a repeat.
-	walk := func(t *testing.T, filter string, perPage int, wantTotal int64) map[string]apitest.Customer {
-		t.Helper()
-		seen := map[string]apitest.Customer{}
-		q := fmt.Sprintf("?per_page=%d%s", perPage, filter)
-		for pages := 0; ; pages++ {
-			if pages > n {
-				t.Fatal("the cursor walk does not end")
-			}
-			l := list(t, q)
-			if *l.Meta.Total != wantTotal || *l.Meta.PerPage != perPage || len(l.Data) > perPage {
-				t.Errorf("GET %s: %d items, meta %s", q, len(l.Data), mustJSON(l.Meta))
-			}
-			for _, c := range l.Data {
-				if _, dup := seen[c.ID]; dup {
-					t.Errorf("the walk sees %s twice", c.ID)
-				}
-				seen[c.ID] = c
-			}
-			if l.Meta.NextCursor == nil {
-				return seen
-			}
-			q = fmt.Sprintf("?per_page=%d%s&cursor=%s", perPage, filter, url.QueryEscape(*l.Meta.NextCursor))
-		}
-	}
-
 	t.Run("a cursor walk sees every customer once", func(t *testing.T) {
-		seen := walk(t, "", 7, n)
+		seen := walk(t, e.As(t, sk), base, "", 7, n)
 		if len(seen) != n {
 			t.Errorf("the walk saw %d customers, want %d", len(seen), n)
 		}
@@ -189,7 +200,7 @@ func TestListing(t *testing.T) {
 	})
 
 	t.Run("the email filter is a case-insensitive partial match", func(t *testing.T) {
-		alpha := walk(t, "&email=ALPHA", 5, 23)
+		alpha := walk(t, e.As(t, sk), base, "&email=ALPHA", 5, 23)
 		if len(alpha) != 23 {
 			t.Errorf("email=ALPHA: %d customers, want 23", len(alpha))
 		}
