@@ -86,7 +86,7 @@ func New(t *testing.T, opts ...Option) *Env {
 		o(&s)
 	}
 	tbl := dynamotest.New(t)
-	api := TemplateAPI(t)
+	api := templateAPI(t)
 	e := &Env{
 		Clock: &Clock{}, StoreClock: &Clock{}, Faults: &Faults{},
 		Admin: store.New(tbl.Client, tbl.Name), Table: tbl,
@@ -129,8 +129,8 @@ func New(t *testing.T, opts ...Option) *Env {
 	return e
 }
 
-// TemplateAPI is the API that template.yaml declares.
-func TemplateAPI(t *testing.T) gateway.API {
+// templateAPI is the API that template.yaml declares.
+func templateAPI(t *testing.T) gateway.API {
 	t.Helper()
 	path, err := samtemplate.Find(".")
 	if err != nil {

@@ -2,6 +2,7 @@ package appsapi_test
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -26,7 +27,7 @@ func TestAuthentication(t *testing.T) {
 	unknown, _ := auth.Generate(auth.Secret)
 	for _, header := range []string{"Bearer " + unknown, "Bearer garbage", "Basic dXNlcjpwYXNz", "Bearer"} {
 		for _, path := range []string{customers, "/api/v1/apps", "/api/v1/apps/" + a.Slug + "/api-keys"} {
-			rows = append(rows, apitest.Row{Name: "Authorization " + header[:5] + ": GET " + path, Method: "GET",
+			rows = append(rows, apitest.Row{Name: fmt.Sprintf("Authorization %.20q: GET %s", header, path), Method: "GET",
 				Path: path, Header: []string{"Authorization", header}, Status: 401, Check: apiError("unauthorized")})
 		}
 	}
