@@ -38,6 +38,9 @@ type Customer struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Version   int64 // 1 after creation, +1 for every write that changed something
+	// SequentialID is unique in the app and grows with creation time (docs/storage.md); 0
+	// for a customer of before it that is not re-indexed yet.
+	SequentialID int64
 }
 
 // Address is a postal address. Country is as a client sent it: an ISO 3166-1 alpha-2 code

@@ -35,14 +35,17 @@ type recorder struct {
 	lambda []*lambdacontext.LambdaContext
 }
 
-func (f *recorder) handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+func (f *recorder) handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (
+	events.APIGatewayV2HTTPResponse, error,
+) {
 	lc, _ := lambdacontext.FromContext(ctx)
 	f.mu.Lock()
 	f.events = append(f.events, ev)
 	f.lambda = append(f.lambda, lc)
 	f.mu.Unlock()
 	body, _ := json.Marshal(map[string]any{"routeKey": ev.RouteKey, "params": ev.PathParameters})
-	return events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(body)}, nil
+	header := map[string]string{"Content-Type": "application/json"}
+	return events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: header, Body: string(body)}, nil
 }
 
 func (f *recorder) last(t *testing.T) events.APIGatewayV2HTTPRequest {
@@ -69,14 +72,17 @@ type fakeAuthorizer struct {
 	requests []events.APIGatewayV2CustomAuthorizerV2Request
 }
 
-func (a *fakeAuthorizer) handle(_ context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
+func (a *fakeAuthorizer) handle(_ context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (
+	events.APIGatewayV2CustomAuthorizerSimpleResponse, error,
+) {
 	a.calls.Add(1)
 	a.mu.Lock()
 	a.requests = append(a.requests, req)
 	a.mu.Unlock()
 	switch req.IdentitySource[0] {
 	case "Bearer good":
-		return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: map[string]any{"kind": "account", "n": 1}}, nil
+		ctx := map[string]any{"kind": "account", "n": 1}
+		return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: ctx}, nil
 	case "Bearer deny":
 		return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: false}, nil
 	case "Bearer boom":
@@ -114,7 +120,8 @@ func fakeGateway(t *testing.T, rs []fakeRoute, auth AuthorizerFunc, now func() t
 	t.Helper()
 	var parsed []*route
 	for _, fr := range rs {
-		fn := &function{name: fr.method + " " + fr.path, arn: "arn:aws:lambda:us-east-1:123456789012:function:fake", handler: fr.handler}
+		fn := &function{name: fr.method + " " + fr.path, arn: "arn:aws:lambda:us-east-1:123456789012:function:fake",
+			handler: fr.handler}
 		r, err := newRoute(fr.method, fr.path, fr.public, fn)
 		if err != nil {
 			t.Fatal(err)
@@ -124,7 +131,9 @@ func fakeGateway(t *testing.T, rs []fakeRoute, auth AuthorizerFunc, now func() t
 	opts := withDefaults(Options{Now: now})
 	var a *authorizer
 	if auth != nil {
-		a = newAuthorizer(Authorizer{Function: "authorizer", IdentityHeaders: []string{"Authorization"}, ReauthorizeEvery: time.Minute},
+		settings := Authorizer{Function: "authorizer", IdentityHeaders: []string{"Authorization"},
+			ReauthorizeEvery: time.Minute}
+		a = newAuthorizer(settings,
 			&function{name: "authorizer", handler: auth}, opts.Now)
 	}
 	g, err := newGateway(parsed, a, opts)
@@ -192,15 +201,18 @@ func TestRoutePrecedence(t *testing.T) {
 		routeKey     string
 		params       map[string]string
 	}{
-		{"GET", "/api/v1/apps/a/customers/by-email", "GET /api/v1/apps/{slug}/customers/by-email", map[string]string{"slug": "a"}},
-		{"GET", "/api/v1/apps/a/customers/c1", "GET /api/v1/apps/{slug}/customers/{id}", map[string]string{"slug": "a", "id": "c1"}},
+		{"GET", "/api/v1/apps/a/customers/by-email", "GET /api/v1/apps/{slug}/customers/by-email",
+			map[string]string{"slug": "a"}},
+		{"GET", "/api/v1/apps/a/customers/c1", "GET /api/v1/apps/{slug}/customers/{id}",
+			map[string]string{"slug": "a", "id": "c1"}},
 		{"GET", "/api/v1/apps/a/customers", "GET /api/v1/apps/{slug}/customers", map[string]string{"slug": "a"}},
 		{"POST", "/api/v1/apps/a/customers", "POST /api/v1/apps/{slug}/customers", map[string]string{"slug": "a"}},
 		{"GET", "/api/v1/apps/mine", "GET /api/v1/apps/mine", nil},
 		{"GET", "/api/v1/apps/other", "GET /api/v1/apps/{slug}", map[string]string{"slug": "other"}},
 		{"DELETE", "/api/v1/apps/other", "ANY /api/v1/apps/{slug}", map[string]string{"slug": "other"}},
 		{"DELETE", "/api/v1/apps/a/customers", "ANY /api/{proxy+}", map[string]string{"proxy": "v1/apps/a/customers"}},
-		{"GET", "/api/v1/apps/a/customers/c1/more", "ANY /api/{proxy+}", map[string]string{"proxy": "v1/apps/a/customers/c1/more"}},
+		{"GET", "/api/v1/apps/a/customers/c1/more", "ANY /api/{proxy+}",
+			map[string]string{"proxy": "v1/apps/a/customers/c1/more"}},
 		{"GET", "/elsewhere/x", "ANY /{proxy+}", map[string]string{"proxy": "elsewhere/x"}},
 		// API Gateway decodes the path before it routes: an encoded slash separates segments.
 		{"GET", "/api/v1/apps/a%2Fb/customers", "ANY /api/{proxy+}", map[string]string{"proxy": "v1/apps/a/b/customers"}},
@@ -222,13 +234,15 @@ func TestRoutePrecedence(t *testing.T) {
 				t.Fatalf("%s %s: %d %s", tc.method, tc.path, got.status, got.body)
 			}
 			if out.RouteKey != tc.routeKey || fmt.Sprint(out.Params) != fmt.Sprint(tc.params) {
-				t.Errorf("round %d: %s %s matched %s %v, want %s %v", round, tc.method, tc.path, out.RouteKey, out.Params, tc.routeKey, tc.params)
+				t.Errorf("round %d: %s %s matched %s %v, want %s %v", round, tc.method, tc.path, out.RouteKey,
+					out.Params, tc.routeKey, tc.params)
 			}
 		}
 	}
 
 	t.Run("no route", func(t *testing.T) {
-		srv := fakeGateway(t, []fakeRoute{{"GET", "/api/health", true, f.handle}, {"ANY", "/api/{proxy+}", true, f.handle}}, nil, nil)
+		rs := []fakeRoute{{"GET", "/api/health", true, f.handle}, {"ANY", "/api/{proxy+}", true, f.handle}}
+		srv := fakeGateway(t, rs, nil, nil)
 		for _, p := range []string{"/", "/api", "/api/", "/other/x"} {
 			wantMessage(t, do(t, "GET", srv.URL+p, nil), 404, "Not Found")
 		}
@@ -245,11 +259,13 @@ func TestNewRouteRejects(t *testing.T) {
 		}
 	}
 	f := &recorder{}
-	a, b := must(newRoute("GET", "/a", true, &function{handler: f.handle})), must(newRoute("GET", "/a", true, &function{handler: f.handle}))
+	a := must(newRoute("GET", "/a", true, &function{handler: f.handle}))
+	b := must(newRoute("GET", "/a", true, &function{handler: f.handle}))
 	if _, err := newGateway([]*route{a, b}, nil, Options{}); err == nil {
 		t.Error("a route declared twice was accepted")
 	}
-	if _, err := newGateway([]*route{must(newRoute("GET", "/a", false, &function{handler: f.handle}))}, nil, Options{}); err == nil {
+	private := must(newRoute("GET", "/a", false, &function{handler: f.handle}))
+	if _, err := newGateway([]*route{private}, nil, Options{}); err == nil {
 		t.Error("a route that needs the authorizer was accepted without one")
 	}
 }
@@ -263,7 +279,8 @@ func must[T any](v T, err error) T {
 
 func TestEvent(t *testing.T) {
 	f := &recorder{}
-	srv := fakeGateway(t, []fakeRoute{{"POST", "/api/v1/apps/{slug}/customers", false, f.handle}}, (&fakeAuthorizer{}).handle, nil)
+	rs := []fakeRoute{{"POST", "/api/v1/apps/{slug}/customers", false, f.handle}}
+	srv := fakeGateway(t, rs, (&fakeAuthorizer{}).handle, nil)
 
 	before := time.Now()
 	got := do(t, "POST", srv.URL+"/api/v1/apps/my%2Dapp/customers?email=a%40b.c&tag=x&tag=y&empty=",
@@ -284,7 +301,8 @@ func TestEvent(t *testing.T) {
 	check("routeKey", ev.RouteKey, "POST /api/v1/apps/{slug}/customers")
 	check("rawPath", ev.RawPath, "/api/v1/apps/my%2Dapp/customers")
 	check("rawQueryString", ev.RawQueryString, "email=a%40b.c&tag=x&tag=y&empty=")
-	check("queryStringParameters", ev.QueryStringParameters, map[string]string{"email": "a@b.c", "tag": "x,y", "empty": ""})
+	check("queryStringParameters", ev.QueryStringParameters,
+		map[string]string{"email": "a@b.c", "tag": "x,y", "empty": ""})
 	check("pathParameters", ev.PathParameters, map[string]string{"slug": "my-app"})
 	check("cookies", ev.Cookies, []string{"a=1", "b=2", "c=3"})
 	check("body", ev.Body, `{"email":"é@example.com"}`)
@@ -332,7 +350,8 @@ func TestEvent(t *testing.T) {
 
 	t.Run("binary body is base64", func(t *testing.T) {
 		bin := []byte{0xff, 0x00, 0xfe, 'a'}
-		do(t, "POST", srv.URL+"/api/v1/apps/x/customers", bytes.NewReader(bin), "Authorization", "Bearer good", "Content-Type", "application/octet-stream")
+		do(t, "POST", srv.URL+"/api/v1/apps/x/customers", bytes.NewReader(bin), "Authorization", "Bearer good",
+			"Content-Type", "application/octet-stream")
 		ev := f.last(t)
 		if !ev.IsBase64Encoded || ev.Body != base64.StdEncoding.EncodeToString(bin) {
 			t.Errorf("body %q base64 %v", ev.Body, ev.IsBase64Encoded)
@@ -365,7 +384,9 @@ func TestResponse(t *testing.T) {
 		}, nil)},
 		{"GET", "/error", true, fn(events.APIGatewayV2HTTPResponse{}, errors.New("boom"))},
 		{"GET", "/panic", true, func(context.Context) (events.APIGatewayV2HTTPResponse, error) { panic("crash") }},
-		{"GET", "/bare", true, func(context.Context) (map[string]string, error) { return map[string]string{"hello": "world"}, nil }},
+		{"GET", "/bare", true, func(context.Context) (map[string]string, error) {
+			return map[string]string{"hello": "world"}, nil
+		}},
 		{"GET", "/nostatus", true, fn(events.APIGatewayV2HTTPResponse{Body: "x"}, nil)},
 	}, nil, nil)
 
@@ -386,7 +407,8 @@ func TestResponse(t *testing.T) {
 	wantMessage(t, do(t, "GET", srv.URL+"/error", nil), 500, "Internal Server Error")
 	wantMessage(t, do(t, "GET", srv.URL+"/panic", nil), 500, "Internal Server Error")
 	wantMessage(t, do(t, "GET", srv.URL+"/nostatus", nil), 500, "Internal Server Error")
-	if got := do(t, "GET", srv.URL+"/bare", nil); got.status != 200 || strings.TrimSpace(string(got.body)) != `{"hello":"world"}` {
+	got = do(t, "GET", srv.URL+"/bare", nil)
+	if got.status != 200 || strings.TrimSpace(string(got.body)) != `{"hello":"world"}` {
 		t.Errorf("a response without statusCode: got %d %s, want 200 with the JSON as body", got.status, got.body)
 	}
 }
@@ -499,15 +521,17 @@ func TestAuthorizer(t *testing.T) {
 func TestPayloadLimit(t *testing.T) {
 	f := &recorder{}
 	srv := fakeGateway(t, []fakeRoute{{"POST", "/up", true, f.handle}}, nil, nil)
-	wantMessage(t, do(t, "POST", srv.URL+"/up", bytes.NewReader(make([]byte, MaxBody+1)), "Content-Type", "application/octet-stream"),
+	const binary = "application/octet-stream"
+	wantMessage(t, do(t, "POST", srv.URL+"/up", bytes.NewReader(make([]byte, MaxBody+1)), "Content-Type", binary),
 		413, "Request Entity Too Large")
 	// Without Content-Length (chunked), the limit holds as well.
-	wantMessage(t, do(t, "POST", srv.URL+"/up", io.MultiReader(bytes.NewReader(make([]byte, MaxBody)), strings.NewReader("x")),
-		"Content-Type", "application/octet-stream"), 413, "Request Entity Too Large")
+	chunked := io.MultiReader(bytes.NewReader(make([]byte, MaxBody)), strings.NewReader("x"))
+	wantMessage(t, do(t, "POST", srv.URL+"/up", chunked, "Content-Type", binary), 413, "Request Entity Too Large")
 	if f.count() != 0 {
 		t.Fatal("the function ran for a body over the limit")
 	}
-	if got := do(t, "POST", srv.URL+"/up", bytes.NewReader(make([]byte, MaxBody)), "Content-Type", "application/octet-stream"); got.status != 200 {
+	got := do(t, "POST", srv.URL+"/up", bytes.NewReader(make([]byte, MaxBody)), "Content-Type", binary)
+	if got.status != 200 {
 		t.Errorf("a body of exactly %d bytes: status %d", MaxBody, got.status)
 	}
 }
@@ -619,7 +643,8 @@ func TestFromProjectTemplate(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("template routes:\n%s\nwant (internal/routes):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	wantAuth := Authorizer{Function: routes.AuthorizerFunction, IdentityHeaders: []string{"Authorization"}, ReauthorizeEvery: 60 * time.Second}
+	wantAuth := Authorizer{Function: routes.AuthorizerFunction, IdentityHeaders: []string{"Authorization"},
+		ReauthorizeEvery: 60 * time.Second}
 	if fmt.Sprint(api.Authorizer) != fmt.Sprint(wantAuth) {
 		t.Errorf("authorizer = %+v, want %+v", api.Authorizer, wantAuth)
 	}
@@ -663,13 +688,15 @@ func TestFromTemplateErrors(t *testing.T) {
 		return s
 	}
 	headers := "Headers: [Authorization]\n              ReauthorizeEvery: 30"
+	health := func(auth string) string { return fn("HealthFunction", "GET", "/api/health", auth) }
 	tests := []struct {
 		name, resources, wantErr string
 	}{
-		{"unknown function", fmt.Sprintf(api, headers) + fn("ExportCustomersFunction", "GET", "/export", ""), `no HTTP function "export-customers"`},
-		{"query string identity", fmt.Sprintf(api, "QueryStrings: [key]") + fn("HealthFunction", "GET", "/api/health", ""), "only header identity sources"},
-		{"another authorizer", fmt.Sprintf(api, headers) + fn("HealthFunction", "GET", "/api/health", "Other"), "not the API's default authorizer"},
-		{"no identity header", fmt.Sprintf(api, "ReauthorizeEvery: 30") + fn("HealthFunction", "GET", "/api/health", ""), "Identity.Headers is empty"},
+		{"unknown function", fmt.Sprintf(api, headers) + fn("ExportCustomersFunction", "GET", "/export", ""),
+			`no HTTP function "export-customers"`},
+		{"query string identity", fmt.Sprintf(api, "QueryStrings: [key]") + health(""), "only header identity sources"},
+		{"another authorizer", fmt.Sprintf(api, headers) + health("Other"), "not the API's default authorizer"},
+		{"no identity header", fmt.Sprintf(api, "ReauthorizeEvery: 30") + health(""), "Identity.Headers is empty"},
 		{"no routes", fmt.Sprintf(api, headers), "no HttpApi route"},
 	}
 	for _, tc := range tests {
@@ -694,7 +721,7 @@ func TestFromTemplateErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got.Routes) != 2 || !got.Routes[0].Public || got.Routes[1].Public || got.Routes[1].Method != "GET" || got.Routes[1].Path != "/apps" {
+		if rs := got.Routes; len(rs) != 2 || !rs[0].Public || rs[1].Public || rs[1].Method != "GET" || rs[1].Path != "/apps" {
 			t.Errorf("routes = %+v", got.Routes)
 		}
 		if got.Authorizer.ReauthorizeEvery != 30*time.Second || got.Authorizer.Function != "authorizer" {

@@ -340,7 +340,7 @@ func TestHTTPEvents(t *testing.T) {
 }
 
 // checkOpenAPIBody checks the answer of GET /api/openapi.json: an OpenAPI 3.0 document in
-// JSON (internal/gateway validates it whole, with kin-openapi).
+// JSON (internal/appsapi's TestOpenAPIDocument validates it whole, with kin-openapi).
 func checkOpenAPIBody(t *testing.T, resp events.APIGatewayV2HTTPResponse) {
 	t.Helper()
 	if ct := resp.Headers["Content-Type"]; ct != "application/json" {

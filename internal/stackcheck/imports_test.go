@@ -24,6 +24,14 @@ const (
 	pkgJSON           = "encoding/json"
 )
 
+// testOnly are the project's packages that hold test harnesses: they are imported by tests
+// only, never linked into a function.
+var testOnly = []string{
+	"github.com/clientele/clientele/internal/apitest",
+	"github.com/clientele/clientele/internal/dynamotest",
+	"github.com/clientele/clientele/internal/store/storetest",
+}
+
 // TestFunctionsLinkTheDesignsLibraries holds each function's import graph (go list -deps) to
 // the design: every function runs on aws-lambda-go; the HTTP ones through api-proxy's
 // httpadapter, the event ones on aws-lambda-go's events types; every function that calls
@@ -31,6 +39,7 @@ const (
 // the publisher calls EventBridge through service/eventbridge. None links the SDK's config
 // package (config.LoadDefaultConfig doubles a function's init), and the DynamoDB functions
 // do not link the EventBridge client, whose package initialisation every cold start would pay.
+// No function links a test harness (testOnly).
 func TestFunctionsLinkTheDesignsLibraries(t *testing.T) {
 	p := loadProject(t)
 	funcs := expectedFunctions(t)
@@ -72,6 +81,11 @@ func TestFunctionsLinkTheDesignsLibraries(t *testing.T) {
 			}
 			if !fn.access.PutEvents && deps[pkgEventBridge] {
 				t.Errorf("links %s without publishing events", pkgEventBridge)
+			}
+			for _, pkg := range testOnly {
+				if deps[pkg] {
+					t.Errorf("links %s, a harness for tests", pkg)
+				}
 			}
 		})
 	}

@@ -53,29 +53,41 @@ func (s *Store) createCustomer(ctx context.Context, appID string, c customer.Cus
 		}
 		guards = append(guards, g)
 	}
+	least := map[int]int64{} // the shards' last sequential ids, where a create lost to them
+	var made customer.Customer
 	build := func(shard int) ([]txItem, error) {
-		it := newCustomerItem(appID, c)
+		made = c
+		made.SequentialID = s.nextSeq(made.CreatedAt, shard, least[shard])
+		it := newCustomerItem(appID, made)
 		it.Shard = &shard
 		cust, err := marshal("create customer", it)
 		if err != nil {
 			return nil, err
 		}
-		rec, err := s.recordWrite(ctx, appID, idempotency.Result{Customer: c, Outcome: idempotency.Created})
+		rec, err := s.recordWrite(ctx, appID, idempotency.Result{Customer: made, Outcome: idempotency.Created})
 		if err != nil {
 			return nil, err
 		}
 		items := append([]txItem{
-			s.shardCounter(appID, shard, 1),
+			s.createCounter(appID, shard, made.SequentialID),
 			condPut(s.table, cust, func(map[string]types.AttributeValue) error {
 				return fmt.Errorf("store: create customer: id %s already exists: %w", c.ID, ErrVersionConflict)
 			}),
 		}, guards...)
 		return append(items, rec...), nil
 	}
-	if err := s.transactFn(ctx, "create customer", build); err != nil {
-		return customer.Customer{}, err
+	for attempt := 0; ; attempt++ {
+		err := s.transactFn(ctx, "create customer", build)
+		var taken *seqTaken
+		switch {
+		case err == nil:
+			return made, nil
+		case errors.As(err, &taken) && attempt < s.writeAttempts:
+			least[taken.shard] = taken.last
+		default:
+			return customer.Customer{}, err
+		}
 	}
-	return c, nil
 }
 
 func (s *Store) emailGuard(appID string, c customer.Customer) (txItem, error) {

@@ -144,6 +144,7 @@ type customerItem struct {
 	CreatedAt          string            `dynamodbav:"created_at"`
 	UpdatedAt          string            `dynamodbav:"updated_at"`
 	Version            int64             `dynamodbav:"version"`
+	Seq                int64             `dynamodbav:"seq,omitempty"` // the sequential id; absent on customers of before it
 	LicenseCount       int64             `dynamodbav:"license_count"`
 	Shard              *int              `dynamodbav:"counter_shard,omitempty"` // the app shard counting it; nil if created before the shards
 }
@@ -213,6 +214,7 @@ func newCustomerItem(appID string, c customer.Customer) customerItem {
 		LegalName: c.LegalName, LegalNumber: c.LegalNumber, LogoURL: c.LogoURL, Phone: c.Phone,
 		URL: c.URL, DiscordID: c.DiscordID, CreatedBy: c.CreatedBy,
 		CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt), Version: c.Version,
+		Seq:        c.SequentialID,
 		SearchName: searchAttr(c.Name), SearchUsername: searchAttr(c.Username),
 		SearchLegalName: searchAttr(c.LegalName), SearchExternalID: searchAttr(c.ExternalID),
 	}
@@ -258,6 +260,7 @@ func (it customerItem) customer() customer.Customer {
 		LegalName: it.LegalName, LegalNumber: it.LegalNumber, LogoURL: it.LogoURL, Phone: it.Phone,
 		URL: it.URL, DiscordID: it.DiscordID, CreatedBy: it.CreatedBy,
 		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt), Version: it.Version,
+		SequentialID: it.Seq,
 	}
 	if it.Address != nil {
 		c.Address = it.Address.address()
@@ -276,6 +279,9 @@ func (it customerItem) customer() customer.Customer {
 			c.Lago = map[string]json.RawMessage{}
 		}
 		c.Lago[k] = b
+	}
+	if c.SequentialID == 0 {
+		c.SequentialID = legacySeq(c.CreatedAt, c.ID) // Reindex keeps it, unless another customer has it
 	}
 	return c
 }

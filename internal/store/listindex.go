@@ -71,10 +71,13 @@ func newListKeys(appID string, c customer.Customer) listKeys {
 }
 
 // bucket is the list bucket of a customer id.
-func bucket(id string) int {
+func bucket(id string) int { return bucketOf(id, Buckets) }
+
+// bucketOf is one of n buckets, from a hash of an id.
+func bucketOf(id string, n int) int {
 	h := fnv.New32a()
 	h.Write([]byte(id))
-	return int(h.Sum32() % Buckets)
+	return int(h.Sum32() % uint32(n))
 }
 
 func listPK(appID string, b int) string { return fmt.Sprintf("APP#%s#%02d", appID, b) }

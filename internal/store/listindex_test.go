@@ -309,3 +309,68 @@ func TestCountryNamesAreKeptAndFiltered(t *testing.T) {
 	}
 	checkInvariants(t, s, app)
 }
+
+// TestSequentialIDsAreUniqueAndGrowWithCreation: customers created at once, many in one
+// millisecond, have sequential ids unique in the app that order them as their creation does
+// to the millisecond; re-indexed customers of before get theirs, unique too.
+func TestSequentialIDsAreUniqueAndGrowWithCreation(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	app := newApp(t, s, "seq")
+	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	s.SetClock(func() time.Time { return at }) // every create in one millisecond
+	var mu sync.Mutex
+	var first []customer.Customer
+	run(16, func(w int) {
+		for i := range 20 {
+			c := mustCreate(t, s, app, customer.Customer{Email: fmt.Sprintf("s%d-%d@example.com", w, i)})
+			mu.Lock()
+			first = append(first, c)
+			mu.Unlock()
+		}
+	})
+	s.SetClock(func() time.Time { return at.Add(time.Millisecond) })
+	later := mustCreate(t, s, app, customer.Customer{Email: "later@example.com"})
+	seen := map[int64]bool{}
+	for _, c := range first {
+		if seen[c.SequentialID] || c.SequentialID <= 0 || c.SequentialID >= later.SequentialID {
+			t.Fatalf("sequential id %d: repeated, or not below the later customer's %d", c.SequentialID, later.SequentialID)
+		}
+		seen[c.SequentialID] = true
+		got, err := s.GetCustomer(ctx, app, c.ID)
+		if err != nil || got.SequentialID != c.SequentialID {
+			t.Fatalf("read back: %v, %d, want %d", err, got.SequentialID, c.SequentialID)
+		}
+	}
+	// Customers of before the sequential ids, all created in one millisecond an hour earlier.
+	s.SetClock(func() time.Time { return at.Add(-time.Hour) })
+	var old []customer.Customer
+	for i := range 20 {
+		old = append(old, mustCreate(t, s, app, customer.Customer{Email: fmt.Sprintf("old%d@example.com", i)}))
+	}
+	toLegacy(t, s, app, old)
+	for _, c := range old {
+		removeSeq(t, s, app, c.ID)
+	}
+	if _, err := s.Reindex(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	checkInvariants(t, s, app) // every sequential id unique
+	for _, c := range old {
+		got, err := s.GetCustomer(ctx, app, c.ID)
+		if err != nil || got.SequentialID <= 0 || got.SequentialID >= first[0].SequentialID {
+			t.Errorf("re-indexed customer: %v, sequential id %d, want one below the later customers'", err, got.SequentialID)
+		}
+	}
+}
+
+// removeSeq takes a customer's sequential id away, as the store of before wrote customers.
+func removeSeq(t *testing.T, s *Store, app, id string) {
+	t.Helper()
+	_, err := s.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: itemKey(appPK(app), customerSK(id)), UpdateExpression: aws.String("REMOVE seq"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -46,6 +46,7 @@ func (s *Store) Reindex(ctx context.Context, appID string) (ReindexStats, error)
 		},
 		ConsistentRead: aws.Bool(true),
 	}
+	seqs := &seqAllocator{used: map[int64]bool{}}
 	work := make(chan map[string]types.AttributeValue)
 	var (
 		mu       sync.Mutex
@@ -55,7 +56,7 @@ func (s *Store) Reindex(ctx context.Context, appID string) (ReindexStats, error)
 	for range reindexWorkers {
 		wg.Go(func() {
 			for m := range work {
-				done, err := s.reindexOne(ctx, appID, m)
+				done, err := s.reindexOne(ctx, appID, m, seqs)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
@@ -104,19 +105,24 @@ func (s *Store) Reindex(ctx context.Context, appID string) (ReindexStats, error)
 
 // reindexOne rewrites one customer's index attributes when they are not what its fields
 // derive, on the condition that it is still at the version read (else it reads it again).
-func (s *Store) reindexOne(ctx context.Context, appID string, m map[string]types.AttributeValue) (bool, error) {
+func (s *Store) reindexOne(ctx context.Context, appID string, m map[string]types.AttributeValue, seqs *seqAllocator) (
+	bool, error) {
 	for attempt := 0; attempt < s.writeAttempts; attempt++ {
 		it, err := unmarshal[customerItem]("reindex", m)
 		if err != nil {
 			return false, err
 		}
-		want, err := marshal("reindex", newCustomerItem(appID, it.customer()))
+		c := it.customer()
+		if it.Seq == 0 {
+			c.SequentialID = seqs.claim(c.SequentialID)
+		}
+		want, err := marshal("reindex", newCustomerItem(appID, c))
 		if err != nil {
 			return false, err
 		}
 		e := expr{names: map[string]string{"#version": "version"}, values: map[string]types.AttributeValue{":v": num(it.Version)}}
 		var set, remove []string
-		for _, a := range append(derivedAttributes(), "gsi3pk", "gsi3sk") {
+		for _, a := range append(derivedAttributes(), "gsi3pk", "gsi3sk", "seq") {
 			v, ok := want[a]
 			if reflect.DeepEqual(m[a], v) {
 				continue
@@ -163,6 +169,23 @@ func (s *Store) reindexOne(ctx context.Context, appID string, m map[string]types
 		}
 	}
 	return false, &backendError{op: "reindex", kind: ErrBusy, msg: "writes outlasted the retries"}
+}
+
+// seqAllocator hands out the sequential ids of customers of before them: each its legacySeq,
+// or the next free one of its residue when another customer of this run has that one.
+type seqAllocator struct {
+	mu   sync.Mutex
+	used map[int64]bool
+}
+
+func (a *seqAllocator) claim(seq int64) int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for a.used[seq] {
+		seq += Shards
+	}
+	a.used[seq] = true
+	return seq
 }
 
 // ReindexAll re-indexes every active app of the table.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -66,6 +68,61 @@ var activeExpr = expr{
 func (s *Store) shardCounter(appID string, shard int, delta int64) txItem {
 	e := expr{names: activeExpr.names, values: map[string]types.AttributeValue{":active": str(string(appActive)), ":delta": num(delta)}}
 	it := condUpdate(s.table, itemKey(appPK(appID), shardSK(shard)), "ADD customer_count :delta", "#status = :active", e, shardFailure)
+	it.app, it.shard = appID, shard
+	return it
+}
+
+// seqEpoch is the time sequential ids count milliseconds from.
+var seqEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// seqsPerMillisecond is how many sequential ids a shard has in one millisecond.
+const seqsPerMillisecond = 16
+
+// nextSeq is the sequential id a create at t on shard hands out: the milliseconds since
+// seqEpoch times the ids of a millisecond, plus the shard, so that each shard hands out its own
+// residue class, and above least (what the shard handed out last, when a create lost to it).
+func (s *Store) nextSeq(t time.Time, shard int, least int64) int64 {
+	seq := t.Sub(seqEpoch).Milliseconds()*int64(s.shards)*seqsPerMillisecond + int64(shard)
+	for seq <= least {
+		seq += int64(s.shards)
+	}
+	return seq
+}
+
+// legacySeq is the sequential id of a customer created before them: its creation's
+// milliseconds and a residue from its id, the order of creation kept.
+func legacySeq(created time.Time, id string) int64 {
+	return created.Sub(seqEpoch).Milliseconds()*Shards*seqsPerMillisecond + int64(bucketOf(id, Shards))
+}
+
+// seqTaken is a create's failure on its shard because the shard handed out a sequential id
+// as large or larger (another create in the same millisecond, or a clock behind): the create
+// is tried again above it.
+type seqTaken struct {
+	shard int
+	last  int64
+}
+
+func (e *seqTaken) Error() string {
+	return fmt.Sprintf("shard %d handed out sequential id %d", e.shard, e.last)
+}
+
+// createCounter adds a created customer to a shard's count and records its sequential id as
+// the shard's last, on the conditions that the app is ACTIVE and that the shard handed out
+// no larger one.
+func (s *Store) createCounter(appID string, shard int, seq int64) txItem {
+	e := expr{names: map[string]string{"#status": "status", "#seq": "last_seq"}, values: map[string]types.AttributeValue{
+		":active": str(string(appActive)), ":one": num(1), ":seq": num(seq),
+	}}
+	it := condUpdate(s.table, itemKey(appPK(appID), shardSK(shard)), "ADD customer_count :one SET #seq = :seq",
+		"#status = :active AND (attribute_not_exists(#seq) OR #seq < :seq)", e,
+		func(old map[string]types.AttributeValue) error {
+			if old == nil || attrS(old, "status") != string(appActive) {
+				return shardFailure(old)
+			}
+			last, _ := strconv.ParseInt(attrN(old, "last_seq"), 10, 64)
+			return &seqTaken{shard: shard, last: last}
+		})
 	it.app, it.shard = appID, shard
 	return it
 }

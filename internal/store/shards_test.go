@@ -270,3 +270,82 @@ func BenchmarkHottestSharedItem(b *testing.B) {
 	b.ReportMetric(float64(txs), "write-transactions")
 	b.ReportMetric(0, "ns/op")
 }
+
+// heldShards answers the first n UpdateItems of each shard item with the TransactionConflict
+// a standalone write gets while a transaction holds the item, as a busy app's shards are.
+type heldShards struct {
+	mu   sync.Mutex
+	n    int
+	seen map[string]int
+}
+
+func (h *heldShards) install(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("held-shards",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if p, ok := in.Parameters.(*dynamodb.UpdateItemInput); ok && strings.HasPrefix(attrS(p.Key, "sk"), "#SHARD#") {
+					h.mu.Lock()
+					h.seen[attrS(p.Key, "sk")]++
+					held := h.seen[attrS(p.Key, "sk")] <= h.n
+					h.mu.Unlock()
+					if held {
+						return middleware.InitializeOutput{}, middleware.Metadata{},
+							&types.TransactionConflictException{Message: aws.String("Transaction is ongoing for the item")}
+					}
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.After)
+	})
+}
+
+// TestDeletingABusyApp: while writers create customers, every shard is held by transactions
+// at the delete's first tries; the delete still succeeds within its retries, and no create
+// that starts after it has answered succeeds.
+func TestDeletingABusyApp(t *testing.T) {
+	held := &heldShards{n: 3, seen: map[string]int{}}
+	s, _ := newStore(t, held.install)
+	ctx := context.Background()
+	app := newApp(t, s, "busy-delete")
+	var (
+		deleted atomic.Bool
+		late    atomic.Int64
+		before  atomic.Int64
+		wg      sync.WaitGroup
+	)
+	for w := range 16 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				after := deleted.Load()
+				_, err := s.CreateCustomer(ctx, app, customer.Customer{Email: fmt.Sprintf("b%d-%d@example.com", w, i)})
+				switch {
+				case err == nil && after:
+					late.Add(1)
+				case err == nil:
+					before.Add(1)
+				case errors.Is(err, ErrAppNotActive):
+					return
+				default:
+					t.Errorf("create: %v", err)
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := s.DeleteApp(ctx, app); err != nil {
+		t.Fatalf("delete of a busy app: %v", err)
+	}
+	deleted.Store(true)
+	wg.Wait()
+	held.mu.Lock()
+	for n := range Shards {
+		if got := held.seen[shardSK(n)]; got != held.n+1 {
+			t.Errorf("shard %d: %d tries, want %d held and one that lands", n, got, held.n+1)
+		}
+	}
+	held.mu.Unlock()
+	if late.Load() != 0 || before.Load() == 0 {
+		t.Errorf("%d creates after the delete answered, %d before: want none after, some before", late.Load(), before.Load())
+	}
+	checkInvariants(t, s, app)
+}

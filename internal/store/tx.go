@@ -339,6 +339,14 @@ func keyID(m map[string]types.AttributeValue) [2]string {
 	return [2]string{attrS(m, "pk"), attrS(m, "sk")}
 }
 
+// attrN returns a number attribute's text, or "" when absent or of another type.
+func attrN(m map[string]types.AttributeValue, name string) string {
+	if v, ok := m[name].(*types.AttributeValueMemberN); ok {
+		return v.Value
+	}
+	return ""
+}
+
 // attrS returns a string attribute, or "" when absent or of another type.
 func attrS(m map[string]types.AttributeValue, name string) string {
 	if v, ok := m[name].(*types.AttributeValueMemberS); ok {

@@ -115,6 +115,16 @@ func (s *Store) Verify(ctx context.Context, appID string) ([]string, error) {
 			report("external id guard %q points to %s, which does not hold it", ext, id)
 		}
 	}
+	seqs := map[int64]string{}
+	for id, c := range customers {
+		if c.Seq == 0 {
+			continue
+		}
+		if other, ok := seqs[c.Seq]; ok {
+			report("customers %s and %s have one sequential id, %d", id, other, c.Seq)
+		}
+		seqs[c.Seq] = id
+	}
 	owned := map[string]int64{}
 	for id, l := range licenses {
 		if _, ok := customers[l.CustomerID]; !ok {

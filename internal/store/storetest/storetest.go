@@ -42,7 +42,7 @@ func Load(ctx context.Context, db DB, table, appID string, cs []customer.Custome
 		if c.CreatedAt.IsZero() {
 			c.CreatedAt = start.Add(time.Duration(i) * time.Microsecond).UTC()
 		}
-		c.UpdatedAt, c.Version = c.CreatedAt, 1
+		c.UpdatedAt, c.Version, c.SequentialID = c.CreatedAt, 1, int64(i+1)
 		shard := i % store.Shards
 		items, err := store.BulkItems(appID, c, shard)
 		if err != nil {

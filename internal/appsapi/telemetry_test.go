@@ -1,26 +1,20 @@
-package gateway_test
+package appsapi_test
 
 import (
 	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http/httptest"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/clientele/clientele/internal/auth"
-	"github.com/clientele/clientele/internal/authorizer"
-	"github.com/clientele/clientele/internal/dynamotest"
-	"github.com/clientele/clientele/internal/gateway"
+	"github.com/clientele/clientele/internal/apitest"
 	"github.com/clientele/clientele/internal/ingest"
-	"github.com/clientele/clientele/internal/routes"
-	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/telemetry"
 )
 
@@ -76,37 +70,43 @@ func metric(t *testing.T, lines []map[string]any, name string) map[string]any {
 			t.Fatalf("%s: no CloudWatchMetrics in %v", name, l)
 		}
 		for _, d := range dirs {
-			dir, _ := d.(map[string]any)
-			if ns, _ := dir["Namespace"].(string); ns == "" {
-				t.Errorf("%s: no Namespace", name)
-			}
-			sets, _ := dir["Dimensions"].([]any)
-			for _, set := range sets {
-				names, _ := set.([]any)
-				if len(names) > 30 {
-					t.Errorf("%s: %d dimensions", name, len(names))
-				}
-				for _, n := range names {
-					if v, ok := l[n.(string)].(string); !ok || v == "" {
-						t.Errorf("%s: dimension %v has no string value", name, n)
-					}
-				}
-			}
-			ms, _ := dir["Metrics"].([]any)
-			for _, m := range ms {
-				mm, _ := m.(map[string]any)
-				if _, ok := l[mm["Name"].(string)].(float64); !ok {
-					t.Errorf("%s: metric %v has no number value", name, mm["Name"])
-				}
-				if u, _ := mm["Unit"].(string); u != "Count" && u != "Milliseconds" && u != "" {
-					t.Errorf("%s: unit %q", name, u)
-				}
-			}
+			checkDirective(t, name, l, d)
 		}
 		return l
 	}
 	t.Fatalf("no EMF line for %s", name)
 	return nil
+}
+
+// checkDirective checks one CloudWatchMetrics directive of the EMF line l.
+func checkDirective(t *testing.T, name string, l map[string]any, d any) {
+	t.Helper()
+	dir, _ := d.(map[string]any)
+	if ns, _ := dir["Namespace"].(string); ns == "" {
+		t.Errorf("%s: no Namespace", name)
+	}
+	sets, _ := dir["Dimensions"].([]any)
+	for _, set := range sets {
+		names, _ := set.([]any)
+		if len(names) > 30 {
+			t.Errorf("%s: %d dimensions", name, len(names))
+		}
+		for _, n := range names {
+			if v, ok := l[n.(string)].(string); !ok || v == "" {
+				t.Errorf("%s: dimension %v has no string value", name, n)
+			}
+		}
+	}
+	ms, _ := dir["Metrics"].([]any)
+	for _, m := range ms {
+		mm, _ := m.(map[string]any)
+		if _, ok := l[mm["Name"].(string)].(float64); !ok {
+			t.Errorf("%s: metric %v has no number value", name, mm["Name"])
+		}
+		if u, _ := mm["Unit"].(string); u != "Count" && u != "Milliseconds" && u != "" {
+			t.Errorf("%s: unit %q", name, u)
+		}
+	}
 }
 
 // wantIDs checks that a log line carries a Lambda request id and an X-Ray trace id.
@@ -126,30 +126,13 @@ func wantIDs(t *testing.T, what string, l map[string]any) {
 // the failure of an ingested message, each valid EMF where it is a metric and each with the
 // invocation's Lambda request id and trace id.
 func TestLogLinesAreEMFWithTheirIDs(t *testing.T) {
-	tbl := dynamotest.New(t)
-	api := templateAPI(t)
+	t.Parallel()
 	logs := &lockedBuffer{}
-	f := &faults{}
-	depsFor := func(fn string) routes.Deps {
-		return routes.Deps{Store: store.New(dynamodb.New(tbl.Client.Options(), f.option), tbl.Name), Log: telemetry.NewLogger(logs, "")}
-	}
-	authz := depsFor(api.Authorizer.Function)
-	gw, err := gateway.New(api, authorizer.New(authz.Store, authz.Log).Handle, depsFor, gateway.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gw)
-	t.Cleanup(srv.Close)
-	admin := store.New(tbl.Client, tbl.Name)
-	secret, hash := auth.Generate(auth.Account)
-	if _, err := admin.CreateKey(t.Context(), hash, auth.Key{Kind: auth.Account, Hint: auth.Hint(secret)}); err != nil {
-		t.Fatal(err)
-	}
-	e := &env{url: srv.URL, accountKey: secret}
-	app := e.createApp(t, "telemetry")
-	sk := e.as(t, app.secret)
+	e := apitest.New(t, apitest.FunctionLog(func(string) *slog.Logger { return telemetry.NewLogger(logs, "") }))
+	app := e.CreateApp(t, "telemetry")
+	sk := e.As(t, app.Secret)
 
-	sk.post("/api/v1/apps/telemetry/customers", map[string]any{"email": "one@example.com"}).want(201)
+	sk.Post("/api/v1/apps/telemetry/customers", M{"email": "one@example.com"}).Want(201)
 	lines := logs.lines(t)
 	w := metric(t, lines, "Writes")
 	wantIDs(t, "the write's metric", w)
@@ -170,14 +153,16 @@ func TestLogLinesAreEMFWithTheirIDs(t *testing.T) {
 		t.Errorf("the request line %v and its metric %v disagree", request, w)
 	}
 
-	f.conflictNext("TransactWriteItems", 1)
-	sk.post("/api/v1/apps/telemetry/customers", map[string]any{"email": "two@example.com"}).want(201)
+	e.Faults.ConflictNext("TransactWriteItems", 1)
+	sk.Post("/api/v1/apps/telemetry/customers", M{"email": "two@example.com"}).Want(201)
 	wantIDs(t, "the conflict's metric", metric(t, logs.lines(t), "ConflictsRetried"))
 
-	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "8f6c3b1e-0000-4000-8000-000000000001"})
+	lc := &lambdacontext.LambdaContext{AwsRequestID: "8f6c3b1e-0000-4000-8000-000000000001"}
+	ctx := lambdacontext.NewContext(context.Background(), lc)
 	ctx = context.WithValue(ctx, "x-amzn-trace-id", "Root=1-65a1b2c3-0123456789abcdef01234567;Sampled=1")
-	in := ingest.New(admin, telemetry.NewLogger(logs, ""))
-	if _, err := in.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: `{"app":"telemetry"`}}}); err != nil {
+	in := ingest.New(e.Admin, telemetry.NewLogger(logs, ""))
+	msg := events.SQSMessage{MessageId: "m1", Body: `{"app":"telemetry"`}
+	if _, err := in.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{msg}}); err != nil {
 		t.Fatal(err)
 	}
 	fail := metric(t, logs.lines(t), "IngestFailures")

@@ -1,0 +1,81 @@
+package apitest
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// What every test sets up through the native Apps API (docs/apps-api.md), as it renders it.
+
+// App is an app made through the API, with a secret and a publishable key.
+type App struct {
+	ID            string  `json:"id"` // app_<uuid>
+	UUID          string  `json:"uuid"`
+	Slug          string  `json:"slug"`
+	Name          string  `json:"name"`
+	Description   *string `json:"description"`
+	Status        string  `json:"status"`
+	CustomerCount int64   `json:"customer_count"`
+	CreatedAt     string  `json:"created_at"`
+	Secret        string  `json:"-"` // sk_…: reads and writes the app
+	Publishable   string  `json:"-"` // pk_…: reads it
+}
+
+// Customer is a customer as the Apps API renders it.
+type Customer struct {
+	ID         string          `json:"id"` // cus_<uuid>
+	Email      *string         `json:"email"`
+	Name       *string         `json:"name"`
+	ExternalID *string         `json:"external_id"`
+	Metadata   json.RawMessage `json:"metadata"`
+	Version    int64           `json:"version"`
+	CreatedAt  string          `json:"created_at"`
+	UpdatedAt  string          `json:"updated_at"`
+}
+
+// License is a license as the Apps API renders it.
+type License struct {
+	ID         string  `json:"id"` // lic_<uuid>
+	CustomerID string  `json:"customer_id"`
+	Status     string  `json:"status"`
+	ExpiresAt  *string `json:"expires_at"`
+	CreatedAt  string  `json:"created_at"`
+}
+
+// Data decodes the Apps API's {"data": …}, which must hold a value.
+func Data[T any](r *Response) T {
+	r.t.Helper()
+	var body struct {
+		Data *T `json:"data"`
+	}
+	r.Into(&body)
+	if body.Data == nil {
+		r.t.Fatalf("%s: no data in %s", r.Req, r.Body)
+	}
+	return *body.Data
+}
+
+// CreateApp makes an app with the account key, and a secret and a publishable key for it.
+func (e *Env) CreateApp(t *testing.T, slug string) App {
+	t.Helper()
+	acct := e.As(t, e.AccountKey)
+	app := Data[App](acct.Post("/api/v1/apps", map[string]any{"name": "App " + slug, "slug": slug}).Want(201))
+	type key struct{ Key string }
+	keys := "/api/v1/apps/" + slug + "/api-keys"
+	app.Secret = Data[key](acct.Post(keys, map[string]any{"type": "secret"}).Want(201)).Key
+	app.Publishable = Data[key](acct.Post(keys, map[string]any{"type": "publishable"}).Want(201)).Key
+	return app
+}
+
+// CreateCustomer makes a customer of the app slug with key.
+func (e *Env) CreateCustomer(t *testing.T, key, slug string, body map[string]any) Customer {
+	t.Helper()
+	return Data[Customer](e.As(t, key).Post("/api/v1/apps/"+slug+"/customers", body).Want(201))
+}
+
+// CreateLicense makes a license without an end for a customer of the app slug with key.
+func (e *Env) CreateLicense(t *testing.T, key, slug, customerID string) License {
+	t.Helper()
+	body := map[string]any{"customer_id": customerID, "forever": true}
+	return Data[License](e.As(t, key).Post("/api/v1/apps/"+slug+"/licenses", body).Want(201))
+}
