@@ -734,3 +734,46 @@ func sealFailure(op string, err error) error {
 	}
 	return fmt.Errorf("store: %s: %w", op, err)
 }
+
+// webhookItems are an app's webhook items as Verify reads them.
+type webhookItems struct {
+	endpoints map[string]string // URL guard key -> endpoint id, from the endpoints
+	guards    map[string]string // URL guard key -> endpoint id, from the guards
+	count     string            // the counter's value, "" without one
+}
+
+func (h *webhookItems) add(typ, sk string, m map[string]types.AttributeValue) {
+	if h.endpoints == nil {
+		h.endpoints, h.guards = map[string]string{}, map[string]string{}
+	}
+	switch typ {
+	case typeEndpoint:
+		h.endpoints[endpointURLSK(attrS(m, "url"))] = attrS(m, "id")
+	case typeEndpointURL:
+		h.guards[sk] = attrS(m, "endpoint_id")
+	case typeEndpointCount:
+		if n, ok := m["endpoint_count"].(*types.AttributeValueMemberN); ok {
+			h.count = n.Value
+		}
+	}
+}
+
+// problems are the broken invariants of an app's endpoints: each has the guard of its URL,
+// each guard its endpoint, and the counter counts them.
+func (h *webhookItems) problems() []string {
+	var out []string
+	for sk, id := range h.endpoints {
+		if h.guards[sk] != id {
+			out = append(out, fmt.Sprintf("webhook endpoint %s has no guard of its URL (%s holds %q)", id, sk, h.guards[sk]))
+		}
+	}
+	for sk, id := range h.guards {
+		if h.endpoints[sk] != id {
+			out = append(out, fmt.Sprintf("URL guard %s names endpoint %s, which does not hold its URL", sk, id))
+		}
+	}
+	if want := fmt.Sprint(len(h.endpoints)); h.count != want && (h.count != "" || want != "0") {
+		out = append(out, fmt.Sprintf("the webhook endpoint counter is %q, the app has %s endpoints", h.count, want))
+	}
+	return out
+}

@@ -126,29 +126,6 @@ func holds(av types.AttributeValue, b []byte) bool {
 	return false
 }
 
-// checkEndpoints fails the test for a broken invariant of an app's endpoints: the counter
-// counts them, each has the guard of its URL, and each guard its endpoint.
-func checkEndpoints(t testing.TB, s *Store, appID string) {
-	t.Helper()
-	var endpoints, guards []string
-	count := "0"
-	for sk, m := range partition(t, s, appID) {
-		switch attrS(m, "type") {
-		case typeEndpoint:
-			endpoints = append(endpoints, endpointURLSK(attrS(m, "url"))+" "+attrS(m, "id"))
-		case typeEndpointURL:
-			guards = append(guards, sk+" "+attrS(m, "endpoint_id"))
-		case typeEndpointCount:
-			count = m["endpoint_count"].(*types.AttributeValueMemberN).Value
-		}
-	}
-	slices.Sort(endpoints)
-	slices.Sort(guards)
-	if !slices.Equal(endpoints, guards) || count != fmt.Sprint(len(endpoints)) {
-		t.Errorf("endpoints %v, URL guards %v, counter %s", endpoints, guards, count)
-	}
-}
-
 // TestEndpointSecretsAreSealed: a native and a Lukittu endpoint get secrets of their
 // formats, which no attribute of the table holds in the clear, and which open again; a Lago
 // endpoint has none of its own.
@@ -178,7 +155,7 @@ func TestEndpointSecretsAreSealed(t *testing.T) {
 			}
 		})
 	}
-	checkEndpoints(t, s, appID)
+	checkInvariants(t, s, appID)
 }
 
 // TestEndpointRoundTrip: what is stored comes back, an empty event list told apart from
@@ -250,7 +227,7 @@ func TestAnAppHasAtMostTenEndpoints(t *testing.T) {
 	if len(made) != webhook.MaxEndpoints || limited != 2 {
 		t.Fatalf("%d made, %d refused; want %d and 2", len(made), limited, webhook.MaxEndpoints)
 	}
-	checkEndpoints(t, s, appID)
+	checkInvariants(t, s, appID)
 	_, err := w.CreateEndpoint(ctx, appID, endpointOf(webhook.Apps, "https://more.example"))
 	if !errors.Is(err, ErrEndpointLimit) {
 		t.Errorf("the eleventh: %v, want ErrEndpointLimit", err)
@@ -259,7 +236,7 @@ func TestAnAppHasAtMostTenEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustEndpoint(t, w, appID, endpointOf(webhook.Apps, "https://more.example"))
-	checkEndpoints(t, s, appID)
+	checkInvariants(t, s, appID)
 }
 
 // TestEndpointURLsAreUniqueInAnApp: a URL another endpoint of the app holds is refused, at
@@ -287,7 +264,7 @@ func TestEndpointURLsAreUniqueInAnApp(t *testing.T) {
 	}
 	mustEndpoint(t, w, appID, endpointOf(webhook.Apps, b.URL)) // freed by the delete
 	mustEndpoint(t, w, newApp(t, s, "urls-2"), endpointOf(webhook.Apps, b.URL))
-	checkEndpoints(t, s, appID)
+	checkInvariants(t, s, appID)
 	if _, err := w.DeleteEndpoint(ctx, appID, b.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("deleted twice: %v, want ErrNotFound", err)
 	}
@@ -391,7 +368,7 @@ func TestRollSecret(t *testing.T) {
 	if _, err := w.RollSecret(ctx, appID, lg.Endpoint.ID); !errors.Is(err, ErrNoSecret) {
 		t.Errorf("Lago: %v, want ErrNoSecret", err)
 	}
-	checkEndpoints(t, s, appID)
+	checkInvariants(t, s, appID)
 }
 
 // TestLagoKeysAreMadeOnce: requests that race to make an app's Lago keys get the same keys;
@@ -532,5 +509,34 @@ func TestSealingOutageIsUnavailable(t *testing.T) {
 	if _, err := w.EndpointSecrets(ctx, appID, e.ID); err == nil || errors.Is(err, ErrUnavailable) {
 		t.Errorf("a value that does not open: %v, want an error that is not unavailable", err)
 	}
-	checkEndpoints(t, s, appID)
+	checkInvariants(t, s, appID)
+}
+
+// TestVerifyReportsBrokenEndpoints: Verify reports an endpoint without its URL guard, a
+// guard without its endpoint, and a counter that does not count them.
+func TestVerifyReportsBrokenEndpoints(t *testing.T) {
+	s, w, _ := newWebhooks(t)
+	ctx := context.Background()
+	appID := newApp(t, s, "broken")
+	e := mustEndpoint(t, w, appID, endpointOf(webhook.Apps, "https://a.example")).Endpoint
+	checkInvariants(t, s, appID)
+	_, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{
+		s.table: {{DeleteRequest: &types.DeleteRequest{Key: itemKey(appPK(appID), endpointURLSK(e.URL))}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.table),
+		Key: itemKey(appPK(appID), endpointCountSK), UpdateExpression: aws.String("ADD endpoint_count :one"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, err := s.Verify(ctx, appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(problems, "\n")
+	if len(problems) != 2 || !strings.Contains(joined, "no guard of its URL") || !strings.Contains(joined, "counter") {
+		t.Errorf("problems: %q, want the missing guard and the counter", problems)
+	}
 }
