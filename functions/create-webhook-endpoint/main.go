@@ -1,5 +1,6 @@
-// Command create-webhook-endpoint is the Lambda function of POST /api/v1/apps/{slug}/webhook-endpoints. It seals webhook secrets with
-// the stack's KMS key (KMS_KEY_ID), and stops at start without one.
+// Command create-webhook-endpoint is the Lambda function of POST
+// /api/v1/apps/{slug}/webhook-endpoints. It seals webhook secrets with the stack's KMS key
+// (KMS_KEY_ID), and stops at start without one.
 package main
 
 import (

@@ -1,5 +1,6 @@
-// Command get-webhook-signing is the Lambda function of GET /api/v1/apps/{slug}/webhook-signing. It seals webhook secrets with
-// the stack's KMS key (KMS_KEY_ID), and stops at start without one.
+// Command get-webhook-signing is the Lambda function of GET
+// /api/v1/apps/{slug}/webhook-signing. It seals webhook secrets with the stack's KMS key
+// (KMS_KEY_ID), and stops at start without one.
 package main
 
 import (

@@ -1,5 +1,6 @@
-// Command lago-webhook-public-key is the Lambda function of GET /api/v1/webhooks/public_key. It seals webhook secrets with
-// the stack's KMS key (KMS_KEY_ID), and stops at start without one.
+// Command lago-webhook-public-key is the Lambda function of GET /api/v1/webhooks/public_key.
+// It seals webhook secrets with the stack's KMS key (KMS_KEY_ID), and stops at start without
+// one.
 package main
 
 import (

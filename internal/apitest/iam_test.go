@@ -78,3 +78,16 @@ func wantLines(t *testing.T, what string, got []string, want ...string) {
 		t.Errorf("%s: %q, want lines containing %q", what, got, want)
 	}
 }
+
+// TestRecorderHoldsKMSCallsToTheirGrant: a KMS call beyond the grant, and a KMS grant never
+// called, are each one line.
+func TestRecorderHoldsKMSCallsToTheirGrant(t *testing.T) {
+	r := newRecorder()
+	r.recordKMS("fn", "Decrypt")
+	a := routes.Access{KMS: []string{"Encrypt"}}
+	wantLines(t, "ungranted", r.ungranted("fn", a), "calls kms:Decrypt")
+	wantLines(t, "unused", r.unused("fn", a), "granted kms:Encrypt")
+	if got := r.calls("fn"); !strings.HasSuffix(got, "; kms Decrypt") {
+		t.Errorf("recorded %q", got)
+	}
+}

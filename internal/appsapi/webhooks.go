@@ -268,7 +268,8 @@ var endpointFieldNames = []string{"format", "url", "name", "event_types", "signa
 
 // fields reads an endpoint's body: a new endpoint when cur is nil (url required, format apps
 // by default), else a change to cur; the errors of every field together.
-func (w *Webhooks) fields(ctx context.Context, b *body, cur *webhook.Endpoint) (webhook.Endpoint, webhook.Patch, error) {
+func (w *Webhooks) fields(ctx context.Context, b *body, cur *webhook.Endpoint) (
+	webhook.Endpoint, webhook.Patch, error) {
 	for name := range b.fields {
 		if !slices.Contains(endpointFieldNames, name) {
 			b.errs.Add(name, customer.CodeInvalidFormat, "is not a field of a webhook endpoint")

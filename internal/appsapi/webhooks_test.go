@@ -117,7 +117,8 @@ func TestWebhookEndpointsOfEveryFormat(t *testing.T) {
 	if d := expires.Sub(before); d < 24*time.Hour-time.Minute || d > 24*time.Hour+time.Minute {
 		t.Errorf("the old secret signs %v more, want 24 hours", d)
 	}
-	if again := apitest.Data[webhookEndpoint](acct.Get(base + "/" + native.ID).Want(200)); len(again.ExpiringSecrets) != 1 {
+	again := apitest.Data[webhookEndpoint](acct.Get(base + "/" + native.ID).Want(200))
+	if len(again.ExpiringSecrets) != 1 {
 		t.Errorf("get after the roll: %+v, want both secrets", again)
 	}
 	lkRolled := apitest.Data[webhookEndpoint](acct.Post(base+"/"+lk.ID+"/roll-secret", "{}").Want(200))
@@ -153,7 +154,8 @@ func TestWebhookSigning(t *testing.T) {
 		LagoHMACKey   string `json:"lago_hmac_key"`
 		LagoPublicKey string `json:"lago_public_key"`
 	}
-	first := apitest.Data[signing](acct.Get("/api/v1/apps/" + e.CreateApp(t, "signing").Slug + "/webhook-signing").Want(200))
+	first := apitest.Data[signing](acct.Get("/api/v1/apps/" + e.CreateApp(t, "signing").Slug +
+		"/webhook-signing").Want(200))
 	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	if !uuid.MatchString(first.LagoHMACKey) {
 		t.Errorf("HMAC key %q is not a UUID", first.LagoHMACKey)
@@ -166,7 +168,8 @@ func TestWebhookSigning(t *testing.T) {
 	if again != first {
 		t.Error("the keys changed between two reads")
 	}
-	other := apitest.Data[signing](acct.Get("/api/v1/apps/" + e.CreateApp(t, "signing-2").Slug + "/webhook-signing").Want(200))
+	other := apitest.Data[signing](acct.Get("/api/v1/apps/" + e.CreateApp(t, "signing-2").Slug +
+		"/webhook-signing").Want(200))
 	if other.LagoHMACKey == first.LagoHMACKey || other.LagoPublicKey == first.LagoPublicKey {
 		t.Error("two apps share their Lago keys")
 	}
@@ -285,7 +288,9 @@ func TestWebhookEndpointsUnderMakeLocal(t *testing.T) {
 	t.Parallel()
 	e := apitest.New(t, apitest.LocalWebhooks())
 	app := e.CreateApp(t, "hooks-local")
-	for _, u := range []string{"http://127.0.0.1:4242/hook", "http://localhost:4242/hook", "https://loopback.example.com/x"} {
+	for _, u := range []string{
+		"http://127.0.0.1:4242/hook", "http://localhost:4242/hook", "https://loopback.example.com/x",
+	} {
 		createEndpoint(t, e, app.Slug, M{"url": u})
 	}
 	for _, u := range []string{"http://hooks.example.com/x", "https://10.0.0.1/x", "https://metadata.example.com/x"} {

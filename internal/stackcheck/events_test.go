@@ -42,16 +42,19 @@ const (
 	eventCustomerID = "6f1c2a4e-8b3d-4c5e-9f70-1a2b3c4d5e6f"
 	eventLicenseID  = "3e9a7b2c-1d4f-4a8e-b5c6-0f9e8d7c6b5a"
 	eventKeyID      = "9d2e4f6a-7b1c-4d3e-8f5a-6b7c8d9e0f1a"
-	// The webhook endpoints the events name: a native one, and a Lago one.
+	eventEmail      = "ada@example.com" // of the customer created by create-customer, and looked up
+	eventExternalID = "crm-1001"
+	// eventTeamID stands for my-app's id (the Lukittu team id, and the app of the Lago
+	// events' key): both runs put the real one in its place.
+	eventTeamID = "0c4f7a2e-5b6d-4e8f-9a1b-2c3d4e5f6a7b"
+)
+
+// The webhook endpoints the events name: a native one, and a Lago one.
+const (
 	eventEndpointID     = "3d5e7f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f"
 	eventLagoEndpointID = "4e6f8a01-2b3c-4d5e-9f6a-7b8c9d0e1f2a"
 	eventEndpointURL    = "https://hooks.example.com/clientele" // of create-webhook-endpoint's event
 	eventLagoURL        = "https://hooks.example.com/lago"      // of lago-create-webhook-endpoint's
-	eventEmail          = "ada@example.com"                     // of the customer created by create-customer, and looked up
-	eventExternalID     = "crm-1001"
-	// eventTeamID stands for my-app's id (the Lukittu team id, and the app of the Lago
-	// events' key): both runs put the real one in its place.
-	eventTeamID = "0c4f7a2e-5b6d-4e8f-9a1b-2c3d4e5f6a7b"
 )
 
 // outcome is what a function must answer.

@@ -494,11 +494,6 @@ func (w *Webhooks) RollSecret(ctx context.Context, appID, id string) (webhook.Si
 	return webhook.Signing{}, busy(op)
 }
 
-// busy is the error of a write that lost to other writers through all its tries.
-func busy(op string) error {
-	return &backendError{op: op, kind: ErrBusy, msg: "contention outlasted the retries"}
-}
-
 // rollSealed is webhook.Roll over sealed secrets, which it treats as opaque keys.
 func rollSealed(cur []sealedSecret, sealed []byte, now time.Time) []sealedSecret {
 	secrets := make([]webhook.Secret, len(cur))
