@@ -583,6 +583,16 @@ func (w *Webhooks) makeKeys(ctx context.Context, appID string) (
 	return it, &keys, nil
 }
 
+// madeKeys reads the Lago keys of an app that has Lago endpoints, which made them: the
+// delivery's reads write nothing.
+func (w *Webhooks) madeKeys(ctx context.Context, appID string) (signingKeysItem, error) {
+	it, found, err := w.keysItem(ctx, appID)
+	if err == nil && !found {
+		err = errors.New("store: an app with Lago endpoints has no Lago keys")
+	}
+	return it, err
+}
+
 // LagoPublicKey returns the public key of an app's Lago RSA key (made when the app has none).
 func (w *Webhooks) LagoPublicKey(ctx context.Context, appID string) (*rsa.PublicKey, error) {
 	it, fresh, err := w.ensureKeys(ctx, appID)
@@ -646,13 +656,14 @@ func parsePublicKey(der []byte) (*rsa.PublicKey, error) {
 }
 
 // SigningEndpoint returns an endpoint with what signs its deliveries, opened: its secrets,
-// or for a Lago endpoint the app's key of its algorithm.
+// or for a Lago endpoint the app's key of its algorithm. It writes nothing: it reads items
+// and opens sealed values (kms:Decrypt).
 func (w *Webhooks) SigningEndpoint(ctx context.Context, appID, id string) (webhook.Signing, error) {
 	s, err := w.EndpointSecrets(ctx, appID, id)
 	if err != nil || s.Endpoint.Format != webhook.Lago {
 		return s, err
 	}
-	it, _, err := w.ensureKeys(ctx, appID)
+	it, err := w.madeKeys(ctx, appID)
 	if err != nil {
 		return webhook.Signing{}, err
 	}
@@ -684,7 +695,7 @@ func (w *Webhooks) SigningEndpoints(ctx context.Context, appID string) ([]webhoo
 	if !hmacKey && !private {
 		return out, nil
 	}
-	it, _, err := w.ensureKeys(ctx, appID)
+	it, err := w.madeKeys(ctx, appID)
 	if err != nil {
 		return nil, err
 	}
