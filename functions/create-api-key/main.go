@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("create-api-key", routes.DepsFromEnv())
+	h := routes.CreateAPIKey().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("create-app", routes.DepsFromEnv())
+	h := routes.CreateApp().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("create-customer", routes.DepsFromEnv())
+	h := routes.CreateCustomer().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

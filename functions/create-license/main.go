@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("create-license", routes.DepsFromEnv())
+	h := routes.CreateLicense().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -14,6 +14,6 @@ import (
 func main() {
 	d := routes.DepsFromEnv()
 	d.Sealer = awskms.MustFromEnv(d.Log)
-	h := routes.MustHandler("create-webhook-endpoint", d)
+	h := routes.CreateWebhookEndpoint().Handler(d)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("delete-api-key", routes.DepsFromEnv())
+	h := routes.DeleteAPIKey().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("delete-app", routes.DepsFromEnv())
+	h := routes.DeleteApp().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

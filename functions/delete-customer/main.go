@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("delete-customer", routes.DepsFromEnv())
+	h := routes.DeleteCustomer().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

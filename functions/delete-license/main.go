@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("delete-license", routes.DepsFromEnv())
+	h := routes.DeleteLicense().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("delete-webhook-endpoint", routes.DepsFromEnv())
+	h := routes.DeleteWebhookEndpoint().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("find-customer-by-email", routes.DepsFromEnv())
+	h := routes.FindCustomerByEmail().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

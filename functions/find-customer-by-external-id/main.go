@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("find-customer-by-external-id", routes.DepsFromEnv())
+	h := routes.FindCustomerByExternalID().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("get-app", routes.DepsFromEnv())
+	h := routes.GetApp().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

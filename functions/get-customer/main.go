@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("get-customer", routes.DepsFromEnv())
+	h := routes.GetCustomer().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("get-license", routes.DepsFromEnv())
+	h := routes.GetLicense().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("get-or-create-customer", routes.DepsFromEnv())
+	h := routes.GetOrCreateCustomer().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -14,6 +14,6 @@ import (
 func main() {
 	d := routes.DepsFromEnv()
 	d.Sealer = awskms.MustFromEnv(d.Log)
-	h := routes.MustHandler("get-webhook-endpoint", d)
+	h := routes.GetWebhookEndpoint().Handler(d)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -14,6 +14,6 @@ import (
 func main() {
 	d := routes.DepsFromEnv()
 	d.Sealer = awskms.MustFromEnv(d.Log)
-	h := routes.MustHandler("get-webhook-signing", d)
+	h := routes.GetWebhookSigning().Handler(d)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

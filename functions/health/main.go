@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("health", routes.DepsFromEnv())
+	h := routes.Health().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("lago-get-webhook-endpoint", routes.DepsFromEnv())
+	h := routes.LagoGetWebhookEndpoint().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("lago-list-webhook-endpoints", routes.DepsFromEnv())
+	h := routes.LagoListWebhookEndpoints().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

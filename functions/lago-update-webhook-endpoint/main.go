@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("lago-update-webhook-endpoint", routes.DepsFromEnv())
+	h := routes.LagoUpdateWebhookEndpoint().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

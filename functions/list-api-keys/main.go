@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("list-api-keys", routes.DepsFromEnv())
+	h := routes.ListAPIKeys().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("list-apps", routes.DepsFromEnv())
+	h := routes.ListApps().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("list-customers", routes.DepsFromEnv())
+	h := routes.ListCustomers().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

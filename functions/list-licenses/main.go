@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("list-licenses", routes.DepsFromEnv())
+	h := routes.ListLicenses().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

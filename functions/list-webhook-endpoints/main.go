@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("list-webhook-endpoints", routes.DepsFromEnv())
+	h := routes.ListWebhookEndpoints().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("lukittu-get-customer", routes.DepsFromEnv())
+	h := routes.LukittuGetCustomer().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("lukittu-update-customer", routes.DepsFromEnv())
+	h := routes.LukittuUpdateCustomer().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

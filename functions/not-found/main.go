@@ -11,6 +11,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("not-found", routes.DepsWithoutTable())
+	h := routes.NotFound().Handler(routes.DepsWithoutTable())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

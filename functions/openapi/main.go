@@ -13,6 +13,6 @@ import (
 func main() {
 	d := routes.DepsWithoutTable()
 	d.Document = docs.OpenAPIJSON
-	h := routes.MustHandler("openapi", d)
+	h := routes.OpenAPI().Handler(d)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("update-customer", routes.DepsFromEnv())
+	h := routes.UpdateCustomer().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

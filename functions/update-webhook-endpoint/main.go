@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := routes.MustHandler("update-webhook-endpoint", routes.DepsFromEnv())
+	h := routes.UpdateWebhookEndpoint().Handler(routes.DepsFromEnv())
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

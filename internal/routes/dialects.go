@@ -88,30 +88,3 @@ func notFound(native Dialect, others ...Dialect) Route {
 			}
 		}}
 }
-
-// dialectRoutes are the routes of the Lukittu and Lago dialects.
-func dialectRoutes(lk dialect[*lukittu.API], lg dialect[*lago.API]) []Route {
-	const (
-		team = "/api/v1/dev/teams/{teamId}/customers"
-		lgc  = "/api/v1/customers"
-	)
-	lkList := Access{Actions: []string{"GetItem", "BatchGetItem", "Query"},
-		Indexes: []string{"gsi3", "gsi4", "gsi5", "gsi6", "gsi7", "gsi8"}}
-	lgList := Access{Actions: []string{"BatchGetItem", "GetItem", "Query"}, Indexes: []string{"gsi3", "gsi4"}}
-	return []Route{
-		route(lk, "lukittu-create-customer", "POST", team, act("ConditionCheckItem", "UpdateItem", "PutItem"),
-			(*lukittu.API).CreateCustomer),
-		route(lk, "lukittu-list-customers", "GET", team, lkList, (*lukittu.API).ListCustomers),
-		route(lk, "lukittu-get-customer", "GET", team+"/{customerId}", act("BatchGetItem"), (*lukittu.API).GetCustomer),
-		route(lk, "lukittu-update-customer", "PUT", team+"/{customerId}",
-			act("BatchGetItem", "ConditionCheckItem", "UpdateItem", "PutItem", "DeleteItem"), (*lukittu.API).UpdateCustomer),
-		route(lk, "lukittu-delete-customer", "DELETE", team+"/{customerId}",
-			act("BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), (*lukittu.API).DeleteCustomer),
-		route(lg, "lago-upsert-customer", "POST", lgc,
-			act("GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "PutItem", "DeleteItem"), (*lago.API).Upsert),
-		route(lg, "lago-list-customers", "GET", lgc, lgList, (*lago.API).List),
-		route(lg, "lago-get-customer", "GET", lgc+"/{external_id}", act("GetItem", "BatchGetItem"), (*lago.API).Get),
-		route(lg, "lago-delete-customer", "DELETE", lgc+"/{external_id}",
-			act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), (*lago.API).Delete),
-	}
-}

@@ -9,9 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 
-	"github.com/clientele/clientele/internal/appsapi"
 	"github.com/clientele/clientele/internal/idempotency"
 	"github.com/clientele/clientele/internal/seal"
 	"github.com/clientele/clientele/internal/store"
@@ -82,64 +80,6 @@ const (
 
 func act(actions ...string) Access { return Access{Actions: actions} }
 
-// All returns every HTTP route.
-func All() []Route {
-	apps, lk, lg := appsDialect(), lukittuDialect(), lagoDialect()
-	return slices.Concat(appsRoutes(apps), []Route{openAPI(apps.Dialect), notFound(apps.Dialect, lk.Dialect, lg.Dialect)},
-		dialectRoutes(lk, lg), webhookRoutes(apps.Dialect, lg.Dialect))
-}
-
-// appsRoutes are the routes of the Apps API.
-func appsRoutes(apps dialect[*appsapi.API]) []Route {
-	const (
-		apiApps   = "/api/v1/apps"
-		app       = apiApps + "/{slug}"
-		customers = app + "/customers"
-		licenses  = app + "/licenses"
-		apiKeys   = app + "/api-keys"
-	)
-	readOne := act("GetItem", "BatchGetItem")
-	health := route(apps, "health", "GET", "/api/health", act("GetItem"), (*appsapi.API).Health)
-	health.Public = true
-	return []Route{
-		route(apps, "create-customer", "POST", customers, act("ConditionCheckItem", "GetItem", "UpdateItem", "PutItem"),
-			(*appsapi.API).CreateCustomer),
-		route(apps, "get-or-create-customer", "POST", customers+"/get-or-create",
-			act("ConditionCheckItem", "GetItem", "BatchGetItem", "UpdateItem", "PutItem"), (*appsapi.API).GetOrCreateCustomer),
-		route(apps, "list-customers", "GET", customers,
-			Access{Actions: []string{"BatchGetItem", "GetItem", "Query"}, Indexes: []string{"gsi3", "gsi4"}},
-			(*appsapi.API).ListCustomers),
-		route(apps, "get-customer", "GET", customers+"/{id}", readOne, (*appsapi.API).GetCustomer),
-		route(apps, "find-customer-by-email", "GET", customers+"/by-email", readOne, (*appsapi.API).CustomerByEmail),
-		route(apps, "find-customer-by-external-id", "GET", customers+"/by-external-id", readOne,
-			(*appsapi.API).CustomerByExternalID),
-		route(apps, "update-customer", "PUT", customers+"/{id}",
-			act("GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "PutItem", "DeleteItem"),
-			(*appsapi.API).UpdateCustomer),
-		route(apps, "delete-customer", "DELETE", customers+"/{id}",
-			act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), (*appsapi.API).DeleteCustomer),
-		route(apps, "create-license", "POST", licenses, act("GetItem", "ConditionCheckItem", "UpdateItem", "PutItem"),
-			(*appsapi.API).CreateLicense),
-		route(apps, "list-licenses", "GET", licenses, act("GetItem", "BatchGetItem", "Query"), (*appsapi.API).ListLicenses),
-		route(apps, "get-license", "GET", licenses+"/{id}", readOne, (*appsapi.API).GetLicense),
-		route(apps, "delete-license", "DELETE", licenses+"/{id}",
-			act("PutItem", "GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "DeleteItem"),
-			(*appsapi.API).DeleteLicense),
-		route(apps, "create-app", "POST", apiApps, act("PutItem", "ConditionCheckItem"), (*appsapi.API).CreateApp),
-		route(apps, "list-apps", "GET", apiApps,
-			Access{Actions: []string{"BatchGetItem", "Query"}, Indexes: []string{"gsi3"}},
-			(*appsapi.API).ListApps),
-		route(apps, "get-app", "GET", app, act("BatchGetItem", "GetItem"), (*appsapi.API).GetApp),
-		route(apps, "delete-app", "DELETE", app, act("BatchGetItem", "GetItem", "UpdateItem"), (*appsapi.API).DeleteApp),
-		route(apps, "create-api-key", "POST", apiKeys, act("BatchGetItem", "GetItem", "ConditionCheckItem", "PutItem"),
-			(*appsapi.API).CreateAPIKey),
-		route(apps, "list-api-keys", "GET", apiKeys, act("BatchGetItem", "GetItem", "Query"), (*appsapi.API).ListAPIKeys),
-		route(apps, "delete-api-key", "DELETE", apiKeys+"/{id}", act("BatchGetItem", "GetItem", "DeleteItem"),
-			(*appsapi.API).DeleteAPIKey),
-		health,
-	}
-}
-
 // openAPI is GET /api/openapi.json, without a key: the OpenAPI document of every route,
 // which Deps carry (see docs/development.md, "How the code answers a request").
 func openAPI(apps Dialect) Route {
@@ -184,8 +124,8 @@ func Find(function string) (Route, error) {
 	return Route{}, fmt.Errorf("routes: no HTTP function %q", function)
 }
 
-// MustHandler builds the handler of an HTTP function, for its main; an unknown name is a
-// programming error.
+// MustHandler builds the handler of an HTTP function by its name, for tests; an unknown name
+// is a programming error. Mains call their route's constructor, so each links only its own.
 func MustHandler(function string, d Deps) http.Handler {
 	r, err := Find(function)
 	if err != nil {

@@ -215,7 +215,7 @@ func TestFunctionFolders(t *testing.T) {
 				if a := want[folder].access; len(a.Actions) == 0 && !a.PutEvents && strings.Contains(text, "routes.DepsWithoutTable()") {
 					deps = "routes.DepsWithoutTable()"
 				}
-				calls = append(calls, deps, `routes.MustHandler(`+strconv.Quote(folder)+`, `, "httpadapter.NewV2(")
+				calls = append(calls, deps, "routes."+constructor(folder)+"().Handler(", "httpadapter.NewV2(")
 				// A function that seals builds its sealer in main (KMS_KEY_ID); no other links KMS.
 				seals := len(want[folder].access.KMS) > 0
 				if seals != strings.Contains(text, "d.Sealer = awskms.MustFromEnv(d.Log)") {
@@ -229,6 +229,21 @@ func TestFunctionFolders(t *testing.T) {
 			}
 		})
 	}
+}
+
+// constructor is the name of the routes constructor of an HTTP function: its folder's words
+// in Go's spelling, so that each main links its own handler alone.
+func constructor(folder string) string {
+	acronyms := map[string]string{"api": "API", "id": "ID", "json": "JSON", "openapi": "OpenAPI"}
+	var b strings.Builder
+	for _, w := range strings.Split(folder, "-") {
+		if a, ok := acronyms[w]; ok {
+			b.WriteString(a)
+			continue
+		}
+		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+	}
+	return b.String()
 }
 
 // TestHTTPRoutes holds the template's HttpApi events to routes.All: each HTTP function has

@@ -76,14 +76,17 @@ func (s *Store) createCustomer(ctx context.Context, appID string, c customer.Cus
 		}, guards...)
 		return append(items, rec...), nil
 	}
+	// A create that lost its sequential id tries the same shard again, above the id it lost to,
+	// so that each try among writers of one shard in one millisecond lets one of them through.
+	shard := s.nextShard()
 	for attempt := 0; ; attempt++ {
-		err := s.transactFn(ctx, "create customer", build)
+		err := s.transactOn(ctx, "create customer", shard, build)
 		var taken *seqTaken
 		switch {
 		case err == nil:
 			return made, nil
 		case errors.As(err, &taken) && attempt < s.writeAttempts:
-			least[taken.shard] = taken.last
+			least[taken.shard], shard = taken.last, taken.shard
 		default:
 			return customer.Customer{}, err
 		}

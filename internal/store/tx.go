@@ -44,8 +44,12 @@ func (s *Store) transact(ctx context.Context, op string, items []txItem) error {
 // another shard; a failed condition is mapped, by position, to its item's error, a deleted
 // app's before a replay's. A shard found missing is made and the transaction tried again on it.
 func (s *Store) transactFn(ctx context.Context, op string, build func(shard int) ([]txItem, error)) error {
+	return s.transactOn(ctx, op, s.nextShard(), build)
+}
+
+// transactOn is transactFn tried first on the given shard.
+func (s *Store) transactOn(ctx context.Context, op string, shard int, build func(shard int) ([]txItem, error)) error {
 	madeShards, shardConflicts := 0, 0
-	shard := s.nextShard()
 	for attempt := 0; ; attempt++ {
 		items, err := build(shard)
 		if err != nil {
