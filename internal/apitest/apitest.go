@@ -64,6 +64,12 @@ func IntegrationTimeout(d time.Duration) Option {
 	return func(s *settings) { s.gateway.IntegrationTimeout = d }
 }
 
+// FunctionTimeout replaces every function's Timeout from template.yaml
+// (gateway.Options.FunctionTimeout), so that a test of a stall is quick.
+func FunctionTimeout(d time.Duration) Option {
+	return func(s *settings) { s.gateway.FunctionTimeout = d }
+}
+
 // FunctionLog gives each function its logger; by default warnings and errors go to stderr,
 // which go test shows on failure.
 func FunctionLog(log func(function string) *slog.Logger) Option {
