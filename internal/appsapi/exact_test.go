@@ -411,16 +411,12 @@ func TestTwinsOfAKeyedWrite(t *testing.T) {
 	e.CheckInvariants(t, app.UUID)
 }
 
-// stallTimeout is the functions' Timeout in the tests of a stall: short, and long enough for
-// the calls that set the test up on a loaded DynamoDB Local.
-const stallTimeout = 4 * time.Second
-
 // TestStalledDynamoDBAnswers503InTime (row 10): with DynamoDB not answering, a request
 // answers the Apps API's 503 with Retry-After before its function's Timeout, which the
 // gateway would answer 500.
 func TestStalledDynamoDBAnswers503InTime(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t, apitest.FunctionTimeout(stallTimeout))
+	e := apitest.New(t, apitest.FunctionTimeout(2*time.Second, "create-customer", "get-customer"))
 	app := e.CreateApp(t, "stalled")
 	c := e.CreateCustomer(t, app.Secret, app.Slug, M{"email": "s@example.com"})
 	sk := e.As(t, app.Secret)

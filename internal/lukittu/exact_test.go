@@ -312,7 +312,7 @@ func TestTwinsOfAKeyedWrite(t *testing.T) {
 // gateway would answer 500.
 func TestStalledDynamoDBAnswers503InTime(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t, apitest.FunctionTimeout(4*time.Second))
+	e := apitest.New(t, apitest.FunctionTimeout(2*time.Second, "lukittu-create-customer"))
 	app := e.CreateApp(t, "stalled")
 	sk := e.As(t, app.Secret)
 	sk.Allow5xx = true
