@@ -2,7 +2,12 @@ package apitest
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
+	"time"
+
+	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/store/storetest"
 )
 
 // What every test sets up through the native Apps API (docs/apps-api.md), as it renders it.
@@ -78,4 +83,34 @@ func (e *Env) CreateLicense(t *testing.T, key, slug, customerID string) License 
 	t.Helper()
 	body := map[string]any{"customer_id": customerID, "forever": true}
 	return Data[License](e.As(t, key).Post("/api/v1/apps/"+slug+"/licenses", body).Want(201))
+}
+
+// Load writes n customers straight into an app's partition, as n creates would have
+// (storetest.Load), created a millisecond apart from an hour ago in the order of their index:
+// decorate, when not nil, fills each. It returns them as stored.
+func (e *Env) Load(t *testing.T, app App, n int, decorate func(i int, c *customer.Customer)) []customer.Customer {
+	t.Helper()
+	cs := make([]customer.Customer, n)
+	start := time.Now().Add(-time.Hour).UTC()
+	for i := range cs {
+		cs[i] = customer.Customer{Email: fmt.Sprintf("load%06d@%s.example.com", i, app.Slug), CreatedAt: start.Add(
+			time.Duration(i) * time.Millisecond)}
+		if decorate != nil {
+			decorate(i, &cs[i])
+		}
+	}
+	got, err := storetest.Load(t.Context(), e.Table.Client, e.Table.Name, app.UUID, cs, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// Legacy puts an app and some of its customers in the shape of before the list indexes
+// (storetest.Legacy).
+func (e *Env) Legacy(t *testing.T, app App, cs []customer.Customer) {
+	t.Helper()
+	if err := storetest.Legacy(t.Context(), e.Table.Client, e.Table.Name, app.UUID, cs); err != nil {
+		t.Fatal(err)
+	}
 }

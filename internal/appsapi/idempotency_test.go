@@ -107,15 +107,17 @@ func TestIdempotencyKeys(t *testing.T) {
 		}
 	})
 
-	t.Run("validation failures and reads are not kept", func(t *testing.T) {
+	t.Run("validation failures and reads are not kept, a found customer is", func(t *testing.T) {
 		app := e.CreateApp(t, "idem-notkept")
 		customers := "/api/v1/apps/" + app.Slug + "/customers"
 		sk := e.As(t, app.Secret)
 		wantError(t, sk.Do("POST", customers, M{"email": "not-an-email"}, idem, "k"), 422, "validation_error", "email")
 		c := apitest.Data[apitest.Customer](sk.Do("POST", customers, M{"email": "fixed@example.com"}, idem, "k").Want(201))
 		sk.Do("GET", customers+"/"+c.ID, nil, idem, "k2").Want(200)
-		if n := e.Records(t, app.UUID); n != 1 {
-			t.Errorf("%d records, want 1 (the create)", n)
+		// get-or-create that finds its customer began to execute: its answer is kept alone.
+		sk.Do("POST", customers+"/get-or-create", M{"email": "fixed@example.com"}, idem, "k3").Want(200)
+		if n := e.Records(t, app.UUID); n != 2 {
+			t.Errorf("%d records, want 2 (the create, the found customer)", n)
 		}
 	})
 

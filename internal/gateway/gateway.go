@@ -331,10 +331,11 @@ func (g *Gateway) invoke(ctx context.Context, fn *function, ev events.APIGateway
 // function's Timeout.
 func invokeLambda(ctx context.Context, fn *function, payload []byte) ([]byte, error) {
 	// The invocation has fn's Timeout, as in Lambda, which stops waiting for it then.
-	if fn.timeout <= 0 {
-		fn.timeout = DefaultTimeout
+	limit := fn.timeout
+	if limit <= 0 {
+		limit = DefaultTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, fn.timeout)
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	type result struct {
 		out []byte
@@ -349,7 +350,7 @@ func invokeLambda(ctx context.Context, fn *function, payload []byte) ([]byte, er
 	case r := <-done:
 		return r.out, r.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("function %s: %w after %s", fn.name, errTimedOut, fn.timeout)
+		return nil, fmt.Errorf("function %s: %w after %s", fn.name, errTimedOut, limit)
 	}
 }
 

@@ -41,7 +41,8 @@ const (
 )
 
 func (it keyItem) key() auth.Key {
-	return auth.Key{ID: it.ID, AppID: it.AppID, AppSlug: it.AppSlug, Kind: auth.Kind(it.Kind), Hint: it.Hint, CreatedAt: parseTime(it.CreatedAt)}
+	return auth.Key{ID: it.ID, AppID: it.AppID, AppSlug: it.AppSlug, Kind: auth.Kind(it.Kind), Hint: it.Hint,
+		CreatedAt: parseTime(it.CreatedAt)}
 }
 
 func ownerPK(appID string) string {
