@@ -19,27 +19,6 @@ import (
 	"github.com/clientele/clientele/internal/lago"
 )
 
-// keyed is a request under an idempotency key.
-type keyed struct {
-	method, path string
-	body         any
-	key          string
-}
-
-func (k keyed) send(c *apitest.Caller) *apitest.Response {
-	return c.Do(k.method, k.path, k.body, idem, k.key)
-}
-
-// replayed sends k again and checks that it replays first and leaves the partition as it was.
-func replayed(t *testing.T, e *apitest.Env, app apitest.App, k keyed, first *apitest.Response) {
-	t.Helper()
-	before := e.Partition(t, app.UUID)
-	apitest.WantReplay(t, first, k.send(e.As(t, app.Secret)))
-	if after := e.Partition(t, app.UUID); !reflect.DeepEqual(before, after) {
-		t.Errorf("the replay changed the partition: %d items before, %d after", len(before), len(after))
-	}
-}
-
 // get is the customer with an external id, which must exist.
 func get(t *testing.T, e *apitest.Env, app apitest.App, ext string) customerJSON {
 	t.Helper()
@@ -58,14 +37,14 @@ func TestKeptOutcomesReplay(t *testing.T) {
 		details map[string]string // the error's details, nil for a success
 		// prep makes what the request acts on; change then alters the app so that the
 		// request, run again, would do something else; after is what must hold then.
-		prep   func(t *testing.T, app apitest.App) keyed
+		prep   func(t *testing.T, app apitest.App) apitest.Keyed
 		change func(t *testing.T, app apitest.App)
 		after  func(t *testing.T, app apitest.App)
 	}{
 		{name: "an upsert that changed nothing does not revert a later one (row 1)", status: 200,
-			prep: func(t *testing.T, app apitest.App) keyed {
+			prep: func(t *testing.T, app apitest.App) apitest.Keyed {
 				wantCustomer(t, e.As(t, app.Secret).Post(customers, upsert(M{"external_id": "X", "name": "A"})))
-				return keyed{method: "POST", path: customers, body: upsert(M{"external_id": "X", "name": "A"})}
+				return apitest.Keyed{Method: "POST", Path: customers, Body: upsert(M{"external_id": "X", "name": "A"})}
 			},
 			change: func(t *testing.T, app apitest.App) {
 				wantCustomer(t, e.As(t, app.Secret).Post(customers, upsert(M{"external_id": "X", "name": "B"})))
@@ -77,17 +56,17 @@ func TestKeptOutcomesReplay(t *testing.T) {
 			}},
 		{name: "a 404 of a delete does not delete a customer made since (row 2)", status: 404,
 			details: map[string]string{},
-			prep: func(t *testing.T, app apitest.App) keyed {
-				return keyed{method: "DELETE", path: customers + "/X"}
+			prep: func(t *testing.T, app apitest.App) apitest.Keyed {
+				return apitest.Keyed{Method: "DELETE", Path: customers + "/X"}
 			},
 			change: func(t *testing.T, app apitest.App) {
 				wantCustomer(t, e.As(t, app.Secret).Post(customers, upsert(M{"external_id": "X"})))
 			},
 			after: func(t *testing.T, app apitest.App) { get(t, e, app, "X") }},
 		{name: "a taken email is kept", status: 422, details: map[string]string{"email": "value_already_exist"},
-			prep: func(t *testing.T, app apitest.App) keyed {
+			prep: func(t *testing.T, app apitest.App) apitest.Keyed {
 				wantCustomer(t, e.As(t, app.Secret).Post(customers, upsert(M{"external_id": "H", "email": "h@example.com"})))
-				return keyed{method: "POST", path: customers, body: upsert(M{"external_id": "Y", "email": "h@example.com"})}
+				return apitest.Keyed{Method: "POST", Path: customers, Body: upsert(M{"external_id": "Y", "email": "h@example.com"})}
 			},
 			change: func(t *testing.T, app apitest.App) {
 				wantCustomer(t, e.As(t, app.Secret).Delete(customers+"/H"))
@@ -101,14 +80,14 @@ func TestKeptOutcomesReplay(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			app := e.CreateApp(t, fmt.Sprintf("kept-%d", i))
 			k := tc.prep(t, app)
-			k.key = "kept-" + strconv.Itoa(i)
+			k.Key = "kept-" + strconv.Itoa(i)
 			sk := e.As(t, app.Secret)
 			var unkeyed *apitest.Response
 			if tc.details != nil { // as today: the keyed answer is the one without a key
-				unkeyed = sk.Do(k.method, k.path, k.body).Want(tc.status)
+				unkeyed = sk.Do(k.Method, k.Path, k.Body).Want(tc.status)
 			}
 			records := e.Records(t, app.UUID)
-			first := k.send(sk).Want(tc.status)
+			first := k.Send(sk).Want(tc.status)
 			if tc.details != nil && !bytes.Equal(first.Body, unkeyed.Body) {
 				t.Errorf("keyed answer %s, want the answer without a key %s", first.Body, unkeyed.Body)
 			}
@@ -118,7 +97,7 @@ func TestKeptOutcomesReplay(t *testing.T) {
 			if tc.change != nil {
 				tc.change(t, app)
 			}
-			replayed(t, e, app, k, first)
+			e.WantReplayed(t, app, k, first)
 			if tc.after != nil {
 				tc.after(t, app)
 			}
@@ -137,12 +116,12 @@ func TestTheLargestCustomerIsDeleted(t *testing.T) {
 	for range 47 {
 		e.CreateLicense(t, app.Secret, app.Slug, c.LagoID)
 	}
-	k := keyed{method: "DELETE", path: customers + "/big", key: "largest"}
-	first := k.send(e.As(t, app.Secret))
+	k := apitest.Keyed{Method: "DELETE", Path: customers + "/big", Key: "largest"}
+	first := k.Send(e.As(t, app.Secret))
 	if got := wantCustomer(t, first); got.LagoID != c.LagoID {
 		t.Errorf("deleted %s, want %s", got.LagoID, c.LagoID)
 	}
-	replayed(t, e, app, k, first)
+	e.WantReplayed(t, app, k, first)
 	if n := e.Count(t, app.UUID, "LICENSE") + e.Count(t, app.UUID, "CUSTOMER"); n != 0 {
 		t.Errorf("%d customers and licenses left, want none", n)
 	}
@@ -354,42 +333,14 @@ func TestTwinsOfAKeyedWrite(t *testing.T) {
 	e := apitest.New(t)
 	app := e.CreateApp(t, "twins")
 	sk := e.As(t, app.Secret)
-	twice := func(k keyed) [2]*apitest.Response {
-		var out [2]*apitest.Response
-		var wg sync.WaitGroup
-		for i := range out {
-			wg.Go(func() { out[i] = k.send(sk) })
-		}
-		wg.Wait()
-		return out
-	}
-	check := func(t *testing.T, round int, rs [2]*apitest.Response) {
-		t.Helper()
-		var first *apitest.Response
-		for _, r := range rs {
-			if r.Status == 200 && r.Header.Get("Idempotent-Replayed") == "" {
-				first = r
-			}
-		}
-		if first == nil {
-			t.Fatalf("round %d: no twin did the write: %d %s, %d %s", round, rs[0].Status, rs[0].Body,
-				rs[1].Status, rs[1].Body)
-		}
-		for _, r := range rs {
-			switch {
-			case r == first:
-			case r.Status == 409:
-				errorOf(t, r, "idempotency_key_in_use", nil)
-			default:
-				apitest.WantReplay(t, first, r)
-			}
-		}
-	}
+	inUse := lagoError("idempotency_key_in_use", nil)
 	for i := range 100 {
 		ext := fmt.Sprint("twin-", i)
-		check(t, i, twice(keyed{method: "POST", path: customers, body: upsert(M{"external_id": ext, "name": "Twin"}),
-			key: "up-" + ext}))
-		check(t, i, twice(keyed{method: "DELETE", path: customers + "/" + ext, key: "del-" + ext}))
+		up := apitest.Keyed{Method: "POST", Path: customers, Body: upsert(M{"external_id": ext, "name": "Twin"}),
+			Key: "up-" + ext}
+		apitest.WantTwins(t, apitest.Twice(sk, up), 200, inUse)
+		del := apitest.Keyed{Method: "DELETE", Path: customers + "/" + ext, Key: "del-" + ext}
+		apitest.WantTwins(t, apitest.Twice(sk, del), 200, inUse)
 	}
 	e.CheckInvariants(t, app.UUID)
 }
@@ -471,16 +422,16 @@ func TestADeletedAppWinsOverAReplay(t *testing.T) {
 	app := e.CreateApp(t, "gone")
 	sk := e.As(t, app.Secret)
 	wantCustomer(t, sk.Post(customers, upsert(M{"external_id": "doomed"})))
-	writes := []keyed{
-		{method: "POST", path: customers, body: upsert(M{"external_id": "new"}), key: "upsert"},
-		{method: "DELETE", path: customers + "/doomed", key: "delete"},
+	writes := []apitest.Keyed{
+		{Method: "POST", Path: customers, Body: upsert(M{"external_id": "new"}), Key: "upsert"},
+		{Method: "DELETE", Path: customers + "/doomed", Key: "delete"},
 	}
 	for _, k := range writes {
-		wantCustomer(t, k.send(sk))
+		wantCustomer(t, k.Send(sk))
 	}
 	e.As(t, e.AccountKey).Delete("/api/v1/apps/" + app.Slug).Want(202)
 	for _, k := range writes {
-		r := k.send(sk).Want(401)
+		r := k.Send(sk).Want(401)
 		errorOf(t, r, "", nil)
 		if r.Header.Get("Idempotent-Replayed") != "" {
 			t.Errorf("%s: a replay of a deleted organization's write", r.Req)

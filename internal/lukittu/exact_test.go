@@ -19,27 +19,6 @@ import (
 // noSuchCustomer is a customer id that no test makes.
 const noSuchCustomer = "00000000-0000-4000-8000-000000000022"
 
-// keyed is a request under an idempotency key.
-type keyed struct {
-	method, path string
-	body         any
-	key          string
-}
-
-func (k keyed) send(c *apitest.Caller) *apitest.Response {
-	return c.Do(k.method, k.path, k.body, idem, k.key)
-}
-
-// replayed sends k again and checks that it replays first and leaves the partition as it was.
-func replayed(t *testing.T, e *apitest.Env, app apitest.App, k keyed, first *apitest.Response) {
-	t.Helper()
-	before := e.Partition(t, app.UUID)
-	apitest.WantReplay(t, first, k.send(e.As(t, app.Secret)))
-	if after := e.Partition(t, app.UUID); !reflect.DeepEqual(before, after) {
-		t.Errorf("the replay changed the partition: %d items before, %d after", len(before), len(after))
-	}
-}
-
 func create(t *testing.T, e *apitest.Env, app apitest.App, body M) customerJSON {
 	t.Helper()
 	return wantOK[customerJSON](t, e.As(t, app.Secret).Post(teamOf(app), body), 201, "CustomerResponse")
@@ -61,14 +40,14 @@ func TestKeptOutcomesReplay(t *testing.T) {
 		code   string // the error's code, "" for a success
 		// prep makes what the request acts on; change then alters the app so that the
 		// request, run again, would do something else; after is what must hold then.
-		prep   func(t *testing.T, app apitest.App) keyed
+		prep   func(t *testing.T, app apitest.App) apitest.Keyed
 		change func(t *testing.T, app apitest.App)
 		after  func(t *testing.T, app apitest.App)
 	}{
 		{name: "a replace that changed nothing is not run again over a later one (row 1)", status: 200,
-			prep: func(t *testing.T, app apitest.App) keyed {
+			prep: func(t *testing.T, app apitest.App) apitest.Keyed {
 				c := create(t, e, app, person("x@example.com", "Name A"))
-				return keyed{method: "PUT", path: teamOf(app) + "/" + c.ID, body: person("x@example.com", "Name A")}
+				return apitest.Keyed{Method: "PUT", Path: teamOf(app) + "/" + c.ID, Body: person("x@example.com", "Name A")}
 			},
 			change: func(t *testing.T, app apitest.App) {
 				e.As(t, app.Secret).Put(teamOf(app)+"/"+only(t, e, app).ID, person("x@example.com", "Name B")).Want(200)
@@ -79,17 +58,17 @@ func TestKeptOutcomesReplay(t *testing.T) {
 				}
 			}},
 		{name: "a 404 of a delete is kept (row 2)", status: 404, code: "CUSTOMER_NOT_FOUND",
-			prep: func(t *testing.T, app apitest.App) keyed {
-				return keyed{method: "DELETE", path: teamOf(app) + "/" + noSuchCustomer}
+			prep: func(t *testing.T, app apitest.App) apitest.Keyed {
+				return apitest.Keyed{Method: "DELETE", Path: teamOf(app) + "/" + noSuchCustomer}
 			}},
 		{name: "a 404 of a replace is kept", status: 404, code: "CUSTOMER_NOT_FOUND",
-			prep: func(t *testing.T, app apitest.App) keyed {
-				return keyed{method: "PUT", path: teamOf(app) + "/" + noSuchCustomer, body: named("nobody")}
+			prep: func(t *testing.T, app apitest.App) apitest.Keyed {
+				return apitest.Keyed{Method: "PUT", Path: teamOf(app) + "/" + noSuchCustomer, Body: named("nobody")}
 			}},
 		{name: "a 409 of a taken email is kept", status: 409, code: "BAD_REQUEST",
-			prep: func(t *testing.T, app apitest.App) keyed {
+			prep: func(t *testing.T, app apitest.App) apitest.Keyed {
 				create(t, e, app, person("taken@example.com", "Holder"))
-				return keyed{method: "POST", path: teamOf(app), body: person("taken@example.com", "Second")}
+				return apitest.Keyed{Method: "POST", Path: teamOf(app), Body: person("taken@example.com", "Second")}
 			},
 			change: func(t *testing.T, app apitest.App) {
 				wantOK[any](t, e.As(t, app.Secret).Delete(teamOf(app)+"/"+only(t, e, app).ID), 200, "")
@@ -100,18 +79,18 @@ func TestKeptOutcomesReplay(t *testing.T) {
 				}
 			}},
 		{name: "a 409 of a replace to a taken email is kept", status: 409, code: "BAD_REQUEST",
-			prep: func(t *testing.T, app apitest.App) keyed {
+			prep: func(t *testing.T, app apitest.App) apitest.Keyed {
 				create(t, e, app, person("holder@example.com", "Holder"))
 				c := create(t, e, app, person("mover@example.com", "Mover"))
-				return keyed{method: "PUT", path: teamOf(app) + "/" + c.ID, body: person("holder@example.com", "Mover")}
+				return apitest.Keyed{Method: "PUT", Path: teamOf(app) + "/" + c.ID, Body: person("holder@example.com", "Mover")}
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			app := e.CreateApp(t, fmt.Sprintf("kept-%d", i))
 			k := tc.prep(t, app)
-			k.key = "kept-" + strconv.Itoa(i)
+			k.Key = "kept-" + strconv.Itoa(i)
 			records := e.Records(t, app.UUID)
-			first := k.send(e.As(t, app.Secret)).Want(tc.status)
+			first := k.Send(e.As(t, app.Secret)).Want(tc.status)
 			if tc.code != "" {
 				errorOf(t, first, tc.code)
 			}
@@ -121,7 +100,7 @@ func TestKeptOutcomesReplay(t *testing.T) {
 			if tc.change != nil {
 				tc.change(t, app)
 			}
-			replayed(t, e, app, k, first)
+			e.WantReplayed(t, app, k, first)
 			if tc.after != nil {
 				tc.after(t, app)
 			}
@@ -151,12 +130,12 @@ func TestTheLargestCustomerIsDeleted(t *testing.T) {
 	for range 47 {
 		e.CreateLicense(t, app.Secret, app.Slug, c.ID)
 	}
-	k := keyed{method: "DELETE", path: teamOf(app) + "/" + strings.TrimPrefix(c.ID, "cus_"), key: "largest"}
-	first := k.send(e.As(t, app.Secret))
+	k := apitest.Keyed{Method: "DELETE", Path: teamOf(app) + "/" + strings.TrimPrefix(c.ID, "cus_"), Key: "largest"}
+	first := k.Send(e.As(t, app.Secret))
 	if data := wantOK[M](t, first, 200, ""); data["deleted"] != true {
 		t.Errorf("delete answered %s", first.Body)
 	}
-	replayed(t, e, app, k, first)
+	e.WantReplayed(t, app, k, first)
 	if n := e.Count(t, app.UUID, "LICENSE") + e.Count(t, app.UUID, "CUSTOMER"); n != 0 {
 		t.Errorf("%d customers and licenses left, want none", n)
 	}
@@ -262,47 +241,22 @@ func TestTwinsOfAKeyedWrite(t *testing.T) {
 	e := apitest.New(t)
 	app := e.CreateApp(t, "twins")
 	sk := e.As(t, app.Secret)
-	twice := func(k keyed) [2]*apitest.Response {
-		var out [2]*apitest.Response
-		var wg sync.WaitGroup
-		for i := range out {
-			wg.Go(func() { out[i] = k.send(sk) })
-		}
-		wg.Wait()
-		return out
-	}
-	check := func(t *testing.T, round int, rs [2]*apitest.Response) {
+	inUse := func(t *testing.T, r *apitest.Response) {
 		t.Helper()
-		var first *apitest.Response
-		for _, r := range rs {
-			if r.Status == 200 && r.Header.Get("Idempotent-Replayed") == "" {
-				first = r
-			}
-		}
-		if first == nil {
-			t.Fatalf("round %d: no twin did the write: %d %s, %d %s", round, rs[0].Status, rs[0].Body,
-				rs[1].Status, rs[1].Body)
-		}
-		for _, r := range rs {
-			switch {
-			case r == first:
-			case r.Status == 409:
-				if b := errorOf(t, r, "BAD_REQUEST"); !strings.Contains(b.Result.Details, "Idempotency-Key") {
-					t.Errorf("round %d: a 409 that is not the key in use: %s", round, r.Body)
-				}
-			default:
-				apitest.WantReplay(t, first, r)
-			}
+		if b := errorOf(t, r, "BAD_REQUEST"); !strings.Contains(b.Result.Details, "Idempotency-Key") {
+			t.Errorf("a 409 that is not the key in use: %s", r.Body)
 		}
 	}
 	c := create(t, e, app, named("twin"))
 	for i := range 100 {
-		check(t, i, twice(keyed{method: "PUT", path: teamOf(app) + "/" + c.ID, body: named(fmt.Sprint("twin-", i)),
-			key: fmt.Sprint("put-", i)}))
+		put := apitest.Keyed{Method: "PUT", Path: teamOf(app) + "/" + c.ID, Body: named(fmt.Sprint("twin-", i)),
+			Key: fmt.Sprint("put-", i)}
+		apitest.WantTwins(t, apitest.Twice(sk, put), 200, inUse)
 	}
 	for i := range 100 {
 		d := create(t, e, app, named(fmt.Sprint("doomed-", i)))
-		check(t, i, twice(keyed{method: "DELETE", path: teamOf(app) + "/" + d.ID, key: fmt.Sprint("del-", i)}))
+		del := apitest.Keyed{Method: "DELETE", Path: teamOf(app) + "/" + d.ID, Key: fmt.Sprint("del-", i)}
+		apitest.WantTwins(t, apitest.Twice(sk, del), 200, inUse)
 	}
 	e.CheckInvariants(t, app.UUID)
 }
@@ -391,19 +345,19 @@ func TestADeletedAppWinsOverAReplay(t *testing.T) {
 	app := e.CreateApp(t, "gone")
 	sk := e.As(t, app.Secret)
 	c, d := create(t, e, app, named("kept")), create(t, e, app, named("doomed"))
-	writes := []keyed{
-		{method: "POST", path: teamOf(app), body: named("new"), key: "create"},
-		{method: "PUT", path: teamOf(app) + "/" + c.ID, body: named("renamed"), key: "update"},
-		{method: "DELETE", path: teamOf(app) + "/" + d.ID, key: "delete"},
+	writes := []apitest.Keyed{
+		{Method: "POST", Path: teamOf(app), Body: named("new"), Key: "create"},
+		{Method: "PUT", Path: teamOf(app) + "/" + c.ID, Body: named("renamed"), Key: "update"},
+		{Method: "DELETE", Path: teamOf(app) + "/" + d.ID, Key: "delete"},
 	}
 	for _, k := range writes {
-		if r := k.send(sk); r.Status >= 300 {
+		if r := k.Send(sk); r.Status >= 300 {
 			t.Fatalf("%s: %d %s", r.Req, r.Status, r.Body)
 		}
 	}
 	e.As(t, e.AccountKey).Delete("/api/v1/apps/" + app.Slug).Want(202)
 	for _, k := range writes {
-		r := k.send(sk)
+		r := k.Send(sk)
 		wantError(t, r, 404, "TEAM_NOT_FOUND")
 		if r.Header.Get("Idempotent-Replayed") != "" {
 			t.Errorf("%s: a replay of a deleted team's write", r.Req)
