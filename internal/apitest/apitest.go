@@ -58,6 +58,7 @@ type Option func(*settings)
 
 type settings struct {
 	gateway       gateway.Options
+	timeouts      map[string]time.Duration // functions' Timeouts, by folder, over the template's
 	log           func(function string) *slog.Logger
 	missingTable  bool
 	localWebhooks bool
@@ -72,6 +73,20 @@ func LocalWebhooks() Option {
 // IntegrationTimeout sets how long the gateway waits for a function (gateway.Options).
 func IntegrationTimeout(d time.Duration) Option {
 	return func(s *settings) { s.gateway.IntegrationTimeout = d }
+}
+
+// FunctionTimeout replaces the Timeout that template.yaml gives the functions named (by
+// folder), or every function's when none is named (gateway.Options.FunctionTimeout), so that
+// a test of a stall is quick while the calls that set it up keep their time.
+func FunctionTimeout(d time.Duration, functions ...string) Option {
+	return func(s *settings) {
+		if len(functions) == 0 {
+			s.gateway.FunctionTimeout = d
+		}
+		for _, fn := range functions {
+			s.timeouts[fn] = d
+		}
+	}
 }
 
 // FunctionLog gives each function its logger; by default warnings and errors go to stderr,
@@ -91,12 +106,19 @@ func MissingTable() Option {
 func New(t *testing.T, opts ...Option) *Env {
 	t.Helper()
 	warnings := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s := settings{log: func(fn string) *slog.Logger { return warnings.With("function", fn) }}
+	s := settings{log: func(fn string) *slog.Logger { return warnings.With("function", fn) },
+		timeouts: map[string]time.Duration{}}
 	for _, o := range opts {
 		o(&s)
 	}
 	tbl := dynamotest.New(t)
 	api := templateAPI(t)
+	for fn, d := range s.timeouts {
+		if _, ok := api.Timeouts[fn]; !ok {
+			t.Fatalf("apitest: no function %s has a Timeout in template.yaml", fn)
+		}
+		api.Timeouts[fn] = d
+	}
 	e := &Env{
 		Clock: &Clock{}, StoreClock: &Clock{}, Faults: &Faults{},
 		Admin: store.New(tbl.Client, tbl.Name), Table: tbl, Hosts: newHosts(),

@@ -22,6 +22,7 @@ type Faults struct {
 	throttle map[string]int // operation -> attempts still to throttle
 	lose     map[string]int // operation -> answers still to lose after the call succeeded
 	conflict map[string]int // operation -> transactions still to cancel as in conflict
+	stall    map[string]int // operation -> attempts still to hold until their context is done
 	attempts map[string]int // operation -> attempts that reached the throttle point
 }
 
@@ -50,6 +51,14 @@ func (f *Faults) ConflictNext(op string, n int) {
 	f.conflict = map[string]int{op: n}
 }
 
+// StallNext holds the next n attempts of an operation until their context is done, as a
+// DynamoDB that does not answer does: the request then has only its deadline.
+func (f *Faults) StallNext(op string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stall = map[string]int{op: n}
+}
+
 // Attempts is how many attempts of an operation were sent since ThrottleNext.
 func (f *Faults) Attempts(op string) int {
 	f.mu.Lock()
@@ -70,7 +79,7 @@ func (f *Faults) take(m map[string]int, op string) bool {
 func (f *Faults) option(o *dynamodb.Options) {
 	o.APIOptions = append(slices.Clone(o.APIOptions), func(st *middleware.Stack) error {
 		// After the SDK's retry middleware, so that every attempt passes here and the
-		// standard retryer sees the throttling.
+		// standard retryer sees the throttling (and a stall holds one attempt).
 		if err := st.Finalize.Insert(middleware.FinalizeMiddlewareFunc("throttleFault", f.throttleFault),
 			"Retry", middleware.After); err != nil {
 			return err
@@ -93,6 +102,10 @@ func (f *Faults) throttleFault(ctx context.Context, in middleware.FinalizeInput,
 		return middleware.FinalizeOutput{}, middleware.Metadata{}, &smithy.GenericAPIError{
 			Code: "ThrottlingException", Message: "injected: rate of requests exceeds the allowed throughput",
 			Fault: smithy.FaultServer}
+	}
+	if f.take(f.stall, op) {
+		<-ctx.Done()
+		return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("injected: no answer: %w", ctx.Err())
 	}
 	return next.HandleFinalize(ctx, in)
 }

@@ -79,3 +79,64 @@ func WantReplay(t *testing.T, first, again *Response) {
 		t.Errorf("%s: first answer's Idempotent-Replayed %q, want none", first.Req, got)
 	}
 }
+
+// Keyed is a write under an idempotency key.
+type Keyed struct {
+	Method, Path string
+	Body         any      // as Caller.Do's
+	Key          string   // the Idempotency-Key
+	Header       []string // more headers, as Caller.Do's
+}
+
+// Send sends the write with c.
+func (k Keyed) Send(c *Caller) *Response {
+	c.t.Helper()
+	return c.Do(k.Method, k.Path, k.Body, append([]string{IdempotencyKey, k.Key}, k.Header...)...)
+}
+
+// WantReplayed sends k again with app's secret key: it must replay first and leave the app's
+// partition as it was.
+func (e *Env) WantReplayed(t *testing.T, app App, k Keyed, first *Response) {
+	t.Helper()
+	before := e.Partition(t, app.UUID)
+	WantReplay(t, first, k.Send(e.As(t, app.Secret)))
+	if after := e.Partition(t, app.UUID); !reflect.DeepEqual(before, after) {
+		t.Errorf("the replay changed the partition: %d items before, %d after", len(before), len(after))
+	}
+}
+
+// Twice sends k twice at once with c and returns both answers.
+func Twice(c *Caller, k Keyed) [2]*Response {
+	var out [2]*Response
+	var wg sync.WaitGroup
+	for i := range out {
+		wg.Go(func() { out[i] = k.Send(c) })
+	}
+	wg.Wait()
+	return out
+}
+
+// WantTwins checks the answers of Twice: one did the write (status, not replayed), and the
+// other replays it or is the dialect's 409 for a key in use, which inUse checks.
+func WantTwins(t *testing.T, rs [2]*Response, status int, inUse func(*testing.T, *Response)) {
+	t.Helper()
+	var first *Response
+	for _, r := range rs {
+		if r.Status == status && r.Header.Get("Idempotent-Replayed") == "" {
+			first = r
+		}
+	}
+	if first == nil {
+		t.Fatalf("%s: no twin did the write: %d %s, %d %s", rs[0].Req, rs[0].Status, rs[0].Body,
+			rs[1].Status, rs[1].Body)
+	}
+	for _, r := range rs {
+		switch {
+		case r == first:
+		case r.Status == 409:
+			inUse(t, r)
+		default:
+			WantReplay(t, first, r)
+		}
+	}
+}

@@ -67,7 +67,7 @@ func (a *API) readCreation(r *http.Request, render func(idempotency.Result) idem
 	if err != nil {
 		return creation{}, err
 	}
-	cl, err := web.Claim(r, b.raw, render)
+	cl, err := claim(r, b.raw, "customer", render)
 	if err != nil {
 		return creation{}, err
 	}
@@ -235,7 +235,7 @@ func (a *API) UpdateCustomer(r *http.Request) (idempotency.Answer, error) {
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
-	cl, err := web.Claim(r, b.raw, customerAnswer(http.StatusOK))
+	cl, err := claim(r, b.raw, "customer", customerAnswer(http.StatusOK))
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
@@ -269,7 +269,7 @@ func (a *API) deleteByID(r *http.Request, prefix, record string, del deletion) (
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
-	cl, err := web.Claim(r, nil, deleted)
+	cl, err := claim(r, nil, record, deleted)
 	if err != nil {
 		return idempotency.Answer{}, err
 	}

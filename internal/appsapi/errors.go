@@ -129,6 +129,20 @@ func about(record string, err error) error {
 	return &recordError{record: record, err: err}
 }
 
+// claim is web.Claim, whose kept errors (a 404, a 409) are answered about record, byte for
+// byte as the route answers them without a key.
+func claim(r *http.Request, raw []byte, record string, render func(idempotency.Result) idempotency.Answer) (
+	*idempotency.Claim, error) {
+	c, err := web.Claim(r, raw, render)
+	if err != nil {
+		return nil, err
+	}
+	if kept := c.RenderError; kept != nil {
+		c.RenderError = func(err error) idempotency.Answer { return kept(about(record, err)) }
+	}
+	return c, nil
+}
+
 // recordOf is the record that err is about, else def.
 func recordOf(err error, def string) string {
 	var re *recordError

@@ -73,7 +73,7 @@ func (a *API) CreateLicense(r *http.Request) (idempotency.Answer, error) {
 		return idempotency.Answer{}, err
 	}
 	now := a.now()
-	cl, err := web.Claim(r, b.raw, func(res idempotency.Result) idempotency.Answer {
+	cl, err := claim(r, b.raw, "customer", func(res idempotency.Result) idempotency.Answer {
 		return web.JSON(http.StatusCreated, data{toLicenseJSON(res.License, now)})
 	})
 	if err != nil {

@@ -147,10 +147,11 @@ func TestListGetDeleteCustomers(t *testing.T) {
 // one customer comes out and the store's invariants hold. DynamoDB Local runs every
 // transaction one after the other (about 20 ms each here), so 50 writers retrying on one item
 // take far longer than in DynamoDB; the test is about convergence, not latency, and lifts
-// the gateway's 30 s integration timeout.
+// the gateway's 30 s integration timeout and the upsert's Timeout.
 func TestConcurrentUpserts(t *testing.T) {
 	t.Parallel()
-	e := apitest.New(t, apitest.IntegrationTimeout(5*time.Minute))
+	e := apitest.New(t, apitest.IntegrationTimeout(5*time.Minute),
+		apitest.FunctionTimeout(5*time.Minute, "lago-upsert-customer"))
 	app := e.CreateApp(t, "lg-race")
 	sk := e.As(t, app.Secret)
 	var wg sync.WaitGroup

@@ -96,7 +96,7 @@ func DeleteCustomer() Route {
 // CreateLicense is POST /api/v1/apps/{slug}/licenses.
 func CreateLicense() Route {
 	return route(appsDialect(), "create-license", "POST", licensesPath,
-		act("GetItem", "ConditionCheckItem", "UpdateItem", "PutItem"), (*appsapi.API).CreateLicense)
+		act("GetItem", "BatchGetItem", "ConditionCheckItem", "UpdateItem", "PutItem"), (*appsapi.API).CreateLicense)
 }
 
 // ListLicenses is GET /api/v1/apps/{slug}/licenses.
