@@ -40,14 +40,14 @@ func New(s *store.Store) *API { return &API{store: s} }
 // org is the app of a request's key, Lago's organization, with what Lago's view shows of it.
 type org struct {
 	appID, keyID  string
-	billingEntity string // the code of the app's one billing entity: its slug (docs/lago.md, "Billing entity")
+	billingEntity string // the code of the app's one billing entity: its slug (docs/lago.md, "Numbers, slugs…")
 	prefix        string // its document number prefix, of its customers' slugs (documentPrefix)
 }
 
 // organization is the app of the request's key. Lago has one API key per organization, so
 // only app keys are accepted here: an account key names no app and gets 401 like a bad key.
 // The app's name comes with the key (the authorizer's context); a key made before keys held
-// it costs one read of the app (docs/lago.md, "Keys made before").
+// it costs one read of the app (docs/lago.md, "What it costs").
 func (a *API) organization(r *http.Request, need auth.Need) (org, error) {
 	p, err := web.Principal(r)
 	if err == nil && p.Kind == auth.Account {
