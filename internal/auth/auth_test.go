@@ -63,7 +63,8 @@ func TestAuthorizerContextRoundTrip(t *testing.T) {
 	}{
 		{"account key", Principal{KeyID: "k", Kind: Account}, true},
 		{"secret key", Principal{KeyID: "k", AppID: "a", AppSlug: "s", AppName: "Ünïcode app", Kind: Secret}, true},
-		{"a key made before keys held the app's name", Principal{KeyID: "k", AppID: "a", AppSlug: "s", Kind: Secret}, true},
+		{"a key made before keys held the app's name", Principal{KeyID: "k", AppID: "a", AppSlug: "s", Kind: Secret},
+			true},
 		{"app key without app", Principal{KeyID: "k", Kind: Publishable}, false},
 		{"unknown kind", Principal{KeyID: "k", Kind: "root"}, false},
 	}

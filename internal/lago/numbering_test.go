@@ -72,13 +72,15 @@ func TestSequentialIDSlugAndBillingEntity(t *testing.T) {
 		{Name: "another billing entity is Lago's 404", Key: pk, Method: "GET",
 			Path: customers + "?billing_entity_codes[]=hooli", Status: 404, Check: noEntity},
 		{Name: "one unknown among known ones is 404", Key: pk, Method: "GET",
-			Path: customers + "?billing_entity_codes[]=pied-piper&billing_entity_codes[]=hooli", Status: 404, Check: noEntity},
+			Path: customers + "?billing_entity_codes[]=pied-piper&billing_entity_codes[]=hooli", Status: 404,
+			Check: noEntity},
 		{Name: "an empty code is no billing entity's", Key: pk, Method: "GET",
 			Path: customers + "?billing_entity_codes[]=", Status: 404, Check: noEntity},
 		{Name: "the 404 comes before a bad filter's 422", Key: pk, Method: "GET",
 			Path: customers + "?billing_entity_codes[]=hooli&countries[]=XX", Status: 404, Check: noEntity},
 		{Name: "an upsert into the app's billing entity", Key: app.Secret, Method: "POST", Path: customers,
-			Body: upsert(M{"external_id": "pp-1", "billing_entity_code": "pied-piper"}), Status: 200, Check: same(made[1])},
+			Body: upsert(M{"external_id": "pp-1", "billing_entity_code": "pied-piper"}), Status: 200,
+			Check: same(made[1])},
 		{Name: "an upsert with a blank one is the app's", Key: app.Secret, Method: "POST", Path: customers,
 			Body: upsert(M{"external_id": "pp-2", "billing_entity_code": " "}), Status: 200, Check: same(made[2])},
 		{Name: "and with a null one", Key: app.Secret, Method: "POST", Path: customers,
@@ -87,7 +89,8 @@ func TestSequentialIDSlugAndBillingEntity(t *testing.T) {
 			Body: upsert(M{"external_id": "pp-9", "billing_entity_code": "hooli"}), Status: 404, Check: noEntity},
 		{Name: "and writes nothing", Key: pk, Method: "GET", Path: customers + "/pp-9", Status: 404,
 			Check: lagoError("customer_not_found", nil)},
-		{Name: "delete", Key: app.Secret, Method: "DELETE", Path: customers + "/pp-2", Status: 200, Check: same(made[2])},
+		{Name: "delete", Key: app.Secret, Method: "DELETE", Path: customers + "/pp-2", Status: 200,
+			Check: same(made[2])},
 	})
 
 	t.Run("the Apps API shows the same number", func(t *testing.T) {
