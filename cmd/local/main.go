@@ -10,6 +10,11 @@
 //	PORT                   the port to serve on, on 127.0.0.1 (default 3000; 0 picks a free one)
 //	BOOTSTRAP_ACCOUNT_KEY  an account key to register (ak_live_ and 48 hex digits); without
 //	                       it a new account key is made at each start
+//	SEAL_LOCAL_KEY         the AES-256 key (32 bytes, base64) that seals webhook secrets in
+//	                       place of KMS; without it a new one is made at each start, and the
+//	                       secrets sealed before it no longer open (set it with DYNAMODB_DATA)
+//
+// It sets WEBHOOKS_LOCAL=true for the functions: webhook endpoints may be http on loopback.
 //
 // At each start it makes sure the demo app my-app exists, makes it a fresh secret key, and
 // prints the URL, the keys and a sample curl. Logs are JSON on standard error. SIGINT or
@@ -43,8 +48,10 @@ import (
 	"github.com/clientele/clientele/internal/gateway"
 	"github.com/clientele/clientele/internal/routes"
 	"github.com/clientele/clientele/internal/samtemplate"
+	"github.com/clientele/clientele/internal/seal"
 	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/tenant"
+	"github.com/clientele/clientele/internal/webhook"
 )
 
 // Defaults and names.
@@ -126,13 +133,18 @@ func run(ctx context.Context, stdout, stderr io.Writer, ready func(info)) error 
 		return err
 	}
 
+	sealer, policy, err := localWebhooks(log)
+	if err != nil {
+		return err
+	}
 	// Each function gets its own client and store, as separate Lambda functions would.
 	depsFor := func(fn string) routes.Deps {
 		db, _, err := routes.DynamoDBFromEnv()
 		if err != nil {
 			panic(err) // the same environment just worked above
 		}
-		return routes.Deps{Store: store.New(db, table), Log: log.With("function", fn), Document: docs.OpenAPIJSON}
+		return routes.Deps{Store: store.New(db, table), Log: log.With("function", fn), Document: docs.OpenAPIJSON,
+			Sealer: sealer, Webhooks: policy}
 	}
 	authz := depsFor(api.Authorizer.Function)
 	gw, err := gateway.New(api, authorizer.New(authz.Store, authz.Log).Handle, depsFor, gateway.Options{Log: log.With("source", "gateway")})
@@ -173,6 +185,31 @@ func run(ctx context.Context, stdout, stderr io.Writer, ready func(info)) error 
 		return err
 	}
 	return nil
+}
+
+// localWebhooks is what the functions seal webhook secrets with locally (the local key of
+// SEAL_LOCAL_KEY, made when unset) and the local setting of webhook URLs, which it sets in
+// the environment as the functions read it.
+func localWebhooks(log *slog.Logger) (seal.Sealer, webhook.Policy, error) {
+	if err := os.Setenv(webhook.EnvLocal, "true"); err != nil {
+		return nil, webhook.Policy{}, err
+	}
+	policy, err := webhook.PolicyFromEnv()
+	if err != nil {
+		return nil, webhook.Policy{}, err
+	}
+	if os.Getenv(seal.EnvLocalKey) == "" {
+		if err := os.Setenv(seal.EnvLocalKey, seal.NewLocalKey()); err != nil {
+			return nil, webhook.Policy{}, err
+		}
+		log.Info("webhook secrets are sealed with a new local key: set " + seal.EnvLocalKey +
+			" (32 random bytes in base64: openssl rand -base64 32) to keep them readable after a restart")
+	}
+	sealer, err := seal.LocalFromEnv()
+	if err != nil {
+		return nil, webhook.Policy{}, err
+	}
+	return sealer, policy, nil
 }
 
 // ensureTable creates the table from template.yaml when it does not exist, as

@@ -32,6 +32,7 @@ import (
 	"github.com/clientele/clientele/internal/routes"
 	"github.com/clientele/clientele/internal/samtemplate"
 	"github.com/clientele/clientele/internal/store"
+	"github.com/clientele/clientele/internal/webhook"
 )
 
 // Env is the deployed stack in miniature: a table, the gateway in front of every function,
@@ -45,6 +46,8 @@ type Env struct {
 	Admin      *store.Store // outside the gateway: the operator's and the purge worker's access
 	Table      *dynamotest.Table
 	RouteKeys  []string // every route the gateway serves, as "METHOD /path"
+	// Hosts resolves the names of webhook URLs for the functions' checks, without a query.
+	Hosts *Hosts
 
 	iam    *recorder
 	served *routeLog
@@ -54,9 +57,16 @@ type Env struct {
 type Option func(*settings)
 
 type settings struct {
-	gateway      gateway.Options
-	log          func(function string) *slog.Logger
-	missingTable bool
+	gateway       gateway.Options
+	log           func(function string) *slog.Logger
+	missingTable  bool
+	localWebhooks bool
+}
+
+// LocalWebhooks gives the functions the local setting of webhook URLs (webhook.Policy.Local,
+// which `make local` sets): http to loopback is allowed.
+func LocalWebhooks() Option {
+	return func(s *settings) { s.localWebhooks = true }
 }
 
 // IntegrationTimeout sets how long the gateway waits for a function (gateway.Options).
@@ -89,9 +99,10 @@ func New(t *testing.T, opts ...Option) *Env {
 	api := templateAPI(t)
 	e := &Env{
 		Clock: &Clock{}, StoreClock: &Clock{}, Faults: &Faults{},
-		Admin: store.New(tbl.Client, tbl.Name), Table: tbl,
+		Admin: store.New(tbl.Client, tbl.Name), Table: tbl, Hosts: newHosts(),
 		iam: newRecorder(), served: &routeLog{seen: map[string]bool{}},
 	}
+	kms := newStandInKMS(t)
 	table := tbl.Name
 	if s.missingTable {
 		table += "-missing"
@@ -100,7 +111,8 @@ func New(t *testing.T, opts ...Option) *Env {
 		db := dynamodb.New(tbl.Client.Options(), e.iam.option(fn), e.Faults.option)
 		st := store.New(db, table)
 		st.SetClock(func() time.Time { return e.StoreClock.Now().UTC() })
-		return routes.Deps{Store: st, Log: s.log(fn), Document: docs.OpenAPIJSON}
+		return routes.Deps{Store: st, Log: s.log(fn), Document: docs.OpenAPIJSON, Sealer: kms.sealer(fn, e.iam),
+			Webhooks: webhook.Policy{Local: s.localWebhooks, Resolver: e.Hosts}}
 	}
 	for _, r := range api.Routes {
 		e.RouteKeys = append(e.RouteKeys, r.Method+" "+r.Path)

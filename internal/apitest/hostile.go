@@ -122,7 +122,7 @@ func (e *Env) SendHostile(t *testing.T, h Hostile) int {
 			t.Errorf("%s, %s: %d %s", r.route, r.what, status, short(string(body)))
 			continue
 		}
-		if msg := checkShape(r.path, status, body); msg != "" {
+		if msg := checkShape(r.path, status, req.Response.Header.Get("Content-Type"), body); msg != "" {
 			t.Errorf("%s, %s: %d: %s: %s", r.route, r.what, status, msg, short(string(body)))
 		}
 	}
@@ -231,12 +231,16 @@ func sendAsWritten(base string, r hostileRequest, key string) (int, *http.Reques
 	return res.StatusCode, req, b, err
 }
 
-// checkShape returns what is wrong with an answer, or "": valid UTF-8 and JSON, and for an
-// error the shape of the dialect the path starts with. API Gateway's own answers
-// ({"message"}: a path it cannot decode, a body over its limit) are API Gateway's shape.
-func checkShape(path string, status int, body []byte) string {
+// checkShape returns what is wrong with an answer, or "": valid UTF-8 and JSON (or text, where
+// a route answers text), and for an error the shape of the dialect the path starts with. API
+// Gateway's own answers ({"message"}: a path it cannot decode, a body over its limit) are API
+// Gateway's shape.
+func checkShape(path string, status int, contentType string, body []byte) string {
 	if !utf8.Valid(body) {
 		return "not valid UTF-8"
+	}
+	if status < 300 && strings.HasPrefix(contentType, "text/plain") {
+		return ""
 	}
 	if !json.Valid(body) {
 		return "not JSON"
@@ -265,7 +269,7 @@ func checkShape(path string, status int, body []byte) string {
 			l.Result.Details == "" || l.Result.Code == "" {
 			return "not Lukittu's error shape"
 		}
-	case path == "/api/v1/customers" || strings.HasPrefix(path, "/api/v1/customers/"):
+	case lagoPath(path):
 		var l struct {
 			Status *int
 			Error  string
@@ -282,6 +286,16 @@ func checkShape(path string, status int, body []byte) string {
 		}
 	}
 	return ""
+}
+
+// lagoPath reports whether path is under one of the Lago dialect's resources.
+func lagoPath(path string) bool {
+	for _, p := range []string{"/api/v1/customers", "/api/v1/webhook_endpoints", "/api/v1/webhooks"} {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 func short(s string) string {

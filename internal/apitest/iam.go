@@ -21,16 +21,25 @@ import (
 )
 
 // recorder records, per function, the DynamoDB IAM actions its calls need (the operation,
-// and for TransactWriteItems the action of each item) and the indexes it queries, from a
-// middleware on the function's own client.
+// and for TransactWriteItems the action of each item), the indexes it queries and the KMS
+// actions it calls, from a middleware on the function's own clients.
 type recorder struct {
 	mu      sync.Mutex
 	actions map[string]map[string]bool
 	indexes map[string]map[string]bool
+	kms     map[string]map[string]bool
 }
 
 func newRecorder() *recorder {
-	return &recorder{actions: map[string]map[string]bool{}, indexes: map[string]map[string]bool{}}
+	return &recorder{actions: map[string]map[string]bool{}, indexes: map[string]map[string]bool{},
+		kms: map[string]map[string]bool{}}
+}
+
+// recordKMS records a KMS call of fn.
+func (r *recorder) recordKMS(fn, op string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	add(r.kms, fn, op)
 }
 
 func (r *recorder) option(fn string) func(*dynamodb.Options) {
@@ -105,6 +114,9 @@ func (r *recorder) merge(o *recorder) {
 	for fn, is := range o.indexes {
 		add(r.indexes, fn, slices.Collect(maps.Keys(is))...)
 	}
+	for fn, ks := range o.kms {
+		add(r.kms, fn, slices.Collect(maps.Keys(ks))...)
+	}
 }
 
 // declaredAccess is every function's access: the HTTP routes' and the event functions'.
@@ -134,6 +146,12 @@ func (r *recorder) ungranted(fn string, a routes.Access) []string {
 				"does not grant", fn, idx))
 		}
 	}
+	for _, act := range slices.Sorted(maps.Keys(r.kms[fn])) {
+		if !slices.Contains(a.KMS, act) {
+			out = append(out, fmt.Sprintf("function %s calls kms:%s, which its policy (routes.Access) "+
+				"does not grant", fn, act))
+		}
+	}
 	return out
 }
 
@@ -155,6 +173,12 @@ func (r *recorder) unused(fn string, a routes.Access) []string {
 				"queried it: an over-grant, or a path the tests miss", fn, idx))
 		}
 	}
+	for _, act := range a.KMS {
+		if !r.kms[fn][act] {
+			out = append(out, fmt.Sprintf("function %s is granted kms:%s but no test of this package "+
+				"called it: an over-grant, or a path the tests miss", fn, act))
+		}
+	}
 	return out
 }
 
@@ -162,8 +186,12 @@ func (r *recorder) unused(fn string, a routes.Access) []string {
 func (r *recorder) calls(fn string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return fmt.Sprintf("%s: calls %s; indexes %s", fn, strings.Join(slices.Sorted(maps.Keys(r.actions[fn])), ", "),
+	out := fmt.Sprintf("%s: calls %s; indexes %s", fn, strings.Join(slices.Sorted(maps.Keys(r.actions[fn])), ", "),
 		strings.Join(slices.Sorted(maps.Keys(r.indexes[fn])), ", "))
+	if len(r.kms[fn]) > 0 {
+		out += "; kms " + strings.Join(slices.Sorted(maps.Keys(r.kms[fn])), ", ")
+	}
+	return out
 }
 
 // checkGranted fails the test for every call of a function that its access does not grant.
@@ -172,6 +200,11 @@ func (r *recorder) checkGranted(t *testing.T) {
 	access := declaredAccess()
 	r.mu.Lock()
 	fns := slices.Sorted(maps.Keys(r.actions))
+	for fn := range r.kms {
+		if r.actions[fn] == nil {
+			fns = append(fns, fn)
+		}
+	}
 	r.mu.Unlock()
 	for _, fn := range fns {
 		a, ok := access[fn]

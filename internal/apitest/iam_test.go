@@ -60,7 +60,7 @@ func TestCoverageOfARunThatCalledNothing(t *testing.T) {
 	for _, r := range routes.All() {
 		if r.Dialect.Name == "lago" {
 			lago++
-			grants += len(r.Access.Actions) + len(r.Access.Indexes)
+			grants += len(r.Access.Actions) + len(r.Access.Indexes) + len(r.Access.KMS)
 		}
 	}
 	if lago == 0 || routesMissed != lago || grantsMissed != grants {
@@ -76,5 +76,18 @@ func wantLines(t *testing.T, what string, got []string, want ...string) {
 	t.Helper()
 	if len(got) != len(want) || !slices.EqualFunc(got, want, strings.Contains) {
 		t.Errorf("%s: %q, want lines containing %q", what, got, want)
+	}
+}
+
+// TestRecorderHoldsKMSCallsToTheirGrant: a KMS call beyond the grant, and a KMS grant never
+// called, are each one line.
+func TestRecorderHoldsKMSCallsToTheirGrant(t *testing.T) {
+	r := newRecorder()
+	r.recordKMS("fn", "Decrypt")
+	a := routes.Access{KMS: []string{"Encrypt"}}
+	wantLines(t, "ungranted", r.ungranted("fn", a), "calls kms:Decrypt")
+	wantLines(t, "unused", r.unused("fn", a), "granted kms:Encrypt")
+	if got := r.calls("fn"); !strings.HasSuffix(got, "; kms Decrypt") {
+		t.Errorf("recorded %q", got)
 	}
 }

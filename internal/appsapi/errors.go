@@ -61,6 +61,9 @@ var answers = map[problem.Kind]answer{
 	problem.FilterTooLarge: {http.StatusBadRequest, "bad_request",
 		"too many filter values for one list: narrow the filters"},
 	problem.LicenseLimit: {http.StatusUnprocessableEntity, "validation_error", "the request has invalid fields"},
+	problem.EndpointLimit: {http.StatusUnprocessableEntity, "validation_error",
+		"an app has at most 10 webhook endpoints: delete one first"},
+	problem.URLTaken: {http.StatusConflict, "conflict", "url has already been taken by a webhook endpoint of the app"},
 	problem.IdempotencyKeyInvalid: {http.StatusBadRequest, "bad_request",
 		"Idempotency-Key must be 1 to 255 printable ASCII characters, sent once"},
 	problem.IdempotencyKeyReused: {http.StatusUnprocessableEntity, "idempotency_key_reused",
@@ -77,6 +80,7 @@ var fieldDetails = map[problem.Kind]map[string][]string{
 	problem.ExternalIDTaken: {"external_id": {"has already been taken"}},
 	problem.SlugTaken:       {"slug": {"has already been taken"}},
 	problem.LicenseLimit:    {"customer_id": {"has the most licenses a customer can have"}},
+	problem.URLTaken:        {"url": {"has already been taken"}},
 }
 
 // Renderer is the Apps API's answer to errors: {"error": {code, message, details}}.

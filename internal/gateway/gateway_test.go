@@ -25,6 +25,7 @@ import (
 
 	"github.com/clientele/clientele/internal/routes"
 	"github.com/clientele/clientele/internal/samtemplate"
+	"github.com/clientele/clientele/internal/seal"
 )
 
 // recorder is a fake function: it keeps the events it receives and answers with the route
@@ -564,13 +565,17 @@ func TestConcurrentInvocations(t *testing.T) {
 // TestNewFromRoutes builds the gateway of the real routes without DynamoDB: each function
 // gets its dependencies once, and the catch-all function answers an unknown route.
 func TestNewFromRoutes(t *testing.T) {
+	sealer, err := seal.NewLocal(make([]byte, 32)) // for the routes that seal webhook secrets
+	if err != nil {
+		t.Fatal(err)
+	}
 	var mu sync.Mutex
 	built := map[string]int{}
 	depsFor := func(fn string) routes.Deps {
 		mu.Lock()
 		built[fn]++
 		mu.Unlock()
-		return routes.Deps{Log: slog.New(slog.DiscardHandler)}
+		return routes.Deps{Log: slog.New(slog.DiscardHandler), Sealer: sealer}
 	}
 	if _, err := New(FromRoutes(routes.All()), nil, depsFor, Options{}); err == nil {
 		t.Fatal("New accepted routes that need an authorizer without one")

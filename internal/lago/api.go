@@ -44,11 +44,9 @@ type org struct {
 	prefix        string // its document number prefix, of its customers' slugs (documentPrefix)
 }
 
-// organization is the app of the request's key. Lago has one API key per organization, so
-// only app keys are accepted here: an account key names no app and gets 401 like a bad key.
-// The app's name comes with the key (the authorizer's context); a key made before keys held
-// it costs one read of the app (docs/lago.md, "What it costs").
-func (a *API) organization(r *http.Request, need auth.Need) (org, error) {
+// app is the app of the request's key. Lago has one API key per organization, so only app
+// keys are accepted here: an account key names no app and gets 401 like a bad key.
+func app(r *http.Request, need auth.Need) (string, auth.Principal, error) {
 	p, err := web.Principal(r)
 	if err == nil && p.Kind == auth.Account {
 		err = auth.ErrNoKey
@@ -56,14 +54,25 @@ func (a *API) organization(r *http.Request, need auth.Need) (org, error) {
 	if err == nil {
 		err = p.Allow(need)
 	}
+	if err != nil {
+		return "", auth.Principal{}, err
+	}
+	return p.AppID, p, nil
+}
+
+// organization is the app of the request's key (app) with what the customer view shows of it.
+// The app's name comes with the key (the authorizer's context); a key made before keys held
+// it costs one read of the app (docs/lago.md, "What it costs").
+func (a *API) organization(r *http.Request, need auth.Need) (org, error) {
+	appID, p, err := app(r, need)
 	name := p.AppName
 	if err == nil && name == "" {
-		name, err = a.store.AppName(r.Context(), p.AppID)
+		name, err = a.store.AppName(r.Context(), appID)
 	}
 	if err != nil {
 		return org{}, err
 	}
-	return org{appID: p.AppID, keyID: p.KeyID, billingEntity: p.AppSlug, prefix: documentPrefix(name, p.AppID)}, nil
+	return org{appID: appID, keyID: p.KeyID, billingEntity: p.AppSlug, prefix: documentPrefix(name, appID)}, nil
 }
 
 // documentPrefix is the document number prefix that Lago gives an organization when it is

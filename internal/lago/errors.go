@@ -52,6 +52,8 @@ var answers = map[problem.Kind]answer{
 	problem.ListTooLarge:          {unprocessable, codeValidation, fieldCode("page", "page_too_deep")},
 	problem.FilterTooLarge:        {unprocessable, codeValidation, fieldCode("filters", "too_many_values")},
 	problem.LicenseLimit:          {unprocessable, codeValidation, fieldCode("licenses", codeInvalidCount)},
+	problem.EndpointLimit:         {unprocessable, codeValidation, fieldCode("base", endpointLimitMessage)},
+	problem.URLTaken:              {unprocessable, codeValidation, fieldCode("webhook_url", codeAlreadyExist)},
 	problem.IdempotencyKeyInvalid: {http.StatusBadRequest, "invalid_idempotency_key", nil},
 	problem.IdempotencyKeyReused:  {unprocessable, codeValidation, fieldCode("idempotency_key", "idempotency_key_reused")},
 	problem.IdempotencyKeyInUse:   {http.StatusConflict, "idempotency_key_in_use", nil},
@@ -89,7 +91,11 @@ func render(p problem.Problem) idempotency.Answer {
 	case row.details != nil:
 		details = row.details
 	}
-	body := errorJSON{Status: row.status, Error: http.StatusText(row.status), Code: row.code, ErrorDetails: details}
+	code := row.code
+	if r := resourceOf(p.Err); r != "" && p.Kind == problem.NotFound {
+		code = r + "_not_found" // Lago's code names the resource: webhook_endpoint_not_found
+	}
+	body := errorJSON{Status: row.status, Error: http.StatusText(row.status), Code: code, ErrorDetails: details}
 	return web.JSON(row.status, body)
 }
 

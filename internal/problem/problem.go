@@ -47,6 +47,8 @@ const (
 	ListTooLarge          Kind = "list_too_large"          // too many customers to sort in memory (an app not re-indexed)
 	FilterTooLarge        Kind = "filter_too_large"        // filters too many for one DynamoDB query
 	LicenseLimit          Kind = "license_limit"           // the customer has store.MaxLicensesPerCustomer licenses
+	EndpointLimit         Kind = "endpoint_limit"          // the app has webhook.MaxEndpoints webhook endpoints
+	URLTaken              Kind = "url_taken"               // another webhook endpoint of the app has the URL
 	IdempotencyKeyInvalid Kind = "idempotency_key_invalid" // an Idempotency-Key that idempotency.ParseKey refuses
 	IdempotencyKeyReused  Kind = "idempotency_key_reused"  // an Idempotency-Key of another request
 	IdempotencyKeyInUse   Kind = "idempotency_key_in_use"  // an Idempotency-Key held by a request in flight
@@ -60,7 +62,7 @@ func Kinds() []Kind {
 	return []Kind{
 		Internal, BadRequest, BodyTooLarge, BodyNotUTF8, BodyUnreadable, BodyNotStrictJSON, Unauthorized, ReadOnly, Forbidden,
 		NoRoute, NotFound, AppNotFound, AppActive, Invalid, EmailTaken, ExternalIDTaken, SlugTaken,
-		VersionConflict, InvalidCursor, ListTooLarge, FilterTooLarge, LicenseLimit,
+		VersionConflict, InvalidCursor, ListTooLarge, FilterTooLarge, LicenseLimit, EndpointLimit, URLTaken,
 		IdempotencyKeyInvalid, IdempotencyKeyReused, IdempotencyKeyInUse, Replayed, Busy, Unavailable,
 	}
 }
@@ -128,6 +130,9 @@ var sentinels = []struct {
 	{store.ErrFilterTooLarge, FilterTooLarge},
 	{store.ErrListTooLarge, ListTooLarge},
 	{store.ErrLicenseLimit, LicenseLimit},
+	{store.ErrEndpointLimit, EndpointLimit},
+	{store.ErrURLTaken, URLTaken},
+	{store.ErrNoSecret, BadRequest},
 	{store.ErrBusy, Busy},
 	{store.ErrUnavailable, Unavailable},
 	{auth.ErrNoKey, Unauthorized},

@@ -9,22 +9,27 @@ import (
 	"github.com/clientele/clientele/internal/awsclient"
 	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/telemetry"
+	"github.com/clientele/clientele/internal/webhook"
 )
 
 // EnvTable names the table a function reads and writes.
 const EnvTable = "TABLE_NAME"
 
 // DepsFromEnv builds the dependencies of a function from the environment Lambda provides
-// (awsclient). It exits the process when the environment is unusable: a function cannot
-// serve without its table.
+// (awsclient), and the rules of webhook URLs (webhook.PolicyFromEnv). It exits the process
+// when the environment is unusable: a function cannot serve without its table.
 func DepsFromEnv() Deps {
 	log := telemetry.NewLogger(os.Stdout, "")
 	db, table, err := DynamoDBFromEnv()
-	if err != nil {
-		log.Error("configuration", "error", err.Error())
-		os.Exit(1)
+	if err == nil {
+		var policy webhook.Policy
+		if policy, err = webhook.PolicyFromEnv(); err == nil {
+			return Deps{Store: store.New(db, table), Log: log, Webhooks: policy}
+		}
 	}
-	return Deps{Store: store.New(db, table), Log: log}
+	log.Error("configuration", "error", err.Error())
+	os.Exit(1)
+	return Deps{}
 }
 
 // DepsWithoutTable builds the dependencies of a function whose route reads no table (its

@@ -47,10 +47,19 @@ func lukittuDialect() dialect[*lukittu.API] {
 // lagoDialect is the Lago-compatible customers API.
 func lagoDialect() dialect[*lago.API] {
 	return dialect[*lago.API]{
-		Dialect: Dialect{Name: "lago", Renderer: lago.Renderer(), NotFound: web.ErrNoRoute,
-			owns: func(p string) bool { return p == "/api/v1/customers" || strings.HasPrefix(p, "/api/v1/customers/") }},
-		api: lago.New,
+		Dialect: Dialect{Name: "lago", Renderer: lago.Renderer(), NotFound: web.ErrNoRoute, owns: lagoOwns},
+		api:     lago.New,
 	}
+}
+
+// lagoOwns reports whether a path is under one of the Lago dialect's resources.
+func lagoOwns(p string) bool {
+	for _, prefix := range []string{"/api/v1/customers", "/api/v1/webhook_endpoints", "/api/v1/webhooks"} {
+		if p == prefix || strings.HasPrefix(p, prefix+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // route is the route of dialect d that serves method and path with h, a method of d's API.

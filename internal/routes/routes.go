@@ -13,9 +13,11 @@ import (
 
 	"github.com/clientele/clientele/internal/appsapi"
 	"github.com/clientele/clientele/internal/idempotency"
+	"github.com/clientele/clientele/internal/seal"
 	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/telemetry"
 	"github.com/clientele/clientele/internal/web"
+	"github.com/clientele/clientele/internal/webhook"
 )
 
 // Deps are what handlers are built from, once per Lambda execution environment.
@@ -23,6 +25,11 @@ type Deps struct {
 	Store    *store.Store
 	Log      *slog.Logger
 	Document []byte // the OpenAPI document as JSON, for the openapi function
+	// Sealer seals webhook secrets, for the routes whose Access grants KMS actions: their
+	// main builds it (awskms.MustFromEnv), so that no other function links the KMS client.
+	Sealer seal.Sealer
+	// Webhooks are the rules of webhook endpoint URLs (webhook.PolicyFromEnv).
+	Webhooks webhook.Policy
 }
 
 // Route is one HTTP function.
@@ -41,7 +48,8 @@ type Route struct {
 type Access struct {
 	Actions   []string
 	Indexes   []string
-	PutEvents bool // events:PutEvents on the customer events bus
+	PutEvents bool     // events:PutEvents on the customer events bus
+	KMS       []string // KMS actions (without "kms:") on the key that seals webhook secrets
 }
 
 // Pattern is the route as a net/http ServeMux pattern.
@@ -78,7 +86,7 @@ func act(actions ...string) Access { return Access{Actions: actions} }
 func All() []Route {
 	apps, lk, lg := appsDialect(), lukittuDialect(), lagoDialect()
 	return slices.Concat(appsRoutes(apps), []Route{openAPI(apps.Dialect), notFound(apps.Dialect, lk.Dialect, lg.Dialect)},
-		dialectRoutes(lk, lg))
+		dialectRoutes(lk, lg), webhookRoutes(apps.Dialect, lg.Dialect))
 }
 
 // appsRoutes are the routes of the Apps API.

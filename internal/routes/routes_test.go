@@ -35,3 +35,26 @@ func TestMustHandlerPanicsOnAnUnknownFunction(t *testing.T) {
 	}()
 	routes.MustHandler("no-such-function", routes.Deps{})
 }
+
+// TestARouteThatSealsNeedsASealer: a function whose route seals webhook secrets stops at
+// start without a Sealer (its main builds one); the others build without.
+func TestARouteThatSealsNeedsASealer(t *testing.T) {
+	sealing := 0
+	for _, r := range routes.All() {
+		panicked := func() (p bool) {
+			defer func() { p = recover() != nil }()
+			r.Handler(routes.Deps{})
+			return false
+		}()
+		if panicked != (len(r.Access.KMS) > 0) {
+			t.Errorf("%s without a Sealer: panics %v, want %v (it seals: Access.KMS %v)", r.Function, panicked,
+				!panicked, r.Access.KMS)
+		}
+		if len(r.Access.KMS) > 0 {
+			sealing++
+		}
+	}
+	if sealing == 0 {
+		t.Error("no route seals")
+	}
+}

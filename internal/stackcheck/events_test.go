@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,8 +29,10 @@ import (
 	"github.com/clientele/clientele/internal/ingest"
 	"github.com/clientele/clientele/internal/purger"
 	"github.com/clientele/clientele/internal/routes"
+	"github.com/clientele/clientele/internal/seal"
 	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/tenant"
+	"github.com/clientele/clientele/internal/webhook"
 )
 
 // The ids the events name (in their paths, query strings and bodies): no table holds them,
@@ -44,6 +47,14 @@ const (
 	// eventTeamID stands for my-app's id (the Lukittu team id, and the app of the Lago
 	// events' key): both runs put the real one in its place.
 	eventTeamID = "0c4f7a2e-5b6d-4e8f-9a1b-2c3d4e5f6a7b"
+)
+
+// The webhook endpoints the events name: a native one, and a Lago one.
+const (
+	eventEndpointID     = "3d5e7f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f"
+	eventLagoEndpointID = "4e6f8a01-2b3c-4d5e-9f6a-7b8c9d0e1f2a"
+	eventEndpointURL    = "https://hooks.example.com/clientele" // of create-webhook-endpoint's event
+	eventLagoURL        = "https://hooks.example.com/lago"      // of lago-create-webhook-endpoint's
 )
 
 // outcome is what a function must answer.
@@ -108,12 +119,36 @@ var httpCases = []httpCase{
 	{"lago-list-customers", list, list},
 	{"lago-get-customer", lagoNotFound, found(map[string]string{"external_id": eventExternalID, "email": eventEmail})},
 	{"lago-delete-customer", lagoNotFound, found(map[string]string{"external_id": eventExternalID})},
+
+	// The seeded table holds an endpoint of each event's URL, so that their creates conflict.
+	{"create-webhook-endpoint", created(map[string]string{"id": "we_", "format": "apps", "secret": "whsec_"}),
+		outcome{status: 409, code: "conflict"}},
+	{"list-webhook-endpoints", list, list},
+	{"get-webhook-endpoint", notFound, found(map[string]string{"id": "we_", "secret": "whsec_"})},
+	{"update-webhook-endpoint", notFound, found(map[string]string{"id": "we_", "url": eventEndpointURL})},
+	{"delete-webhook-endpoint", notFound, noContent},
+	{"roll-webhook-endpoint-secret", notFound, found(map[string]string{"id": "we_", "secret": "whsec_"})},
+	{"get-webhook-signing", found(publicKeyData), found(publicKeyData)},
+	{"lago-create-webhook-endpoint",
+		found(map[string]string{"lago_id": "", "webhook_url": eventLagoURL, "signature_algo": "hmac"}),
+		outcome{status: 422, code: "validation_errors"}},
+	{"lago-list-webhook-endpoints", list, list},
+	{"lago-get-webhook-endpoint", lagoEndpointNotFound, found(map[string]string{"webhook_url": eventLagoURL})},
+	{"lago-update-webhook-endpoint", lagoEndpointNotFound, found(map[string]string{"signature_algo": "jwt"})},
+	{"lago-delete-webhook-endpoint", lagoEndpointNotFound, found(map[string]string{"lago_id": ""})},
+	{"lago-webhook-public-key", found(nil), found(nil)}, // text: checkLagoBody
+	{"lago-webhook-json-public-key", found(map[string]string{"public_key": "LS0t"}),
+		found(map[string]string{"public_key": "LS0t"})},
 }
 
 var (
 	openAPIDocument = outcome{status: 200} // checked by checkOpenAPIBody
 	lukittuNotFound = outcome{status: 404, code: "CUSTOMER_NOT_FOUND"}
 	lagoNotFound    = outcome{status: 404, code: "customer_not_found"}
+	// lagoEndpointNotFound is Lago's 404 of a webhook endpoint.
+	lagoEndpointNotFound = outcome{status: 404, code: "webhook_endpoint_not_found"}
+	// publicKeyData: Lago's public key is base64 of a PEM, which begins "LS0t" ("---").
+	publicKeyData = map[string]string{"lago_hmac_key": "", "lago_public_key": "LS0t"}
 )
 
 // recorder is a store.DB that records the IAM actions and indexes its calls need: a
@@ -196,7 +231,8 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	tbl := dynamotest.New(t)
 	e := &env{tbl: tbl, seed: store.New(tbl.Client, tbl.Name), rec: record(tbl.Client)}
-	e.deps = routes.Deps{Store: store.New(e.rec, tbl.Name), Log: slog.New(slog.NewJSONHandler(t.Output(), nil)), Document: docs.OpenAPIJSON}
+	e.deps = routes.Deps{Store: store.New(e.rec, tbl.Name), Log: slog.New(slog.NewJSONHandler(t.Output(), nil)),
+		Document: docs.OpenAPIJSON, Sealer: eventSealer(t), Webhooks: webhook.Policy{Resolver: publicHosts{}}}
 	app, err := e.seed.CreateApp(t.Context(), tenant.App{Slug: eventSlug, Name: "My App"})
 	if err != nil {
 		t.Fatalf("seed app %s: %v", eventSlug, err)
@@ -248,7 +284,25 @@ func (e *env) invoke(t *testing.T, function string, payload []byte) []byte {
 }
 
 // records are what a seeded table holds besides the app.
-type records struct{ customerID, licenseID, keyID string }
+type records struct{ customerID, licenseID, keyID, endpointID, lagoEndpointID string }
+
+// eventSealer is a local sealer, as `make local` has; the KMS one is tested in awskms.
+func eventSealer(t *testing.T) seal.Sealer {
+	t.Helper()
+	s, err := seal.NewLocal(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// publicHosts resolves every name to a public address, without a query: the events'
+// endpoints are registered, never called.
+type publicHosts struct{}
+
+func (publicHosts) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
+	return []netip.Addr{netip.MustParseAddr("93.184.215.14")}, nil
+}
 
 // seedRecords creates a customer with the events' email and external id, a license of it
 // and a secret key of the app.
@@ -268,12 +322,24 @@ func (e *env) seedRecords(t *testing.T) records {
 	if err != nil {
 		t.Fatalf("seed key: %v", err)
 	}
-	return records{customerID: c.ID, licenseID: l.ID, keyID: k.ID}
+	hooks := e.seed.Webhooks(e.deps.Sealer)
+	ep, err := hooks.CreateEndpoint(ctx, e.app.ID, webhook.Endpoint{Format: webhook.Apps, URL: eventEndpointURL})
+	if err != nil {
+		t.Fatalf("seed endpoint: %v", err)
+	}
+	lg, err := hooks.CreateEndpoint(ctx, e.app.ID,
+		webhook.Endpoint{Format: webhook.Lago, URL: eventLagoURL, Algorithm: webhook.LagoHMAC})
+	if err != nil {
+		t.Fatalf("seed Lago endpoint: %v", err)
+	}
+	return records{customerID: c.ID, licenseID: l.ID, keyID: k.ID, endpointID: ep.Endpoint.ID,
+		lagoEndpointID: lg.Endpoint.ID}
 }
 
 // into puts the records' ids in place of the event's.
 func (r records) into(payload []byte) []byte {
-	return []byte(strings.NewReplacer(eventCustomerID, r.customerID, eventLicenseID, r.licenseID, eventKeyID, r.keyID).Replace(string(payload)))
+	return []byte(strings.NewReplacer(eventCustomerID, r.customerID, eventLicenseID, r.licenseID, eventKeyID, r.keyID,
+		eventEndpointID, r.endpointID, eventLagoEndpointID, r.lagoEndpointID).Replace(string(payload)))
 }
 
 func readEvent(t *testing.T, function string) []byte {
@@ -395,6 +461,12 @@ func checkLukittuBody(t *testing.T, want outcome, resp events.APIGatewayV2HTTPRe
 // "meta": …} on success, {status, error, code} on failure.
 func checkLagoBody(t *testing.T, want outcome, resp events.APIGatewayV2HTTPResponse) {
 	t.Helper()
+	if ct := resp.Headers["Content-Type"]; strings.HasPrefix(ct, "text/plain") && want.status == 200 {
+		if !strings.HasPrefix(resp.Body, "LS0t") { // Lago's public key: base64 of a PEM
+			t.Errorf("text body %q, want Lago's public key", resp.Body)
+		}
+		return
+	}
 	var body map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
 		t.Fatalf("the body is not a JSON object: %s", resp.Body)
@@ -409,16 +481,23 @@ func checkLagoBody(t *testing.T, want outcome, resp events.APIGatewayV2HTTPRespo
 		}
 		return
 	}
+	// Lago's bodies hold one resource, or a list of them with meta, under its name.
+	var name string
+	for k := range body {
+		if k != "meta" {
+			name = k
+		}
+	}
 	if want.list {
 		var list []map[string]any
-		if err := json.Unmarshal(body["customers"], &list); err != nil || body["meta"] == nil {
-			t.Errorf("body %s, want customers and meta", resp.Body)
+		if err := json.Unmarshal(body[name], &list); err != nil || body["meta"] == nil || len(body) != 2 {
+			t.Errorf("body %s, want a list and meta", resp.Body)
 		}
 		return
 	}
 	var c map[string]any
-	if err := json.Unmarshal(body["customer"], &c); err != nil {
-		t.Fatalf("body %s, want {\"customer\": …}", resp.Body)
+	if err := json.Unmarshal(body[name], &c); err != nil || len(body) != 1 {
+		t.Fatalf("body %s, want {\"<resource>\": …}", resp.Body)
 	}
 	checkFields(t, c, want.data)
 }

@@ -20,6 +20,7 @@ const (
 	pkgDynamoDB       = "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	pkgAttributeValue = "github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	pkgEventBridge    = "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	pkgKMS            = "github.com/aws/aws-sdk-go-v2/service/kms"
 	pkgConfig         = "github.com/aws/aws-sdk-go-v2/config"
 	pkgJSON           = "encoding/json"
 )
@@ -38,7 +39,8 @@ var testOnly = []string{
 // DynamoDB does so through the SDK's service/dynamodb with items mapped by attributevalue;
 // the publisher calls EventBridge through service/eventbridge. None links the SDK's config
 // package (config.LoadDefaultConfig doubles a function's init), and the DynamoDB functions
-// do not link the EventBridge client, whose package initialisation every cold start would pay.
+// do not link the EventBridge client, whose package initialisation every cold start would pay;
+// only the functions that seal webhook secrets link service/kms.
 // No function links a test harness (testOnly).
 func TestFunctionsLinkTheDesignsLibraries(t *testing.T) {
 	p := loadProject(t)
@@ -71,6 +73,9 @@ func TestFunctionsLinkTheDesignsLibraries(t *testing.T) {
 			if fn.access.PutEvents {
 				want = append(want, pkgEventBridge)
 			}
+			if len(fn.access.KMS) > 0 {
+				want = append(want, pkgKMS)
+			}
 			for _, pkg := range want {
 				if !deps[pkg] {
 					t.Errorf("does not link %s", pkg)
@@ -81,6 +86,9 @@ func TestFunctionsLinkTheDesignsLibraries(t *testing.T) {
 			}
 			if !fn.access.PutEvents && deps[pkgEventBridge] {
 				t.Errorf("links %s without publishing events", pkgEventBridge)
+			}
+			if len(fn.access.KMS) == 0 && deps[pkgKMS] {
+				t.Errorf("links %s without sealing webhook secrets", pkgKMS)
 			}
 			for _, pkg := range testOnly {
 				if deps[pkg] {

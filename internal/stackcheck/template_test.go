@@ -25,13 +25,14 @@ import (
 
 // Names the template and the tests agree on.
 const (
-	tableID      = "Table"           // the DynamoDB table resource
-	apiID        = "Api"             // the HTTP API resource
-	functionsDir = "functions"       // one folder per Lambda function
-	eventsDir    = "events"          // one event per function, for sam local invoke -e
-	eventSlug    = "my-app"          // the app every HTTP event targets
-	runtime      = "provided.al2023" // Go on Amazon Linux 2023, no managed runtime
-	architecture = "arm64"           // Graviton
+	tableID      = "Table"             // the DynamoDB table resource
+	webhookKeyID = "WebhookSecretsKey" // the KMS key that seals webhook secrets
+	apiID        = "Api"               // the HTTP API resource
+	functionsDir = "functions"         // one folder per Lambda function
+	eventsDir    = "events"            // one event per function, for sam local invoke -e
+	eventSlug    = "my-app"            // the app every HTTP event targets
+	runtime      = "provided.al2023"   // Go on Amazon Linux 2023, no managed runtime
+	architecture = "arm64"             // Graviton
 )
 
 // function is what internal/routes says of one folder under functions/.
@@ -215,6 +216,11 @@ func TestFunctionFolders(t *testing.T) {
 					deps = "routes.DepsWithoutTable()"
 				}
 				calls = append(calls, deps, `routes.MustHandler(`+strconv.Quote(folder)+`, `, "httpadapter.NewV2(")
+				// A function that seals builds its sealer in main (KMS_KEY_ID); no other links KMS.
+				seals := len(want[folder].access.KMS) > 0
+				if seals != strings.Contains(text, "d.Sealer = awskms.MustFromEnv(d.Log)") {
+					t.Errorf("main.go builds a sealer (awskms.MustFromEnv): %v, want %v, as its route seals", !seals, seals)
+				}
 			}
 			for _, call := range calls {
 				if !strings.Contains(text, call) {
@@ -515,6 +521,9 @@ func expectedGrants(a routes.Access) []string {
 	if a.PutEvents {
 		out = append(out, "events:PutEvents on bus")
 	}
+	for _, action := range a.KMS {
+		out = append(out, "kms:"+action+" on key")
+	}
 	for _, action := range a.Actions {
 		out = append(out, "dynamodb:"+action+" on table")
 		if slices.Contains(indexActions, action) {
@@ -578,6 +587,8 @@ func grants(fn *samtemplate.Resource) ([]string, error) {
 					target = "table"
 				case getAttTarget(r) == "EventBus.Arn":
 					target = "bus"
+				case getAttTarget(r) == webhookKeyID+".Arn":
+					target = "key"
 				case indexArn.MatchString(subText(r)):
 					target = "index/" + indexArn.FindStringSubmatch(subText(r))[1]
 				default:

@@ -27,7 +27,8 @@ func BulkItems(appID string, c customer.Customer, shard int) ([]map[string]types
 		items = append(items, g)
 	}
 	if c.ExternalID != "" {
-		g, err := marshal("bulk", guardItem{PK: appPK(appID), SK: externalIDSK(c.ExternalID), Type: typeExtGuard, CustomerID: c.ID})
+		g, err := marshal("bulk", guardItem{PK: appPK(appID), SK: externalIDSK(c.ExternalID), Type: typeExtGuard,
+			CustomerID: c.ID})
 		if err != nil {
 			return nil, err
 		}

@@ -91,7 +91,8 @@ func (s *Store) createCustomer(ctx context.Context, appID string, c customer.Cus
 }
 
 func (s *Store) emailGuard(appID string, c customer.Customer) (txItem, error) {
-	g, err := marshal("email guard", guardItem{PK: appPK(appID), SK: emailSK(c.Email), Type: typeEmailGuard, CustomerID: c.ID})
+	g, err := marshal("email guard", guardItem{PK: appPK(appID), SK: emailSK(c.Email), Type: typeEmailGuard,
+		CustomerID: c.ID})
 	if err != nil {
 		return txItem{}, err
 	}
@@ -101,7 +102,8 @@ func (s *Store) emailGuard(appID string, c customer.Customer) (txItem, error) {
 }
 
 func (s *Store) externalIDGuard(appID string, c customer.Customer) (txItem, error) {
-	g, err := marshal("external id guard", guardItem{PK: appPK(appID), SK: externalIDSK(c.ExternalID), Type: typeExtGuard, CustomerID: c.ID})
+	g, err := marshal("external id guard", guardItem{PK: appPK(appID), SK: externalIDSK(c.ExternalID),
+		Type: typeExtGuard, CustomerID: c.ID})
 	if err != nil {
 		return txItem{}, err
 	}
@@ -200,7 +202,8 @@ func (s *Store) itemByGuard(ctx context.Context, op, appID, guardSK string) (cus
 
 // GetOrCreateByEmail returns the customer with c's email, or creates c. created is true only
 // for the caller whose create won; one that loses the race returns the winner.
-func (s *Store) GetOrCreateByEmail(ctx context.Context, appID string, c customer.Customer) (_ customer.Customer, created bool, _ error) {
+func (s *Store) GetOrCreateByEmail(ctx context.Context, appID string, c customer.Customer) (
+	_ customer.Customer, created bool, _ error) {
 	got, created, err := s.getOrCreate(ctx, appID, c)
 	if err == nil && !created {
 		err = s.keep(ctx, appID, idempotency.Result{Customer: got}, nil)
@@ -211,7 +214,8 @@ func (s *Store) GetOrCreateByEmail(ctx context.Context, appID string, c customer
 	return got, created, nil
 }
 
-func (s *Store) getOrCreate(ctx context.Context, appID string, c customer.Customer) (_ customer.Customer, created bool, _ error) {
+func (s *Store) getOrCreate(ctx context.Context, appID string, c customer.Customer) (
+	_ customer.Customer, created bool, _ error) {
 	c.Normalize()
 	if c.Email == "" {
 		var v customer.ValidationError
@@ -246,7 +250,7 @@ func (s *Store) getOrCreate(ctx context.Context, appID string, c customer.Custom
 		}
 		// The winner is already gone again: start over.
 	}
-	return customer.Customer{}, false, &backendError{op: "get or create", kind: ErrBusy, msg: "contention outlasted the retries"}
+	return customer.Customer{}, false, busy("get or create")
 }
 
 // UpsertByExternalID creates the customer with that external id from the patch (recording
@@ -306,7 +310,7 @@ func (s *Store) upsert(
 		}
 		return next, outcome, err
 	}
-	busy := &backendError{op: "upsert", kind: ErrBusy, msg: "contention outlasted the retries"}
+	busy := busy("upsert")
 	return customer.Customer{}, idempotency.Unchanged, busy
 }
 
@@ -367,7 +371,7 @@ func (s *Store) updateCustomer(
 		}
 		return next, outcome, err
 	}
-	busy := &backendError{op: "update customer", kind: ErrBusy, msg: "contention outlasted the retries"}
+	busy := busy("update customer")
 	return customer.Customer{}, idempotency.Unchanged, busy
 }
 
@@ -495,7 +499,8 @@ func (s *Store) DeleteByEmail(ctx context.Context, appID, email string) (custome
 
 // deleteLatest reads the customer and deletes it on that version, again while a concurrent
 // writer wins; a 404 is kept under a key.
-func (s *Store) deleteLatest(ctx context.Context, read func() (customerItem, error), appID string) (customer.Customer, error) {
+func (s *Store) deleteLatest(ctx context.Context, read func() (customerItem, error), appID string) (
+	customer.Customer, error) {
 	for attempt := 0; attempt < s.writeAttempts; attempt++ {
 		it, err := read()
 		if err != nil {
@@ -515,7 +520,7 @@ func (s *Store) deleteLatest(ctx context.Context, read func() (customerItem, err
 		}
 		return it.customer(), nil
 	}
-	return customer.Customer{}, &backendError{op: "delete customer", kind: ErrBusy, msg: "contention outlasted the retries"}
+	return customer.Customer{}, busy("delete customer")
 }
 
 // errLicensesShed says a delete removed some licenses of its customer first, to fit its
@@ -576,8 +581,10 @@ func (s *Store) shedLicenses(ctx context.Context, appID string, it customerItem,
 	items := []txItem{condUpdate(s.table, itemKey(appPK(appID), customerSK(it.ID)), "ADD license_count :minus",
 		"#version = :v AND license_count = :n",
 		expr{
-			names:  map[string]string{"#version": "version"},
-			values: map[string]types.AttributeValue{":v": num(it.Version), ":n": num(it.LicenseCount), ":minus": num(-int64(len(keys) / 2))},
+			names: map[string]string{"#version": "version"},
+			values: map[string]types.AttributeValue{
+				":v": num(it.Version), ":n": num(it.LicenseCount), ":minus": num(-int64(len(keys) / 2)),
+			},
 		}, gone)}
 	for _, k := range keys {
 		items = append(items, condDelete(s.table, k, "attribute_exists(pk)", expr{}, gone))

@@ -208,7 +208,8 @@ func (b *filterBuilder) metadata(m MetadataMatch) string {
 	if !b.slim {
 		switch {
 		case m.Contains:
-			return "contains(" + b.attr("lc_meta") + "." + b.name(m.Key) + ", " + b.value(str(customer.SearchText(m.Value))) + ")"
+			term := b.value(str(customer.SearchText(m.Value)))
+			return "contains(" + b.attr("lc_meta") + "." + b.name(m.Key) + ", " + term + ")"
 		case m.Value == "":
 			return "attribute_not_exists(" + b.attr("meta") + "." + b.name(m.Key) + ")"
 		}

@@ -144,9 +144,9 @@ type customerItem struct {
 	CreatedAt          string            `dynamodbav:"created_at"`
 	UpdatedAt          string            `dynamodbav:"updated_at"`
 	Version            int64             `dynamodbav:"version"`
-	Seq                int64             `dynamodbav:"seq,omitempty"` // the sequential id; absent on customers of before it
+	Seq                int64             `dynamodbav:"seq,omitempty"` // absent on customers of before it
 	LicenseCount       int64             `dynamodbav:"license_count"`
-	Shard              *int              `dynamodbav:"counter_shard,omitempty"` // the app shard counting it; nil if created before the shards
+	Shard              *int              `dynamodbav:"counter_shard,omitempty"` // nil if created before the shards
 }
 
 // dataAttributes are the customer attributes an update rewrites: everything but the keys,
@@ -165,7 +165,8 @@ func dataAttributes() []string {
 func derivedAttributes() []string {
 	return []string{
 		"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "lc_name", "lc_username", "lc_legal_name", "lc_external_id",
-		"meta", "lc_meta", attrFilterAddress, attrFilterMetadata, attrFilterLago, attrListPK, attrCreatedSK, attrUpdatedSK, attrNameSK, attrUsernameSK, attrEmailSK,
+		"meta", "lc_meta", attrFilterAddress, attrFilterMetadata, attrFilterLago,
+		attrListPK, attrCreatedSK, attrUpdatedSK, attrNameSK, attrUsernameSK, attrEmailSK,
 	}
 }
 

@@ -117,7 +117,7 @@ func (s *Store) ListCustomers(ctx context.Context, appID string, q ListQuery) (L
 	}
 	reindexed := app.IndexVersion >= IndexVersion
 	if !reindexed && ord.index != indexListCreated {
-		return s.listUnindexed(ctx, appID, q, ord, indexed, table, after)
+		return s.listUnindexed(ctx, app, appID, q, ord, indexed, table, after)
 	}
 	filtered := indexed.text != ""
 	skip := 0
@@ -288,8 +288,8 @@ const maxUnindexedSort = 10000
 // listUnindexed serves an order other than creation for an app whose customers are not all
 // in the list indexes: it reads every match, at most maxUnindexedSort, and sorts them by the
 // keys the indexes would hold.
-func (s *Store) listUnindexed(ctx context.Context, appID string, q ListQuery, ord order, indexed, table filterExpr,
-	after string) (ListPage, error) {
+func (s *Store) listUnindexed(ctx context.Context, app appItem, appID string, q ListQuery, ord order,
+	indexed, table filterExpr, after string) (ListPage, error) {
 	desc := !q.Oldest
 	chains := append(s.listChains(appID, mustOrder(SortCreated), indexed, desc, "", true),
 		s.chain(indexCreated, "gsi3pk", "gsi3sk", appPK(appID), table, desc, "", true))
@@ -340,10 +340,6 @@ func (s *Store) listUnindexed(ctx context.Context, appID string, q ListQuery, or
 		rows = rows[min(saturatingMul(q.Page-1, q.Limit), len(rows)):]
 	}
 	more := len(rows) > q.Limit
-	app, err := s.appItem(ctx, appID)
-	if err != nil {
-		return ListPage{}, err
-	}
 	return s.page(ctx, app, appID, q, rows[:min(q.Limit, len(rows))], total, more)
 }
 

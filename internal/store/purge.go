@@ -98,11 +98,13 @@ func (s *Store) closeShards(ctx context.Context, appID string) error {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			errs[n] = s.updateHeld(ctx, "delete app", &dynamodb.UpdateItemInput{
-				TableName:                 aws.String(s.table),
-				Key:                       itemKey(appPK(appID), shardSK(n)),
-				UpdateExpression:          aws.String("SET #type = :shard, #status = :deleting"),
-				ExpressionAttributeNames:  map[string]string{"#type": "type", "#status": "status"},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":shard": str(typeShard), ":deleting": str(string(tenant.Deleting))},
+				TableName:                aws.String(s.table),
+				Key:                      itemKey(appPK(appID), shardSK(n)),
+				UpdateExpression:         aws.String("SET #type = :shard, #status = :deleting"),
+				ExpressionAttributeNames: map[string]string{"#type": "type", "#status": "status"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":shard": str(typeShard), ":deleting": str(string(tenant.Deleting)),
+				},
 			})
 		})
 	}
@@ -189,7 +191,8 @@ func (s *Store) PurgeApp(ctx context.Context, appID string) (int, error) {
 	}
 	err = s.transact(ctx, "purge app", []txItem{
 		condDelete(s.table, itemKey(appPK(appID), metaSK), "#status = :deleting",
-			expr{names: map[string]string{"#status": "status"}, values: map[string]types.AttributeValue{":deleting": str(string(tenant.Deleting))}},
+			expr{names: map[string]string{"#status": "status"},
+				values: map[string]types.AttributeValue{":deleting": str(string(tenant.Deleting))}},
 			func(old map[string]types.AttributeValue) error {
 				if old == nil {
 					return nil

@@ -94,12 +94,14 @@ func (s *Store) Reindex(ctx context.Context, appID string) (ReindexStats, error)
 		return st, err
 	}
 	err = s.updateHeld(ctx, "reindex", &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(s.table),
-		Key:                       itemKey(appPK(appID), metaSK),
-		UpdateExpression:          aws.String("SET index_version = :v"),
-		ConditionExpression:       aws.String("#status = :active"),
-		ExpressionAttributeNames:  activeExpr.names,
-		ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(IndexVersion), ":active": str(string(appActive))},
+		TableName:                aws.String(s.table),
+		Key:                      itemKey(appPK(appID), metaSK),
+		UpdateExpression:         aws.String("SET index_version = :v"),
+		ConditionExpression:      aws.String("#status = :active"),
+		ExpressionAttributeNames: activeExpr.names,
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":v": num(IndexVersion), ":active": str(string(appActive)),
+		},
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
@@ -125,7 +127,8 @@ func (s *Store) reindexOne(ctx context.Context, appID string, m map[string]types
 		if err != nil {
 			return false, err
 		}
-		e := expr{names: map[string]string{"#version": "version"}, values: map[string]types.AttributeValue{":v": num(it.Version)}}
+		e := expr{names: map[string]string{"#version": "version"},
+			values: map[string]types.AttributeValue{":v": num(it.Version)}}
 		var set, remove []string
 		for _, a := range append(derivedAttributes(), "gsi3pk", "gsi3sk", "seq") {
 			v, ok := want[a]

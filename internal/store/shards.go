@@ -66,8 +66,8 @@ var activeExpr = expr{
 // shardCounter adds delta to a shard's customer count, on the condition that the app is
 // ACTIVE.
 func (s *Store) shardCounter(appID string, shard int, delta int64) txItem {
-	e := expr{names: activeExpr.names, values: map[string]types.AttributeValue{":active": str(string(appActive)), ":delta": num(delta)}}
-	it := condUpdate(s.table, itemKey(appPK(appID), shardSK(shard)), "ADD customer_count :delta", "#status = :active", e, shardFailure)
+	it := condUpdate(s.table, itemKey(appPK(appID), shardSK(shard)), "ADD customer_count :delta", "#status = :active",
+		countBy(delta), shardFailure)
 	it.app, it.shard = appID, shard
 	return it
 }
@@ -155,8 +155,15 @@ func (s *Store) transactActive(ctx context.Context, op, appID string, items []tx
 // legacyCounter adds delta to the counter an app made before the shards keeps in #META: the
 // delete of a customer created then, which records no shard.
 func (s *Store) legacyCounter(appID string, delta int64) txItem {
-	e := expr{names: activeExpr.names, values: map[string]types.AttributeValue{":active": str(string(appActive)), ":delta": num(delta)}}
-	return condUpdate(s.table, itemKey(appPK(appID), metaSK), "ADD customer_count :delta", "#status = :active", e, appFailure)
+	return condUpdate(s.table, itemKey(appPK(appID), metaSK), "ADD customer_count :delta", "#status = :active",
+		countBy(delta), appFailure)
+}
+
+// countBy is the expression of a counter's update by delta, on the app being ACTIVE.
+func countBy(delta int64) expr {
+	return expr{names: activeExpr.names, values: map[string]types.AttributeValue{
+		":active": str(string(appActive)), ":delta": num(delta),
+	}}
 }
 
 // shardPut is the put of an app's shard, on the condition that it does not exist.

@@ -15,15 +15,21 @@ import (
 	"github.com/aws/smithy-go"
 )
 
+// option is a DynamoDB call's option, as the SDK's client takes them.
+type option = func(*dynamodb.Options)
+
 // DB is the part of the DynamoDB client the store uses.
 type DB interface {
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
-	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
-	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
-	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...option) (*dynamodb.GetItemOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...option) (
+		*dynamodb.BatchGetItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...option) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...option) (
+		*dynamodb.TransactWriteItemsOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...option) (*dynamodb.UpdateItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...option) (*dynamodb.PutItemOutput, error)
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...option) (
+		*dynamodb.BatchWriteItemOutput, error)
 }
 
 // Errors returned by the store.
@@ -126,6 +132,11 @@ func fail(op string, err error) error {
 		}
 	}
 	return &backendError{op: op, kind: kind, msg: err.Error()}
+}
+
+// busy is the error of a write whose concurrent writers outlasted its retries.
+func busy(op string) error {
+	return &backendError{op: op, kind: ErrBusy, msg: "contention outlasted the retries"}
 }
 
 // backoff sleeps for a full-jitter delay that grows with attempt.

@@ -15,6 +15,9 @@ import (
 	"github.com/clientele/clientele/internal/telemetry"
 )
 
+// failure explains a failed condition from the item as it was (nil when absent).
+type failure = func(old map[string]types.AttributeValue) error
+
 // txItem is one write of a transaction and what its failed condition means. onFail receives
 // the item as it was (nil when absent), since every conditional write asks for ALL_OLD.
 type txItem struct {
@@ -193,7 +196,7 @@ func onlyConflicts(reasons []types.CancellationReason) bool {
 	return conflict
 }
 
-func condPut(table string, item map[string]types.AttributeValue, onFail func(map[string]types.AttributeValue) error) txItem {
+func condPut(table string, item map[string]types.AttributeValue, onFail failure) txItem {
 	return txItem{
 		write: types.TransactWriteItem{Put: &types.Put{
 			TableName:                           aws.String(table),
@@ -239,7 +242,7 @@ func condDelete(table string, k key, cond string, e expr, onFail func(map[string
 	}
 }
 
-func condUpdate(table string, k key, update, cond string, e expr, onFail func(map[string]types.AttributeValue) error) txItem {
+func condUpdate(table string, k key, update, cond string, e expr, onFail failure) txItem {
 	return txItem{
 		write: types.TransactWriteItem{Update: &types.Update{
 			TableName:                           aws.String(table),

@@ -38,6 +38,7 @@ func (s *Store) Verify(ctx context.Context, appID string) ([]string, error) {
 		indexes   = map[string]licenseItem{}
 		shards    = map[string]shardItem{} // by sort key
 		raw       = map[string]map[string]types.AttributeValue{}
+		hooks     webhookItems
 	)
 	report := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	for {
@@ -80,6 +81,8 @@ func (s *Store) Verify(ctx context.Context, appID string) ([]string, error) {
 				}
 				shards[sk] = it
 			case typeKeyRef, typeRecord:
+			case typeEndpoint, typeEndpointURL, typeEndpointCount, typeSigningKeys:
+				hooks.add(t, sk, m)
 			default:
 				report("unexpected item type %q at %s", t, sk)
 			}
@@ -92,6 +95,7 @@ func (s *Store) Verify(ctx context.Context, appID string) ([]string, error) {
 	if app.ID != appID {
 		return append(problems, fmt.Sprintf("app %s has no META item", appID)), nil
 	}
+	problems = append(problems, hooks.problems()...)
 	total := app.CustomerCount // what #META counted before the shards
 	for sk, sh := range shards {
 		total += sh.CustomerCount

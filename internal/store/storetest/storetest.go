@@ -21,8 +21,10 @@ import (
 
 // DB is the part of the DynamoDB client Load uses.
 type DB interface {
-	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
-	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (
+		*dynamodb.BatchWriteItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (
+		*dynamodb.UpdateItemOutput, error)
 }
 
 // writers is how many BatchWriteItems Load sends at once.
@@ -32,7 +34,8 @@ const writers = 8
 // id, version 1, and created (and updated) at its CreatedAt or, when zero, at start plus a
 // microsecond per customer, so that the order of cs is the creation order. It returns the
 // customers as stored. The customers' emails and external ids must be unique and valid.
-func Load(ctx context.Context, db DB, table, appID string, cs []customer.Customer, start time.Time) ([]customer.Customer, error) {
+func Load(ctx context.Context, db DB, table, appID string, cs []customer.Customer, start time.Time) (
+	[]customer.Customer, error) {
 	out := make([]customer.Customer, len(cs))
 	var reqs []types.WriteRequest
 	counts := make([]int64, store.Shards)

@@ -1,0 +1,14 @@
+// Command delete-webhook-endpoint is the Lambda function of DELETE /api/v1/apps/{slug}/webhook-endpoints/{id}.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/clientele/clientele/internal/routes"
+)
+
+func main() {
+	h := routes.MustHandler("delete-webhook-endpoint", routes.DepsFromEnv())
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+}
