@@ -299,7 +299,8 @@ func demoApp(ctx context.Context, s *store.Store, log *slog.Logger) (tenant.App,
 		return tenant.App{}, "", nil
 	}
 	secret, hash := auth.Generate(auth.Secret)
-	if _, err := s.CreateKey(ctx, hash, auth.Key{AppID: app.ID, AppSlug: app.Slug, Kind: auth.Secret, Hint: auth.Hint(secret)}); err != nil {
+	k := auth.Key{AppID: app.ID, AppSlug: app.Slug, AppName: app.Name, Kind: auth.Secret, Hint: auth.Hint(secret)}
+	if _, err := s.CreateKey(ctx, hash, k); err != nil {
 		return tenant.App{}, "", fmt.Errorf("demo app %s: create a key: %w", demoSlug, err)
 	}
 	return app, secret, nil

@@ -64,7 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	s := store.New(db, table)
 	report := func(a tenant.App, st store.ReindexStats) {
-		fmt.Fprintf(stdout, "%s (%s): %d customers, %d rewritten\n", a.Slug, a.ID, st.Customers, st.Rewritten)
+		fmt.Fprintf(stdout, "%s (%s): %d customers, %d rewritten, %d keys named\n", a.Slug, a.ID, st.Customers,
+			st.Rewritten, st.Keys)
 	}
 	if *all {
 		err = s.ReindexAll(ctx, report)

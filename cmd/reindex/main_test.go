@@ -32,9 +32,9 @@ func TestReindexCommand(t *testing.T) {
 		stdout string
 		stderr string
 	}{
-		{[]string{"-app", "acme"}, 0, "acme (" + app.ID + "): 2 customers, 0 rewritten\n", ""},
-		{[]string{"-app", app.ID}, 0, "acme (" + app.ID + "): 2 customers, 0 rewritten\n", ""},
-		{[]string{"-all"}, 0, "acme (" + app.ID + "): 2 customers, 0 rewritten\n", ""},
+		{[]string{"-app", "acme"}, 0, "acme (" + app.ID + "): 2 customers, 0 rewritten, 0 keys named\n", ""},
+		{[]string{"-app", app.ID}, 0, "acme (" + app.ID + "): 2 customers, 0 rewritten, 0 keys named\n", ""},
+		{[]string{"-all"}, 0, "acme (" + app.ID + "): 2 customers, 0 rewritten, 0 keys named\n", ""},
 		{[]string{"-app", "nobody"}, 1, "", "app nobody: app not found"},
 		{nil, 2, "", "give -app or -all"},
 		{[]string{"-app", "acme", "-all"}, 2, "", "give -app or -all"},

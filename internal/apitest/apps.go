@@ -60,11 +60,18 @@ func Data[T any](r *Response) T {
 	return *body.Data
 }
 
-// CreateApp makes an app with the account key, and a secret and a publishable key for it.
+// CreateApp makes an app named "App <slug>" with the account key, and a secret and a
+// publishable key for it.
 func (e *Env) CreateApp(t *testing.T, slug string) App {
 	t.Helper()
+	return e.CreateNamedApp(t, slug, "App "+slug)
+}
+
+// CreateNamedApp is CreateApp with the app's name.
+func (e *Env) CreateNamedApp(t *testing.T, slug, name string) App {
+	t.Helper()
 	acct := e.As(t, e.AccountKey)
-	app := Data[App](acct.Post("/api/v1/apps", map[string]any{"name": "App " + slug, "slug": slug}).Want(201))
+	app := Data[App](acct.Post("/api/v1/apps", map[string]any{"name": name, "slug": slug}).Want(201))
 	type key struct{ Key string }
 	keys := "/api/v1/apps/" + slug + "/api-keys"
 	app.Secret = Data[key](acct.Post(keys, map[string]any{"type": "secret"}).Want(201)).Key

@@ -78,6 +78,7 @@ func (c *Caller) Do(method, path string, body any, header ...string) *Response {
 	}
 	checkOpenAPI(c.t, roundTrip{method: method, path: req.URL.EscapedPath(), query: req.URL.RawQuery,
 		header: req.Header, body: sent, status: res.StatusCode, respHeader: res.Header, respBody: raw}, true)
+	checkAnswer(c.t, Answer{Method: method, Path: req.URL.EscapedPath(), Status: res.StatusCode, Body: raw})
 	return out
 }
 

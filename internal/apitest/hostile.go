@@ -114,6 +114,7 @@ func (e *Env) SendHostile(t *testing.T, h Hostile) int {
 		statuses[status]++
 		checkOpenAPI(t, roundTrip{method: r.method, path: r.path, query: r.query, header: req.Header, body: r.body,
 			status: status, respHeader: req.Response.Header, respBody: body}, false)
+		checkAnswer(t, Answer{Method: r.method, Path: r.path, Status: status, Body: body})
 		if status < 300 && r.method != "GET" {
 			t.Logf("accepted: %s, %s: %d %s", r.route, r.what, status, short(string(body)))
 		}

@@ -308,8 +308,9 @@ func partialRun() string {
 // When every test ran, it then checks that they reached every route of dialect (a
 // routes.Dialect name) and that the functions of those routes, and the authorizer, called
 // every DynamoDB action and index that their policies grant; it fails the run for each one
-// missed (docs/development.md, "HTTP tests").
-func Main(m *testing.M, dialect string) int {
+// missed (docs/development.md, "HTTP tests"). Every answer of the tests is also held to checks.
+func Main(m *testing.M, dialect string, checks ...AnswerCheck) int {
+	answerChecks = checks
 	code := m.Run()
 	why := partialRun()
 	if why == "" && thisRun.envs == 0 {

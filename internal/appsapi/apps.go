@@ -114,7 +114,7 @@ func (a *API) CreateAPIKey(r *http.Request) (idempotency.Answer, error) {
 	}
 	secret, hash := auth.Generate(kind)
 	k, err := a.store.CreateKey(r.Context(), hash,
-		auth.Key{AppID: app.ID, AppSlug: app.Slug, Kind: kind, Hint: auth.Hint(secret)})
+		auth.Key{AppID: app.ID, AppSlug: app.Slug, AppName: app.Name, Kind: kind, Hint: auth.Hint(secret)})
 	if err != nil {
 		return idempotency.Answer{}, about("app", err)
 	}

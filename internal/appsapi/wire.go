@@ -29,22 +29,23 @@ func parseID(prefix, s string) (string, bool) {
 // Customer is a customer in the Apps API's representation: prefixed id, unset fields as
 // null, metadata as one object, RFC 3339 times. Change events carry it too.
 type Customer struct {
-	ID          string          `json:"id"`
-	Email       *string         `json:"email"`
-	Name        *string         `json:"name"`
-	Username    *string         `json:"username"`
-	ExternalID  *string         `json:"external_id"`
-	Metadata    json.RawMessage `json:"metadata"`
-	Address     *Address        `json:"address"`
-	LegalName   *string         `json:"legal_name"`
-	LegalNumber *string         `json:"legal_number"`
-	LogoURL     *string         `json:"logo_url"`
-	Phone       *string         `json:"phone"`
-	URL         *string         `json:"url"`
-	DiscordID   *string         `json:"discord_id"`
-	Version     int64           `json:"version"`
-	CreatedAt   string          `json:"created_at"`
-	UpdatedAt   string          `json:"updated_at"`
+	ID           string          `json:"id"`
+	Email        *string         `json:"email"`
+	Name         *string         `json:"name"`
+	Username     *string         `json:"username"`
+	ExternalID   *string         `json:"external_id"`
+	Metadata     json.RawMessage `json:"metadata"`
+	Address      *Address        `json:"address"`
+	LegalName    *string         `json:"legal_name"`
+	LegalNumber  *string         `json:"legal_number"`
+	LogoURL      *string         `json:"logo_url"`
+	Phone        *string         `json:"phone"`
+	URL          *string         `json:"url"`
+	DiscordID    *string         `json:"discord_id"`
+	SequentialID int64           `json:"sequential_id"` // unique in the app, increasing with creation, as Lago's
+	Version      int64           `json:"version"`
+	CreatedAt    string          `json:"created_at"`
+	UpdatedAt    string          `json:"updated_at"`
 }
 
 // Address is a customer's postal address in the Apps API.
@@ -64,8 +65,8 @@ func RenderCustomer(c customer.Customer) Customer {
 		Username: wire.OptString(c.Username), ExternalID: wire.OptString(c.ExternalID),
 		Metadata: metadataObject(c.Metadata), LegalName: wire.OptString(c.LegalName),
 		LegalNumber: wire.OptString(c.LegalNumber), LogoURL: wire.OptString(c.LogoURL), Phone: wire.OptString(c.Phone),
-		URL: wire.OptString(c.URL), DiscordID: wire.OptString(c.DiscordID), Version: c.Version,
-		CreatedAt: wire.Time(c.CreatedAt), UpdatedAt: wire.Time(c.UpdatedAt),
+		URL: wire.OptString(c.URL), DiscordID: wire.OptString(c.DiscordID), SequentialID: c.SequentialID,
+		Version: c.Version, CreatedAt: wire.Time(c.CreatedAt), UpdatedAt: wire.Time(c.UpdatedAt),
 	}
 	if !c.Address.IsZero() {
 		a := c.Address

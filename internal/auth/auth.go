@@ -51,6 +51,7 @@ type Key struct {
 	ID        string // UUID
 	AppID     string // empty for an account key
 	AppSlug   string // the app's slug (fixed for the app's life), for app keys
+	AppName   string // the app's name (fixed too), for app keys; "" for a key made before keys held it
 	Kind      Kind
 	Hint      string // the key's first characters, to tell keys apart in lists
 	CreatedAt time.Time
@@ -111,6 +112,7 @@ type Principal struct {
 	KeyID   string
 	AppID   string // empty for an account key
 	AppSlug string // the app's slug, for app keys
+	AppName string // the app's name, for app keys; "" for a key made before keys held it
 	Kind    Kind
 }
 
@@ -161,6 +163,7 @@ const (
 	ctxKeyID   = "key_id"
 	ctxAppID   = "app_id"
 	ctxAppSlug = "app_slug"
+	ctxAppName = "app_name"
 	ctxKind    = "kind"
 )
 
@@ -168,13 +171,20 @@ const (
 // empty context: the request still reaches the function, which answers 401 in its own
 // dialect's format (API Gateway's own 403 would not be).
 func (p Principal) AuthorizerContext() map[string]any {
-	return map[string]any{ctxKeyID: p.KeyID, ctxAppID: p.AppID, ctxAppSlug: p.AppSlug, ctxKind: string(p.Kind)}
+	return map[string]any{
+		ctxKeyID: p.KeyID, ctxAppID: p.AppID, ctxAppSlug: p.AppSlug, ctxAppName: p.AppName, ctxKind: string(p.Kind),
+	}
 }
 
-// PrincipalFromAuthorizer reads the authorizer's context; ok is false for an invalid key.
+// PrincipalFromAuthorizer reads the authorizer's context; ok is false for an invalid key. The
+// app's name may be missing (a key made before keys held it, or an answer of the authorizer
+// cached from before): what needs it reads it from the app.
 func PrincipalFromAuthorizer(m map[string]any) (Principal, bool) {
 	get := func(k string) string { s, _ := m[k].(string); return s }
-	p := Principal{KeyID: get(ctxKeyID), AppID: get(ctxAppID), AppSlug: get(ctxAppSlug), Kind: Kind(get(ctxKind))}
+	p := Principal{
+		KeyID: get(ctxKeyID), AppID: get(ctxAppID), AppSlug: get(ctxAppSlug), AppName: get(ctxAppName),
+		Kind: Kind(get(ctxKind)),
+	}
 	switch p.Kind {
 	case Account:
 		return p, p.KeyID != ""

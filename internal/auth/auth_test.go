@@ -62,7 +62,9 @@ func TestAuthorizerContextRoundTrip(t *testing.T) {
 		ok   bool
 	}{
 		{"account key", Principal{KeyID: "k", Kind: Account}, true},
-		{"secret key", Principal{KeyID: "k", AppID: "a", AppSlug: "s", Kind: Secret}, true},
+		{"secret key", Principal{KeyID: "k", AppID: "a", AppSlug: "s", AppName: "Ünïcode app", Kind: Secret}, true},
+		{"a key made before keys held the app's name", Principal{KeyID: "k", AppID: "a", AppSlug: "s", Kind: Secret},
+			true},
 		{"app key without app", Principal{KeyID: "k", Kind: Publishable}, false},
 		{"unknown kind", Principal{KeyID: "k", Kind: "root"}, false},
 	}

@@ -45,6 +45,6 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayV2CustomAu
 		a.log.ErrorContext(ctx, "authorizer: key lookup failed", "error", err.Error())
 		return events.APIGatewayV2CustomAuthorizerSimpleResponse{}, errors.New("authorizer unavailable")
 	}
-	p := auth.Principal{KeyID: k.ID, AppID: k.AppID, AppSlug: k.AppSlug, Kind: k.Kind}
+	p := auth.Principal{KeyID: k.ID, AppID: k.AppID, AppSlug: k.AppSlug, AppName: k.AppName, Kind: k.Kind}
 	return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: p.AuthorizerContext()}, nil
 }

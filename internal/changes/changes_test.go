@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +134,7 @@ func TestStreamRecordsGiveExactEntries(t *testing.T) {
 		`"external_id":"crm-42","metadata":{"plan":"pro","seats":3},` +
 		`"address":{"line1":null,"line2":null,"city":"Berlin","state":null,"country":"DE","postal_code":null},` +
 		`"legal_name":null,"legal_number":null,"logo_url":null,"phone":null,"url":null,"discord_id":null,` +
+		`"sequential_id":` + strconv.FormatInt(h.created.SequentialID, 10) + `,` +
 		`"version":1,"created_at":"` + created + `","updated_at":"` + created + `"}`
 	roe := strings.NewReplacer(`"Jane@Example.com"`, `"jane.roe@example.com"`, `"Jane Doe"`, `"Jane Roe"`,
 		`"version":1`, `"version":2`, `"updated_at":"`+created, `"updated_at":"`+updated).Replace(jane)

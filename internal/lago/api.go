@@ -5,11 +5,15 @@ package lago
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/customer"
@@ -33,6 +37,13 @@ type API struct {
 // New returns the API over a store.
 func New(s *store.Store) *API { return &API{store: s} }
 
+// org is the app of a request's key, Lago's organization, with what Lago's view shows of it.
+type org struct {
+	appID, keyID  string
+	billingEntity string // the code of the app's one billing entity: its slug (docs/lago.md, "Numbers, slugs…")
+	prefix        string // its document number prefix, of its customers' slugs (documentPrefix)
+}
+
 // app is the app of the request's key. Lago has one API key per organization, so only app
 // keys are accepted here: an account key names no app and gets 401 like a bad key.
 func app(r *http.Request, need auth.Need) (string, auth.Principal, error) {
@@ -49,13 +60,44 @@ func app(r *http.Request, need auth.Need) (string, auth.Principal, error) {
 	return p.AppID, p, nil
 }
 
+// organization is the app of the request's key (app) with what the customer view shows of it.
+// The app's name comes with the key (the authorizer's context); a key made before keys held
+// it costs one read of the app (docs/lago.md, "What it costs").
+func (a *API) organization(r *http.Request, need auth.Need) (org, error) {
+	appID, p, err := app(r, need)
+	name := p.AppName
+	if err == nil && name == "" {
+		name, err = a.store.AppName(r.Context(), appID)
+	}
+	if err != nil {
+		return org{}, err
+	}
+	return org{appID: appID, keyID: p.KeyID, billingEntity: p.AppSlug, prefix: documentPrefix(name, appID)}, nil
+}
+
+// documentPrefix is the document number prefix that Lago gives an organization when it is
+// made: the first three characters of its name in capitals, a dash, and the last four of its
+// id in capitals ("ORG-4321"). Upper case is Unicode's full mapping, as Ruby's upcase ("ß" is
+// "SS"); a Caser is not safe for concurrent use, hence one a call.
+func documentPrefix(name, id string) string {
+	first := []rune(name)
+	first = first[:min(3, len(first))]
+	return cases.Upper(language.Und).String(string(first)) + "-" + strings.ToUpper(id[max(0, len(id)-4):])
+}
+
+// slug is Lago's slug of a customer: the prefix, a dash, and its sequential id in at least
+// three digits.
+func (o org) slug(c customer.Customer) string {
+	return fmt.Sprintf("%s-%03d", o.prefix, c.SequentialID)
+}
+
 type customerBody struct {
 	Customer customerJSON `json:"customer"`
 }
 
 // customerAnswer is the answer of both of Lago's writes: 200 with the customer written (or deleted).
-func customerAnswer(res idempotency.Result) idempotency.Answer {
-	return web.JSON(http.StatusOK, customerBody{toCustomerJSON(res.Customer)})
+func (o org) customerAnswer(res idempotency.Result) idempotency.Answer {
+	return web.JSON(http.StatusOK, customerBody{toCustomerJSON(res.Customer, o)})
 }
 
 // readBody reads a body {"customer": {...}}; raw is the body as sent.
@@ -75,13 +117,16 @@ func readBody(r *http.Request) (in *input, raw []byte, err error) {
 // Upsert: POST /api/v1/customers {"customer": {...}} creates the customer with that
 // external_id or updates it; 200 either way.
 func (a *API) Upsert(r *http.Request) (idempotency.Answer, error) {
-	appID, p, err := app(r, auth.Write)
+	o, err := a.organization(r, auth.Write)
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
 	in, raw, err := readBody(r)
 	if err != nil {
 		return idempotency.Answer{}, err
+	}
+	if !in.ofBillingEntity(o.billingEntity) {
+		return idempotency.Answer{}, errNoBillingEntity
 	}
 	ext := strings.TrimSpace(in.externalID())
 	if ext == "" {
@@ -91,11 +136,11 @@ func (a *API) Upsert(r *http.Request) (idempotency.Answer, error) {
 	if in.details != nil {
 		return idempotency.Answer{}, invalid(in.details)
 	}
-	cl, err := web.Claim(r, raw, customerAnswer)
+	cl, err := web.Claim(r, raw, o.customerAnswer)
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
-	c, outcome, err := a.store.UpsertByExternalID(cl.Context(r.Context()), appID, ext, patch, p.KeyID)
+	c, outcome, err := a.store.UpsertByExternalID(cl.Context(r.Context()), o.appID, ext, patch, o.keyID)
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
@@ -104,28 +149,28 @@ func (a *API) Upsert(r *http.Request) (idempotency.Answer, error) {
 
 // Get: GET /api/v1/customers/{external_id}.
 func (a *API) Get(r *http.Request) (idempotency.Answer, error) {
-	appID, _, err := app(r, auth.Read)
+	o, err := a.organization(r, auth.Read)
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
-	c, err := a.store.FindByExternalID(r.Context(), appID, r.PathValue("external_id"))
+	c, err := a.store.FindByExternalID(r.Context(), o.appID, r.PathValue("external_id"))
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
-	return web.JSON(http.StatusOK, customerBody{toCustomerJSON(c)}), nil
+	return web.JSON(http.StatusOK, customerBody{toCustomerJSON(c, o)}), nil
 }
 
 // Delete: DELETE /api/v1/customers/{external_id} returns the deleted customer.
 func (a *API) Delete(r *http.Request) (idempotency.Answer, error) {
-	appID, _, err := app(r, auth.Write)
+	o, err := a.organization(r, auth.Write)
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
-	cl, err := web.Claim(r, nil, customerAnswer)
+	cl, err := web.Claim(r, nil, o.customerAnswer)
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
-	c, err := a.store.DeleteByExternalID(cl.Context(r.Context()), appID, r.PathValue("external_id"))
+	c, err := a.store.DeleteByExternalID(cl.Context(r.Context()), o.appID, r.PathValue("external_id"))
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
@@ -145,17 +190,25 @@ type listJSON struct {
 	Meta      metaJSON       `json:"meta"`
 }
 
-// List: GET /api/v1/customers, newest first, with Lago's filters (listQuery).
+// List: GET /api/v1/customers, newest first, with Lago's filters (listQuery). As Lago's,
+// billing_entity_codes[] must name billing entities of the organization, else it is 404,
+// before the other filters are checked; the app's one code restricts nothing.
 func (a *API) List(r *http.Request) (idempotency.Answer, error) {
-	appID, _, err := app(r, auth.Read)
+	o, err := a.organization(r, auth.Read)
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
-	query, page, perPage, details := listQuery(r.URL.Query())
+	q := r.URL.Query()
+	for _, code := range slices.Concat(q["billing_entity_codes[]"], q["billing_entity_codes"]) {
+		if code != o.billingEntity {
+			return idempotency.Answer{}, errNoBillingEntity
+		}
+	}
+	query, page, perPage, details := listQuery(q)
 	if len(details) > 0 {
 		return idempotency.Answer{}, invalid(details)
 	}
-	res, err := a.store.ListCustomers(r.Context(), appID, query)
+	res, err := a.store.ListCustomers(r.Context(), o.appID, query)
 	if err != nil {
 		return idempotency.Answer{}, err
 	}
@@ -163,7 +216,7 @@ func (a *API) List(r *http.Request) (idempotency.Answer, error) {
 	out := listJSON{Customers: make([]customerJSON, len(res.Customers)),
 		Meta: metaJSON{CurrentPage: page, TotalPages: totalPages, TotalCount: res.Total}}
 	for i, c := range res.Customers {
-		out.Customers[i] = toCustomerJSON(c)
+		out.Customers[i] = toCustomerJSON(c, o)
 	}
 	if page < totalPages {
 		next := page + 1

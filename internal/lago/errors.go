@@ -1,6 +1,7 @@
 package lago
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/clientele/clientele/internal/idempotency"
@@ -66,9 +67,16 @@ func Renderer() problem.Renderer {
 	return problem.Renderer{Table: render, As: map[problem.Kind]problem.Kind{problem.VersionConflict: problem.Busy}}
 }
 
+// errNoBillingEntity is a billing entity code that is not the app's: Lago's 404
+// billing_entity_not_found.
+var errNoBillingEntity = &problem.Error{Kind: problem.NotFound, Message: "no billing entity has that code"}
+
 // render is the Lago API's answer to a problem, from its table.
 func render(p problem.Problem) idempotency.Answer {
 	row := problem.Row(answers, p.Kind)
+	if errors.Is(p.Err, errNoBillingEntity) {
+		row.code = codeNoBilling
+	}
 	var details any
 	switch {
 	case p.Details != nil:

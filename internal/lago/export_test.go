@@ -1,6 +1,9 @@
 package lago
 
-import "net/url"
+import (
+	"net/url"
+	"strings"
+)
 
 // What the external tests of the package (lago_test) read of its insides.
 
@@ -14,4 +17,11 @@ func CountryCodes() string { return countryCodes() }
 const (
 	MaxListValues     = maxListValues
 	MaxMetadataFilter = maxMetadataFilter
+)
+
+// What the view may show.
+var (
+	Currencies       = strings.Fields(lagoCurrencies)
+	Timezones        = append([]string{"UTC"}, strings.Fields(lagoTimezones)...)
+	PaymentProviders = paymentProviders
 )

@@ -37,10 +37,10 @@ func everyField(ext string) M {
 }
 
 // The keys of Lago's customer serializer, each there (null where unset).
-var serializerKeys = []string{"lago_id", "external_id", "account_type", "name", "firstname", "lastname",
-	"customer_type", "created_at", "updated_at", "country", "address_line1", "address_line2", "state", "zipcode",
-	"email", "city", "url", "phone", "logo_url", "legal_name", "legal_number", "currency",
-	"tax_identification_number", "timezone", "applicable_timezone", "net_payment_term",
+var serializerKeys = []string{"lago_id", "billing_entity_code", "external_id", "account_type", "name", "firstname",
+	"lastname", "customer_type", "sequential_id", "slug", "created_at", "updated_at", "country", "address_line1",
+	"address_line2", "state", "zipcode", "email", "city", "url", "phone", "logo_url", "legal_name", "legal_number",
+	"currency", "tax_identification_number", "timezone", "applicable_timezone", "net_payment_term",
 	"finalize_zero_amount_invoice", "billing_configuration", "shipping_address", "skip_invoice_custom_sections",
 	"metadata", "taxes", "integration_customers"}
 

@@ -16,9 +16,10 @@ import (
 	"github.com/clientele/clientele/internal/apitest"
 )
 
-// TestMain runs the tests, then holds them to covering every Lago route and every DynamoDB
-// grant of their functions (docs/development.md, "HTTP tests").
-func TestMain(m *testing.M) { os.Exit(apitest.Main(m, "lago")) }
+// TestMain runs the tests, holding every answer to Lago's own OpenAPI document
+// (checkLagoAnswer), then holds them to covering every Lago route and every DynamoDB grant of
+// their functions (docs/development.md, "HTTP tests").
+func TestMain(m *testing.M) { os.Exit(apitest.Main(m, "lago", checkLagoAnswer)) }
 
 // M is a JSON object, for request bodies.
 type M = map[string]any
@@ -28,7 +29,10 @@ const customers = "/api/v1/customers"
 // customerJSON is lago-go-client's Customer (the answer), the fields it decodes.
 type customerJSON struct {
 	LagoID                    string  `json:"lago_id"`
+	SequentialID              int     `json:"sequential_id"`
 	ExternalID                string  `json:"external_id"`
+	Slug                      string  `json:"slug"`
+	BillingEntityCode         string  `json:"billing_entity_code"`
 	AccountType               string  `json:"account_type"`
 	Name                      string  `json:"name"`
 	Firstname                 string  `json:"firstname"`

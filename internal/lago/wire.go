@@ -32,6 +32,7 @@ const (
 	codeTimezone      = "invalid_timezone"
 	codeValidation    = "validation_errors"
 	codeNotFound      = "customer_not_found"
+	codeNoBilling     = "billing_entity_not_found"
 	codeInternalError = "internal_error"
 )
 
@@ -39,6 +40,7 @@ const (
 // customer_id, the old name of external_id, that older clients read.
 type customerJSON struct {
 	LagoID                    string          `json:"lago_id"`
+	BillingEntityCode         string          `json:"billing_entity_code"`
 	ExternalID                string          `json:"external_id"`
 	CustomerID                string          `json:"customer_id"`
 	AccountType               string          `json:"account_type"`
@@ -46,6 +48,8 @@ type customerJSON struct {
 	Firstname                 *string         `json:"firstname"`
 	Lastname                  *string         `json:"lastname"`
 	CustomerType              *string         `json:"customer_type"`
+	SequentialID              int64           `json:"sequential_id"`
+	Slug                      string          `json:"slug"`
 	CreatedAt                 string          `json:"created_at"`
 	UpdatedAt                 string          `json:"updated_at"`
 	Country                   *string         `json:"country"`
@@ -149,13 +153,15 @@ func (s section) value(name string) any {
 	return v
 }
 
-func toCustomerJSON(c customer.Customer) customerJSON {
+// toCustomerJSON is a customer of the organization o as Lago renders it.
+func toCustomerJSON(c customer.Customer, o org) customerJSON {
 	sec := section(c.Lago)
 	out := customerJSON{
-		LagoID: c.ID, ExternalID: c.ExternalID, CustomerID: c.ExternalID, AccountType: accountTypes[0],
-		Name: wire.OptString(c.Name), Firstname: sec.str(fieldFirstname), Lastname: sec.str(fieldLastname),
-		CustomerType: sec.str(fieldCustomerType),
-		CreatedAt:    wire.Time(c.CreatedAt), UpdatedAt: wire.Time(c.UpdatedAt),
+		LagoID: c.ID, BillingEntityCode: o.billingEntity, ExternalID: c.ExternalID, CustomerID: c.ExternalID,
+		AccountType: accountTypes[0], Name: wire.OptString(c.Name), Firstname: sec.str(fieldFirstname),
+		Lastname: sec.str(fieldLastname), CustomerType: sec.str(fieldCustomerType),
+		SequentialID: c.SequentialID, Slug: o.slug(c),
+		CreatedAt: wire.Time(c.CreatedAt), UpdatedAt: wire.Time(c.UpdatedAt),
 		Country: wire.OptString(c.Address.CountryCode()), AddressLine1: wire.OptString(c.Address.Line1),
 		AddressLine2: wire.OptString(c.Address.Line2), State: wire.OptString(c.Address.State),
 		Zipcode: wire.OptString(c.Address.PostalCode), Email: wire.OptString(c.Email), City: wire.OptString(c.Address.City),
@@ -246,6 +252,18 @@ func (in *input) country() customer.Opt[string] {
 		in.add("country", codeCountry)
 	}
 	return o
+}
+
+// ofBillingEntity reports whether billing_entity_code, if sent, names the app's one billing
+// entity (code): Lago takes null or a blank code for the default entity, and answers 404 to
+// a code none of the organization's has.
+func (in *input) ofBillingEntity(code string) bool {
+	raw, ok := in.fields["billing_entity_code"]
+	if !ok || wire.IsNull(raw) {
+		return true
+	}
+	var s string
+	return json.Unmarshal(raw, &s) == nil && (strings.TrimSpace(s) == "" || s == code)
 }
 
 // externalID reads external_id, or its old name customer_id.

@@ -151,3 +151,53 @@ func TestTimezoneIsLagosList(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentPrefixAndSlug: Lago's prefix is the first three characters of the name (spaces
+// too) in Unicode's full upper case, as Ruby's upcase, a dash and the id's last four in capitals;
+// the slug pads the sequential id to three digits and no further.
+func TestDocumentPrefixAndSlug(t *testing.T) {
+	const id = "0c4f7a2e-5b6d-4e8f-9a1b-2c3d4e5f6a7b"
+	tests := []struct {
+		name, want string
+		seq        int64
+		slug       string
+	}{
+		{"Organization", "ORG-6A7B", 1, "ORG-6A7B-001"},
+		{"Pied Piper", "PIE-6A7B", 42, "PIE-6A7B-042"},
+		{"My App", "MY -6A7B", 1234, "MY -6A7B-1234"},
+		{"Al", "AL-6A7B", 783669657600007, "AL-6A7B-783669657600007"},
+		{"straße", "STR-6A7B", 7, "STR-6A7B-007"},
+		{"ßig", "SSIG-6A7B", 7, "SSIG-6A7B-007"},
+		{"élan", "ÉLA-6A7B", 7, "ÉLA-6A7B-007"},
+		{"日本語アプリ", "日本語-6A7B", 7, "日本語-6A7B-007"},
+	}
+	for _, tt := range tests {
+		o := org{prefix: documentPrefix(tt.name, id)}
+		if o.prefix != tt.want {
+			t.Errorf("documentPrefix(%q) = %q, want %q", tt.name, o.prefix, tt.want)
+		}
+		if got := o.slug(customer.Customer{SequentialID: tt.seq}); got != tt.slug {
+			t.Errorf("slug of %d under %q = %q, want %q", tt.seq, o.prefix, got, tt.slug)
+		}
+	}
+}
+
+// TestBillingEntityCodeOfAnUpsert: absent, null or blank is the app's one billing entity, as
+// its own code is; any other code, or a value that is no code, is not.
+func TestBillingEntityCodeOfAnUpsert(t *testing.T) {
+	tests := []struct {
+		body string
+		ok   bool
+	}{
+		{`{}`, true}, {`{"billing_entity_code":null}`, true}, {`{"billing_entity_code":""}`, true},
+		{`{"billing_entity_code":"  "}`, true}, {`{"billing_entity_code":"my-app"}`, true},
+		{`{"billing_entity_code":"other"}`, false}, {`{"billing_entity_code":" my-app"}`, false},
+		{`{"billing_entity_code":"MY-APP"}`, false}, {`{"billing_entity_code":5}`, false},
+	}
+	for _, tt := range tests {
+		in, _ := readInput(t, tt.body)
+		if got := in.ofBillingEntity("my-app"); got != tt.ok {
+			t.Errorf("%s: %v, want %v", tt.body, got, tt.ok)
+		}
+	}
+}

@@ -74,6 +74,13 @@ func (s *Store) GetApp(ctx context.Context, appID string) (tenant.App, error) {
 	return it.app(), nil
 }
 
+// AppName is an app's name, whatever its status, in one read: for a request with a key made
+// before keys held the app's name (auth.Key.AppName).
+func (s *Store) AppName(ctx context.Context, appID string) (string, error) {
+	it, err := s.appItem(ctx, appID)
+	return it.Name, err
+}
+
 // AppBySlug returns an app by slug, whatever its status.
 func (s *Store) AppBySlug(ctx context.Context, slug string) (tenant.App, error) {
 	id, err := s.AppIDBySlug(ctx, slug)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -29,6 +30,7 @@ type keyItem struct {
 	ID        string `dynamodbav:"id"`
 	AppID     string `dynamodbav:"app_id,omitempty"`
 	AppSlug   string `dynamodbav:"app_slug,omitempty"`
+	AppName   string `dynamodbav:"app_name,omitempty"` // absent in keys made before it; Reindex adds it
 	Kind      string `dynamodbav:"kind"`
 	Hint      string `dynamodbav:"hint"`
 	Hash      string `dynamodbav:"hash"`
@@ -41,8 +43,8 @@ const (
 )
 
 func (it keyItem) key() auth.Key {
-	return auth.Key{ID: it.ID, AppID: it.AppID, AppSlug: it.AppSlug, Kind: auth.Kind(it.Kind), Hint: it.Hint,
-		CreatedAt: parseTime(it.CreatedAt)}
+	return auth.Key{ID: it.ID, AppID: it.AppID, AppSlug: it.AppSlug, AppName: it.AppName, Kind: auth.Kind(it.Kind),
+		Hint: it.Hint, CreatedAt: parseTime(it.CreatedAt)}
 }
 
 func ownerPK(appID string) string {
@@ -62,8 +64,8 @@ func (s *Store) CreateKey(ctx context.Context, hash string, k auth.Key) (auth.Ke
 	k.ID = customer.NewID()
 	k.CreatedAt = s.now()
 	it := keyItem{
-		PK: keyPK(hash), SK: keySK, Type: typeKey, ID: k.ID, AppID: k.AppID, AppSlug: k.AppSlug, Kind: string(k.Kind),
-		Hint: k.Hint, Hash: hash, CreatedAt: formatTime(k.CreatedAt),
+		PK: keyPK(hash), SK: keySK, Type: typeKey, ID: k.ID, AppID: k.AppID, AppSlug: k.AppSlug, AppName: k.AppName,
+		Kind: string(k.Kind), Hint: k.Hint, Hash: hash, CreatedAt: formatTime(k.CreatedAt),
 	}
 	byHash, err := marshal("create key", it)
 	if err != nil {
@@ -154,4 +156,46 @@ func (s *Store) DeleteKey(ctx context.Context, appID, keyID string) error {
 		condDelete(s.table, itemKey(ownerPK(appID), keyRefSK(keyID)), "attribute_exists(pk)", expr{}, gone),
 		condDelete(s.table, itemKey(keyPK(attrS(m, "hash")), keySK), "attribute_exists(pk)", expr{}, gone),
 	})
+}
+
+// nameKeys gives the app's keys that were made before keys held the app's name that name, on
+// both their items; it returns how many. A key revoked meanwhile is left alone.
+func (s *Store) nameKeys(ctx context.Context, appID, name string) (int, error) {
+	pages := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(appPK(appID)), ":prefix": str(keyRefSK("")),
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	named := 0
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return named, fail("name keys", err)
+		}
+		for _, m := range page.Items {
+			it, err := unmarshal[keyItem]("name keys", m)
+			if err != nil {
+				return named, err
+			}
+			if it.AppName != "" {
+				continue
+			}
+			for _, k := range []key{itemKey(keyPK(it.Hash), keySK), itemKey(it.PK, it.SK)} {
+				_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+					TableName: aws.String(s.table), Key: k, UpdateExpression: aws.String("SET app_name = :name"),
+					ConditionExpression:       aws.String("attribute_exists(pk)"),
+					ExpressionAttributeValues: map[string]types.AttributeValue{":name": str(name)},
+				})
+				var ccf *types.ConditionalCheckFailedException
+				if err != nil && !errors.As(err, &ccf) {
+					return named, fail("name keys", err)
+				}
+			}
+			named++
+		}
+	}
+	return named, nil
 }

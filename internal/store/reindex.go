@@ -18,6 +18,7 @@ import (
 type ReindexStats struct {
 	Customers int // customers read
 	Rewritten int // customers whose index attributes were rewritten
+	Keys      int // keys given the app's name, made before keys held it
 }
 
 // reindexWorkers is how many customers Reindex rewrites at once.
@@ -28,6 +29,7 @@ const reindexWorkers = 16
 // it changes nothing else, so its version stays and no change event is published. Then it
 // records IndexVersion in #META, from which on the app's lists read the list indexes alone.
 // It can stop anywhere and be run again; customers written meanwhile follow the rules already.
+// It also gives the app's keys made before keys held the app's name that name.
 // Run it once the functions of this version serve every request.
 func (s *Store) Reindex(ctx context.Context, appID string) (ReindexStats, error) {
 	var st ReindexStats
@@ -86,6 +88,9 @@ func (s *Store) Reindex(ctx context.Context, appID string) (ReindexStats, error)
 	close(work)
 	wg.Wait()
 	if err = errors.Join(err, firstErr); err != nil {
+		return st, err
+	}
+	if st.Keys, err = s.nameKeys(ctx, appID, app.Name); err != nil {
 		return st, err
 	}
 	err = s.updateHeld(ctx, "reindex", &dynamodb.UpdateItemInput{
