@@ -46,7 +46,8 @@ func main() {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bootstrap-key", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	table := fs.String("table", getenv(routes.EnvTable), "the Clientele table (the stack's TableName output); default $"+routes.EnvTable)
+	table := fs.String("table", getenv(routes.EnvTable),
+		"the Clientele table (the stack's TableName output); default $"+routes.EnvTable)
 	region := fs.String("region", "", "the table's AWS region (default: from the AWS configuration)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: bootstrap-key -table <TableName> [-region <region>]")
@@ -81,7 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 1
 	}
 	fmt.Fprintln(stdout, key)
-	fmt.Fprintf(stderr, "Created an account key in table %s (printed above, and shown only this once: only its hash is stored).\n"+
+	fmt.Fprintf(stderr, "Created an account key in table %s "+
+		"(printed above, and shown only this once: only its hash is stored).\n"+
 		"Use it as \"Authorization: Bearer <key>\" to create apps (POST /api/v1/apps) and their keys.\n", *table)
 	return 0
 }

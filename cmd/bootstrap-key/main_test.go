@@ -20,7 +20,8 @@ func TestBootstrapKey(t *testing.T) {
 	var keys []string
 	for range 2 {
 		var stdout, stderr bytes.Buffer
-		if code := run(context.Background(), []string{"-table", tbl.Name, "-region", "eu-west-1"}, getenv, &stdout, &stderr); code != 0 {
+		args := []string{"-table", tbl.Name, "-region", "eu-west-1"}
+		if code := run(context.Background(), args, getenv, &stdout, &stderr); code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr.String())
 		}
 		out := stdout.String()
@@ -61,7 +62,8 @@ func TestBootstrapKey(t *testing.T) {
 	})
 	t.Run("missing table", func(t *testing.T) {
 		var stdout, stderr bytes.Buffer
-		if code := run(context.Background(), []string{"-table", tbl.Name + "-missing"}, getenv, &stdout, &stderr); code != 1 || stdout.Len() != 0 {
+		args := []string{"-table", tbl.Name + "-missing"}
+		if code := run(context.Background(), args, getenv, &stdout, &stderr); code != 1 || stdout.Len() != 0 {
 			t.Errorf("exit %d, stdout %q; want 1 and nothing", code, stdout.String())
 		}
 		if !strings.Contains(stderr.String(), tbl.Name+"-missing") {

@@ -38,7 +38,8 @@ import (
 )
 
 func main() {
-	bin := flag.String("bin", "bin/host", "folder of <function>/bootstrap binaries built for this machine, with hello/bootstrap")
+	bin := flag.String("bin", "bin/host",
+		"folder of <function>/bootstrap binaries built for this machine, with hello/bootstrap")
 	eventsDir := flag.String("events", "events", "folder of <function>.json events")
 	samples := flag.Int("samples", 25, "fresh processes per function")
 	flag.Parse()
@@ -172,7 +173,8 @@ func run(bin, eventsDir string, samples int) error {
 		}
 		return fmt.Sprintf("%.2fx, OVER %.2fx", ratio, limit)
 	}
-	fmt.Printf("\n%d functions, %d fresh processes each, round-robin (medians). Worst of all functions:\n", len(results), samples)
+	fmt.Printf("\n%d functions, %d fresh processes each, round-robin (medians). Worst of all functions:\n",
+		len(results), samples)
 	fmt.Printf("  init against sdk-floor's:                   %s\n", verdict(worstInitFloor, maxInitToFloor))
 	fmt.Printf("  init against usual's:                       %s\n", verdict(worstInitUsual, maxInitToUsual))
 	fmt.Printf("  start-up against sdk-floor's (reads only):  %s\n", verdict(worstStart, maxStartToFloor))

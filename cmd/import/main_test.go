@@ -159,9 +159,12 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 	s, _ := setup(t, func(o *dynamodb.Options) {
 		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("throttle",
-				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				func(
+					ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler,
+				) (middleware.InitializeOutput, middleware.Metadata, error) {
 					if middleware.GetOperationName(ctx) == "TransactWriteItems" && budget.Add(-1) >= 0 {
-						return middleware.InitializeOutput{}, middleware.Metadata{}, &smithy.GenericAPIError{Code: "ThrottlingException", Message: "injected"}
+						return middleware.InitializeOutput{}, middleware.Metadata{},
+							&smithy.GenericAPIError{Code: "ThrottlingException", Message: "injected"}
 					}
 					return next.HandleInitialize(ctx, in)
 				}), middleware.Before)
@@ -219,7 +222,8 @@ func BenchmarkImport10000(b *testing.B) {
 	var lines []string
 	for i := range n {
 		lines = append(lines, fmt.Sprintf(
-			`{"external_id":"crm-%05d","email":"user%05d@example.com","name":"User %d","address":{"city":"Berlin","country":"DE"},"metadata":{"plan":"pro","seats":%d}}`,
+			`{"external_id":"crm-%05d","email":"user%05d@example.com","name":"User %d",`+
+				`"address":{"city":"Berlin","country":"DE"},"metadata":{"plan":"pro","seats":%d}}`,
 			i, i, i, i%50))
 	}
 	path := writeFile(b, lines...)

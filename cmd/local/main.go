@@ -86,7 +86,8 @@ type info struct {
 func run(ctx context.Context, stdout, stderr io.Writer, ready func(info)) error {
 	endpoint := os.Getenv(awsclient.EnvDynamoDBEndpoint)
 	if endpoint == "" {
-		return fmt.Errorf("%s is not set: run `make local`, which starts DynamoDB Local and sets it", awsclient.EnvDynamoDBEndpoint)
+		return fmt.Errorf("%s is not set: run `make local`, which starts DynamoDB Local and sets it",
+			awsclient.EnvDynamoDBEndpoint)
 	}
 	table := os.Getenv(routes.EnvTable)
 	if table == "" {
@@ -147,7 +148,8 @@ func run(ctx context.Context, stdout, stderr io.Writer, ready func(info)) error 
 			Sealer: sealer, Webhooks: policy}
 	}
 	authz := depsFor(api.Authorizer.Function)
-	gw, err := gateway.New(api, authorizer.New(authz.Store, authz.Log).Handle, depsFor, gateway.Options{Log: log.With("source", "gateway")})
+	gw, err := gateway.New(api, authorizer.New(authz.Store, authz.Log).Handle, depsFor,
+		gateway.Options{Log: log.With("source", "gateway")})
 	if err != nil {
 		return err
 	}
@@ -214,7 +216,9 @@ func localWebhooks(log *slog.Logger) (seal.Sealer, webhook.Policy, error) {
 
 // ensureTable creates the table from template.yaml when it does not exist, as
 // internal/dynamotest does for tests.
-func ensureTable(ctx context.Context, db *dynamodb.Client, tmpl *samtemplate.Template, table string, log *slog.Logger) error {
+func ensureTable(
+	ctx context.Context, db *dynamodb.Client, tmpl *samtemplate.Template, table string, log *slog.Logger,
+) error {
 	_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
 	var rnf *types.ResourceNotFoundException
 	if err == nil {
@@ -231,7 +235,9 @@ func ensureTable(ctx context.Context, db *dynamodb.Client, tmpl *samtemplate.Tem
 	if _, err := db.CreateTable(ctx, in); err != nil {
 		return fmt.Errorf("create table %s: %w", table, err)
 	}
-	waiter := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 100 * time.Millisecond })
+	waiter := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay = 100 * time.Millisecond
+	})
 	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, time.Minute); err != nil {
 		return fmt.Errorf("table %s: %w", table, err)
 	}
@@ -264,7 +270,8 @@ func accountKey(ctx context.Context, s *store.Store, given string) (string, erro
 	sample, _ := auth.Generate(auth.Account)
 	prefix := sample[:strings.Index(sample, "_live_")+len("_live_")]
 	if !auth.Plausible(given) || !strings.HasPrefix(given, prefix) {
-		return "", fmt.Errorf("%s is not an account key: it must be %s followed by 48 lower-case hex digits", envBootstrap, prefix)
+		return "", fmt.Errorf("%s is not an account key: it must be %s followed by 48 lower-case hex digits",
+			envBootstrap, prefix)
 	}
 	hash := auth.Hash(given)
 	k, err := s.KeyByHash(ctx, hash)
@@ -323,5 +330,6 @@ func printBanner(w io.Writer, in info) {
 	fmt.Fprintf(w, "  curl -s -X POST %s/api/v1/apps/%s/customers \\\n", in.URL, slug)
 	fmt.Fprintf(w, "    -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n", key)
 	fmt.Fprintf(w, "    -d '{\"email\":\"jane@example.com\",\"name\":\"Jane Smith\"}'\n")
-	fmt.Fprintf(w, "  curl -s '%s/api/v1/apps/%s/customers?email=jane' -H 'Authorization: Bearer %s'\n\n", in.URL, slug, key)
+	fmt.Fprintf(w, "  curl -s '%s/api/v1/apps/%s/customers?email=jane' -H 'Authorization: Bearer %s'\n\n",
+		in.URL, slug, key)
 }

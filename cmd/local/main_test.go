@@ -115,7 +115,8 @@ func TestLocal(t *testing.T) {
 		}
 	})
 	in, stdout, stderr, stop := start(t)
-	if in.AccountKey != bootstrap || in.App.Slug != "my-app" || !auth.Plausible(in.AppKey) || !strings.HasPrefix(in.URL, "http://127.0.0.1:") {
+	if in.AccountKey != bootstrap || in.App.Slug != "my-app" || !auth.Plausible(in.AppKey) ||
+		!strings.HasPrefix(in.URL, "http://127.0.0.1:") {
 		t.Fatalf("started with %+v", in)
 	}
 	for _, s := range []string{in.URL, in.AccountKey, in.AppKey, "app_" + in.App.ID, "curl"} {
@@ -127,7 +128,8 @@ func TestLocal(t *testing.T) {
 	if code, body := request(t, "GET", in.URL+"/api/health", "", ""); code != 200 {
 		t.Errorf("health: %d %s", code, body)
 	}
-	code, body := request(t, "POST", in.URL+"/api/v1/apps/my-app/customers", in.AppKey, `{"email":"jane@example.com","name":"Jane Smith"}`)
+	code, body := request(t, "POST", in.URL+"/api/v1/apps/my-app/customers", in.AppKey,
+		`{"email":"jane@example.com","name":"Jane Smith"}`)
 	if code != 201 {
 		t.Fatalf("create a customer with the demo key: %d %s", code, body)
 	}
@@ -138,7 +140,8 @@ func TestLocal(t *testing.T) {
 	if code != 200 || json.Unmarshal(body, &apps) != nil || len(apps.Data) != 1 || apps.Data[0].Slug != "my-app" {
 		t.Errorf("list apps with the account key: %d %s", code, body)
 	}
-	if code, body := request(t, "GET", in.URL+"/api/v1/apps", "", ""); code != 401 || string(body) != `{"message":"Unauthorized"}` {
+	if code, body := request(t, "GET", in.URL+"/api/v1/apps", "", ""); code != 401 ||
+		string(body) != `{"message":"Unauthorized"}` {
 		t.Errorf("no key: %d %s", code, body)
 	}
 	if err := stop(); err != nil {

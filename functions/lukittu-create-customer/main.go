@@ -1,4 +1,5 @@
-// Command lukittu-create-customer is the Lambda function of POST /api/v1/dev/teams/{teamId}/customers (Lukittu-compatible).
+// Command lukittu-create-customer is the Lambda function of
+// POST /api/v1/dev/teams/{teamId}/customers (Lukittu-compatible).
 package main
 
 import (

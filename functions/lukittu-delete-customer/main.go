@@ -1,4 +1,5 @@
-// Command lukittu-delete-customer is the Lambda function of DELETE /api/v1/dev/teams/{teamId}/customers/{customerId} (Lukittu-compatible).
+// Command lukittu-delete-customer is the Lambda function of
+// DELETE /api/v1/dev/teams/{teamId}/customers/{customerId} (Lukittu-compatible).
 package main
 
 import (

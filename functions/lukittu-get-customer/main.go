@@ -1,4 +1,5 @@
-// Command lukittu-get-customer is the Lambda function of GET /api/v1/dev/teams/{teamId}/customers/{customerId} (Lukittu-compatible).
+// Command lukittu-get-customer is the Lambda function of
+// GET /api/v1/dev/teams/{teamId}/customers/{customerId} (Lukittu-compatible).
 package main
 
 import (

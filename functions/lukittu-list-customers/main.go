@@ -1,4 +1,5 @@
-// Command lukittu-list-customers is the Lambda function of GET /api/v1/dev/teams/{teamId}/customers (Lukittu-compatible).
+// Command lukittu-list-customers is the Lambda function of
+// GET /api/v1/dev/teams/{teamId}/customers (Lukittu-compatible).
 package main
 
 import (

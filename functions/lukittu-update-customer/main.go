@@ -1,4 +1,5 @@
-// Command lukittu-update-customer is the Lambda function of PUT /api/v1/dev/teams/{teamId}/customers/{customerId} (Lukittu-compatible).
+// Command lukittu-update-customer is the Lambda function of
+// PUT /api/v1/dev/teams/{teamId}/customers/{customerId} (Lukittu-compatible).
 package main
 
 import (

@@ -14,7 +14,9 @@ func TestMetadataObjectKeepsStoredOrder(t *testing.T) {
 		want string
 	}{
 		{"none", nil, `{}`},
-		{"stored order, not sorted", []customer.Metadata{{Key: "z", Value: []byte(`1`)}, {Key: "a", Value: []byte(`{"n":[true]}`)}}, `{"z":1,"a":{"n":[true]}}`},
+		{"stored order, not sorted",
+			[]customer.Metadata{{Key: "z", Value: []byte(`1`)}, {Key: "a", Value: []byte(`{"n":[true]}`)}},
+			`{"z":1,"a":{"n":[true]}}`},
 		{"keys escaped", []customer.Metadata{{Key: "q\"<\u2028", Value: []byte(`"v"`)}}, `{"q\"\u003c\u2028":"v"}`},
 		{"an empty stored value is null", []customer.Metadata{{Key: "k"}}, `{"k":null}`},
 	}

@@ -28,7 +28,9 @@ func TestGeneratedKeysArePlausibleAndHashed(t *testing.T) {
 
 func TestPlausibleRejectsGarbage(t *testing.T) {
 	secret, _ := Generate(Secret)
-	for _, s := range []string{"", "sk_live_", secret + "0", "xx_live_" + secret[8:], strings.ToUpper(secret), secret[:len(secret)-1] + "g"} {
+	for _, s := range []string{
+		"", "sk_live_", secret + "0", "xx_live_" + secret[8:], strings.ToUpper(secret), secret[:len(secret)-1] + "g",
+	} {
 		if Plausible(s) {
 			t.Errorf("Plausible(%q) = true", s)
 		}

@@ -27,7 +27,9 @@ func New(s *store.Store, log *slog.Logger) *Authorizer { return &Authorizer{stor
 // function answers 401 in its own dialect's format (API Gateway would answer a denial with
 // its own 403 body). Only a failure to read the table is an error (API Gateway answers 500
 // and does not cache it).
-func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
+func (a *Authorizer) Handle(
+	ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request,
+) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 	deny := events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: map[string]any{}}
 	header := req.Headers["authorization"]
 	if header == "" && len(req.IdentitySource) > 0 {

@@ -49,7 +49,8 @@ func FromEnv(local bool) (Env, error) {
 	id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
 	switch {
 	case id != "" && secret != "":
-		env.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN")))
+		static := credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))
+		env.Credentials = aws.NewCredentialsCache(static)
 	case local && id == "" && secret == "":
 		env.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
 	default:

@@ -22,22 +22,37 @@ func TestFromEnv(t *testing.T) {
 		wantMode    aws.RetryMode
 		wantAttempt int
 	}{
-		{name: "Lambda's environment", env: map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "t"},
-			wantRegion: "eu-west-1", wantKey: "AKID"},
-		{name: "AWS_DEFAULT_REGION when AWS_REGION is unset", env: map[string]string{"AWS_DEFAULT_REGION": "us-west-2", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s"},
-			wantRegion: "us-west-2", wantKey: "AKID"},
+		{name: "Lambda's environment", env: map[string]string{
+			"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "t",
+		}, wantRegion: "eu-west-1", wantKey: "AKID"},
+		{name: "AWS_DEFAULT_REGION when AWS_REGION is unset", env: map[string]string{
+			"AWS_DEFAULT_REGION": "us-west-2", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s",
+		}, wantRegion: "us-west-2", wantKey: "AKID"},
 		{name: "no region", env: map[string]string{"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s"}, wantErr: true},
 		{name: "no credentials", env: map[string]string{"AWS_REGION": "eu-west-1"}, wantErr: true},
-		{name: "a key without its secret", env: map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID"}, wantErr: true},
-		{name: "a key without its secret, locally", env: map[string]string{"AWS_ACCESS_KEY_ID": "AKID"}, local: true, wantErr: true},
+		{name: "a key without its secret", env: map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID"},
+			wantErr: true},
+		{name: "a key without its secret, locally", env: map[string]string{"AWS_ACCESS_KEY_ID": "AKID"},
+			local: true, wantErr: true},
 		{name: "local stand-in without region or credentials", local: true, wantRegion: "us-east-1", wantKey: "local"},
-		{name: "retry settings", env: map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "5"},
-			wantRegion: "eu-west-1", wantKey: "AKID", wantMode: aws.RetryModeAdaptive, wantAttempt: 5},
-		{name: "unknown retry mode", env: map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_RETRY_MODE": "eager"}, wantErr: true},
-		{name: "max attempts not a number", env: map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_MAX_ATTEMPTS": "many"}, wantErr: true},
-		{name: "max attempts zero", env: map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_MAX_ATTEMPTS": "0"}, wantErr: true},
+		{name: "retry settings", env: map[string]string{
+			"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s",
+			"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "5",
+		}, wantRegion: "eu-west-1", wantKey: "AKID", wantMode: aws.RetryModeAdaptive, wantAttempt: 5},
+		{name: "unknown retry mode", env: map[string]string{
+			"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_RETRY_MODE": "eager",
+		}, wantErr: true},
+		{name: "max attempts not a number", env: map[string]string{
+			"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_MAX_ATTEMPTS": "many",
+		}, wantErr: true},
+		{name: "max attempts zero", env: map[string]string{
+			"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_MAX_ATTEMPTS": "0",
+		}, wantErr: true},
 	}
-	vars := []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"}
+	vars := []string{
+		"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+		"AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS",
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, v := range vars {

@@ -50,15 +50,19 @@ func live(t *testing.T) history {
 		t.Fatal(err)
 	}
 	_, hash := auth.Generate(auth.Secret)
-	if _, err := s.CreateKey(ctx, hash, auth.Key{AppID: h.app.ID, AppSlug: h.app.Slug, Kind: auth.Secret, Hint: "sk_test"}); err != nil {
+	key := auth.Key{AppID: h.app.ID, AppSlug: h.app.Slug, Kind: auth.Secret, Hint: "sk_test"}
+	if _, err := s.CreateKey(ctx, hash, key); err != nil {
 		t.Fatal(err)
 	}
 	h.setup = st.read()
 
 	h.created, err = s.CreateCustomer(ctx, h.app.ID, customer.Customer{
 		Email: "Jane@Example.com", Name: "Jane Doe", ExternalID: "crm-42",
-		Metadata: []customer.Metadata{{Key: "plan", Value: json.RawMessage(`"pro"`)}, {Key: "seats", Value: json.RawMessage(`3`)}},
-		Address:  customer.Address{City: "Berlin", Country: "DE"},
+		Metadata: []customer.Metadata{
+			{Key: "plan", Value: json.RawMessage(`"pro"`)},
+			{Key: "seats", Value: json.RawMessage(`3`)},
+		},
+		Address: customer.Address{City: "Berlin", Country: "DE"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +83,8 @@ func live(t *testing.T) history {
 	h.license = st.read()
 
 	same := customer.Patch{Name: customer.Some("Jane Roe")}
-	if _, outcome, err := s.UpdateCustomer(ctx, h.app.ID, h.created.ID, same, 0); err != nil || outcome != idempotency.Unchanged {
+	if _, outcome, err := s.UpdateCustomer(ctx, h.app.ID, h.created.ID, same, 0); err != nil ||
+		outcome != idempotency.Unchanged {
 		t.Fatalf("no-op update: %v, %v", outcome, err)
 	}
 	h.unchanged = st.read()
@@ -167,7 +172,8 @@ func TestStreamRecordsGiveExactEntries(t *testing.T) {
 					aws.ToString(e.Source), aws.ToString(e.DetailType), aws.ToString(e.EventBusName), e.Resources)
 			}
 			if !sameTime(e, customerRecord(t, step.recs)) {
-				t.Errorf("entry time = %v, want the record's %v", e.Time, customerRecord(t, step.recs).Change.ApproximateCreationDateTime)
+				t.Errorf("entry time = %v, want the record's %v",
+					e.Time, customerRecord(t, step.recs).Change.ApproximateCreationDateTime)
 			}
 			if got := aws.ToString(e.Detail); got != step.detail {
 				t.Errorf("detail:\n got %s\nwant %s", got, step.detail)
@@ -251,7 +257,8 @@ func TestPublisherFailuresReportExactlyTheirRecords(t *testing.T) {
 	}{
 		{"none fails", nil, nil, []string{},
 			[]string{EventCreated, EventUpdated, EventDeleted}},
-		{"the update fails", func(_ int, e types.PutEventsRequestEntry) bool { return aws.ToString(e.DetailType) == EventUpdated },
+		{"the update fails",
+			func(_ int, e types.PutEventsRequestEntry) bool { return aws.ToString(e.DetailType) == EventUpdated },
 			nil, []string{seqOf(h.update)}, []string{EventCreated, EventDeleted}},
 		{"create and delete fail", func(i int, _ types.PutEventsRequestEntry) bool { return i != 1 },
 			nil, []string{seqOf(h.create), seqOf(h.remove)}, []string{EventUpdated}},
@@ -305,7 +312,8 @@ func TestUndecodableCustomerRecordIsLoggedAndSkipped(t *testing.T) {
 // TestCustomerFromItem: the store decodes customer images and declines every other one.
 func TestCustomerFromItem(t *testing.T) {
 	h := live(t)
-	all := append(append(append(append([]events.DynamoDBEventRecord{}, h.setup...), h.create...), h.update...), h.license...)
+	all := append(append(append(append([]events.DynamoDBEventRecord{}, h.setup...), h.create...), h.update...),
+		h.license...)
 	n := 0
 	for _, r := range all {
 		item, err := store.FromImage(r.Change.NewImage)
@@ -366,8 +374,10 @@ func TestSampleEvent(t *testing.T) {
 		if err := json.Unmarshal([]byte(aws.ToString(e.Detail)), &d); err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, summary{aws.ToString(e.DetailType), e.Time.Unix(), Detail{AppID: d.AppID, CustomerID: d.CustomerID, Version: d.Version}})
-		if (d.Before == nil) != (aws.ToString(e.DetailType) == EventCreated) || (d.After == nil) != (aws.ToString(e.DetailType) == EventDeleted) {
+		got = append(got, summary{aws.ToString(e.DetailType), e.Time.Unix(),
+			Detail{AppID: d.AppID, CustomerID: d.CustomerID, Version: d.Version}})
+		if (d.Before == nil) != (aws.ToString(e.DetailType) == EventCreated) ||
+			(d.After == nil) != (aws.ToString(e.DetailType) == EventDeleted) {
 			t.Errorf("%s: before %v, after %v", aws.ToString(e.DetailType), d.Before, d.After)
 		}
 	}

@@ -30,7 +30,9 @@ const (
 
 // PutEventsAPI is the part of the EventBridge client the publisher uses.
 type PutEventsAPI interface {
-	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
+	PutEvents(
+		ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options),
+	) (*eventbridge.PutEventsOutput, error)
 }
 
 // EventBridge publishes with PutEvents, in calls of at most 10 entries and 256 KiB. Entries

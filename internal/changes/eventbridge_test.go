@@ -26,7 +26,9 @@ type fakeEventBridge struct {
 	failing map[string]int
 }
 
-func (f *fakeEventBridge) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+func (f *fakeEventBridge) PutEvents(
+	_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options),
+) (*eventbridge.PutEventsOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var details []string
@@ -42,7 +44,10 @@ func (f *fakeEventBridge) PutEvents(_ context.Context, in *eventbridge.PutEvents
 		if f.failing[d] > 0 {
 			f.failing[d]--
 			out.FailedEntryCount++
-			out.Entries = append(out.Entries, types.PutEventsResultEntry{ErrorCode: aws.String("InternalFailure"), ErrorMessage: aws.String("injected")})
+			out.Entries = append(out.Entries, types.PutEventsResultEntry{
+				ErrorCode:    aws.String("InternalFailure"),
+				ErrorMessage: aws.String("injected"),
+			})
 			continue
 		}
 		out.Entries = append(out.Entries, types.PutEventsResultEntry{EventId: aws.String("ev-" + d)})
@@ -57,7 +62,12 @@ func entriesOf(n, size int) []types.PutEventsRequestEntry {
 		if size > 0 {
 			d += strings.Repeat(" ", size-len(d))
 		}
-		es[i] = types.PutEventsRequestEntry{Source: aws.String(Source), DetailType: aws.String(EventCreated), Detail: aws.String(d), EventBusName: aws.String(bus)}
+		es[i] = types.PutEventsRequestEntry{
+			Source:       aws.String(Source),
+			DetailType:   aws.String(EventCreated),
+			Detail:       aws.String(d),
+			EventBusName: aws.String(bus),
+		}
 	}
 	return es
 }
@@ -83,9 +93,11 @@ func TestEventBridgePublish(t *testing.T) {
 		{"chunks of 256 KiB", entriesOf(5, 100*1024), &fakeEventBridge{}, nil, false, []int{2, 2, 1}},
 		{"an entry failing once is retried", entriesOf(12, 0), &fakeEventBridge{failing: map[string]int{"3": 1, "11": 2}},
 			nil, false, []int{10, 1, 2, 1, 1}},
-		{"an entry failing for good is reported", entriesOf(12, 0), &fakeEventBridge{failing: map[string]int{"4": 99, "5": 99}},
+		{"an entry failing for good is reported", entriesOf(12, 0),
+			&fakeEventBridge{failing: map[string]int{"4": 99, "5": 99}},
 			[]int{4, 5}, false, []int{10, 2, 2, 2}},
-		{"a failed call reports its entries", entriesOf(25, 0), &fakeEventBridge{callErr: map[int]error{1: errors.New("boom")}},
+		{"a failed call reports its entries", entriesOf(25, 0),
+			&fakeEventBridge{callErr: map[int]error{1: errors.New("boom")}},
 			[]int{10, 11, 12, 13, 14, 15, 16, 17, 18, 19}, true, []int{10, 10, 5}},
 	}
 	for _, tt := range tests {

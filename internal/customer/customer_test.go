@@ -23,18 +23,24 @@ func TestValidateReportsEachBadField(t *testing.T) {
 		{"email without at", Customer{Email: "jane.example.com"}, []string{"email"}},
 		{"email with space", Customer{Email: "ja ne@example.com"}, []string{"email"}},
 		{"email with single-label domain", Customer{Email: "jane@localhost"}, []string{"email"}},
-		{"email too long", Customer{Email: strings.Repeat("a", 60) + "@" + strings.Repeat("b", 200) + ".com"}, []string{"email"}},
+		{"email too long", Customer{Email: strings.Repeat("a", 60) + "@" + strings.Repeat("b", 200) + ".com"},
+			[]string{"email"}},
 		{"one-letter country", Customer{Address: Address{Country: "X"}}, []string{"address.country"}},
-		{"country past 100 characters", Customer{Address: Address{Country: strings.Repeat("é", 101)}}, []string{"address.country"}},
+		{"country past 100 characters", Customer{Address: Address{Country: strings.Repeat("é", 101)}},
+			[]string{"address.country"}},
 		{"name too long", Customer{Name: strings.Repeat("n", 256)}, []string{"name"}},
 		{"name of 255 multibyte runes", Customer{Name: strings.Repeat("é", 255)}, nil},
 		{"external id with control character", Customer{ExternalID: "a\nb"}, []string{"external_id"}},
 		{"discord id too short", Customer{DiscordID: "1234"}, []string{"discord_id"}},
 		{"metadata key missing", Customer{Metadata: []Metadata{{Value: json.RawMessage(`1`)}}}, []string{"metadata"}},
-		{"metadata key twice", Customer{Metadata: []Metadata{{Key: "a", Value: json.RawMessage(`1`)}, {Key: "a", Value: json.RawMessage(`2`)}}}, []string{"metadata"}},
-		{"metadata value not JSON", Customer{Metadata: []Metadata{{Key: "a", Value: json.RawMessage(`{`)}}}, []string{"metadata"}},
+		{"metadata key twice",
+			Customer{Metadata: []Metadata{{Key: "a", Value: json.RawMessage(`1`)}, {Key: "a", Value: json.RawMessage(`2`)}}},
+			[]string{"metadata"}},
+		{"metadata value not JSON", Customer{Metadata: []Metadata{{Key: "a", Value: json.RawMessage(`{`)}}},
+			[]string{"metadata"}},
 		{"too many metadata entries", Customer{Metadata: manyMetadata(MaxMetadataEntries + 1)}, []string{"metadata"}},
-		{"several bad fields", Customer{Email: "x", Address: Address{Country: "Z"}, URL: strings.Repeat("u", MaxURLLen+1)}, []string{"email", "url", "address.country"}},
+		{"several bad fields", Customer{Email: "x", Address: Address{Country: "Z"}, URL: strings.Repeat("u", MaxURLLen+1)},
+			[]string{"email", "url", "address.country"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,7 +78,9 @@ func manyMetadata(n int) []Metadata {
 }
 
 func TestCountryCodesAnyCase(t *testing.T) {
-	for code, want := range map[string]bool{"US": true, "us": true, "Gb": true, "UK": false, "": false, "U": false, "ZW": true, "AA": false} {
+	for code, want := range map[string]bool{
+		"US": true, "us": true, "Gb": true, "UK": false, "": false, "U": false, "ZW": true, "AA": false,
+	} {
 		if got := IsCountryCode(code); got != want {
 			t.Errorf("IsCountryCode(%q) = %v, want %v", code, got, want)
 		}
@@ -80,9 +88,14 @@ func TestCountryCodesAnyCase(t *testing.T) {
 }
 
 func TestNormalizeTrimsAndUppercasesCountry(t *testing.T) {
-	c := Customer{Email: "  a@b.co ", Address: Address{Country: " fr "}, Metadata: []Metadata{{Key: " k ", Value: json.RawMessage(`{ "a" : 1 }`)}}}
+	c := Customer{
+		Email:    "  a@b.co ",
+		Address:  Address{Country: " fr "},
+		Metadata: []Metadata{{Key: " k ", Value: json.RawMessage(`{ "a" : 1 }`)}},
+	}
 	c.Normalize()
-	if c.Email != "a@b.co" || c.Address.Country != "FR" || c.Metadata[0].Key != "k" || string(c.Metadata[0].Value) != `{"a":1}` {
+	if c.Email != "a@b.co" || c.Address.Country != "FR" || c.Metadata[0].Key != "k" ||
+		string(c.Metadata[0].Value) != `{"a":1}` {
 		t.Errorf("normalized to %+v", c)
 	}
 }
@@ -131,14 +144,30 @@ func TestPatchApply(t *testing.T) {
 	}{
 		{"empty patch changes nothing", Patch{}, base},
 		{"set fields change", Patch{Name: Some("B"), Address: AddressPatch{Country: Some("fr")}},
-			Customer{Email: "a@example.com", Name: "B", Phone: "1", Address: Address{City: "X", Country: "FR"}, Metadata: base.Metadata}},
+			Customer{
+				Email:    "a@example.com",
+				Name:     "B",
+				Phone:    "1",
+				Address:  Address{City: "X", Country: "FR"},
+				Metadata: base.Metadata,
+			}},
 		{"set to empty clears", Patch{Phone: Some(""), Metadata: Some([]Metadata(nil))},
 			Customer{Email: "a@example.com", Name: "A", Address: base.Address}},
 		{"metadata without flags keeps the flags of kept keys",
-			Patch{Metadata: Some([]Metadata{{Key: "k", Value: json.RawMessage(`2`)}, {Key: "n", Value: json.RawMessage(`3`)}}), KeepLocked: true, KeepDisplayInInvoice: true},
+			Patch{
+				Metadata: Some([]Metadata{
+					{Key: "k", Value: json.RawMessage(`2`)},
+					{Key: "n", Value: json.RawMessage(`3`)},
+				}),
+				KeepLocked:           true,
+				KeepDisplayInInvoice: true,
+			},
 			func() Customer {
 				c := base
-				c.Metadata = []Metadata{{Key: "k", Value: json.RawMessage(`2`), Locked: true}, {Key: "n", Value: json.RawMessage(`3`)}}
+				c.Metadata = []Metadata{
+					{Key: "k", Value: json.RawMessage(`2`), Locked: true},
+					{Key: "n", Value: json.RawMessage(`3`)},
+				}
 				return c
 			}()},
 		{"replace writes everything", Replace(Customer{Email: "z@example.com"}), Customer{Email: "z@example.com"}},
@@ -176,7 +205,9 @@ func TestLicenseStatusAt(t *testing.T) {
 }
 
 func TestMetadataText(t *testing.T) {
-	for raw, want := range map[string]string{`"gold"`: "gold", `5`: "5", `{"a":1}`: `{"a":1}`, `"say \"hi\""`: `say "hi"`} {
+	for raw, want := range map[string]string{
+		`"gold"`: "gold", `5`: "5", `{"a":1}`: `{"a":1}`, `"say \"hi\""`: `say "hi"`,
+	} {
 		if got := (Metadata{Key: "k", Value: json.RawMessage(raw)}).Text(); got != want {
 			t.Errorf("Text of %s = %q, want %q", raw, got, want)
 		}

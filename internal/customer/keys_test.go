@@ -43,8 +43,10 @@ func TestValidateRejectsValuesThatDoNotFitAKey(t *testing.T) {
 		c     Customer
 		field string
 	}{
-		{"external id of 255 four-byte characters", Customer{Email: "a@example.com", ExternalID: strings.Repeat("😀", 255)}, "external_id"},
-		{"email of 250 characters that grow when lower-cased", Customer{Email: strings.Repeat("\u023a", 238) + "@example.com"}, "email"},
+		{"external id of 255 four-byte characters", Customer{Email: "a@example.com", ExternalID: strings.Repeat("😀", 255)},
+			"external_id"},
+		{"email of 250 characters that grow when lower-cased",
+			Customer{Email: strings.Repeat("\u023a", 238) + "@example.com"}, "email"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,7 +85,10 @@ func TestEmailNormalisation(t *testing.T) {
 }
 
 func TestIsEmailRejectsInvisibleCharacters(t *testing.T) {
-	for _, r := range []string{"\u0085", "\u202e", "\u200b", "\u2066", "\u00ad", "\u00a0", "\u2028", "\ufeff", "\u3164", "\ufe0f", "\ue000", "\x00", "\x7f", "\xff"} {
+	for _, r := range []string{
+		"\u0085", "\u202e", "\u200b", "\u2066", "\u00ad", "\u00a0", "\u2028", "\ufeff", "\u3164", "\ufe0f", "\ue000",
+		"\x00", "\x7f", "\xff",
+	} {
 		email := "ab" + r + "c@example.com"
 		if IsEmail(NormalizeEmail(email)) {
 			t.Errorf("IsEmail(%q) = true", email)

@@ -69,9 +69,12 @@ func TestNewWithStream(t *testing.T) {
 		got, want any
 	}{
 		{"table is active", desc.Table.TableStatus, types.TableStatusActive},
-		{"GSIs gsi1 to gsi8 exist", slices.Equal(indexes, []string{"gsi1", "gsi2", "gsi3", "gsi4", "gsi5", "gsi6", "gsi7", "gsi8"}), true},
-		{"stream is enabled", desc.Table.StreamSpecification != nil && aws.ToBool(desc.Table.StreamSpecification.StreamEnabled), true},
-		{"stream has new and old images", desc.Table.StreamSpecification != nil && desc.Table.StreamSpecification.StreamViewType == types.StreamViewTypeNewAndOldImages, true},
+		{"GSIs gsi1 to gsi8 exist",
+			slices.Equal(indexes, []string{"gsi1", "gsi2", "gsi3", "gsi4", "gsi5", "gsi6", "gsi7", "gsi8"}), true},
+		{"stream is enabled",
+			desc.Table.StreamSpecification != nil && aws.ToBool(desc.Table.StreamSpecification.StreamEnabled), true},
+		{"stream has new and old images", desc.Table.StreamSpecification != nil &&
+			desc.Table.StreamSpecification.StreamViewType == types.StreamViewTypeNewAndOldImages, true},
 		{"time to live is enabled", ttl.TimeToLiveDescription.TimeToLiveStatus, types.TimeToLiveStatusEnabled},
 		{"time to live attribute is ttl", aws.ToString(ttl.TimeToLiveDescription.AttributeName), "ttl"},
 	}

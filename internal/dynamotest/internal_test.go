@@ -88,7 +88,8 @@ func TestNewWithoutEndpoint(t *testing.T) {
 			}()
 			<-done
 			if tb.skipped != tt.wantSkipped || tb.failed != tt.wantFailed {
-				t.Fatalf("skipped, failed = %v, %v; want %v, %v (message %q)", tb.skipped, tb.failed, tt.wantSkipped, tt.wantFailed, tb.msg)
+				t.Fatalf("skipped, failed = %v, %v; want %v, %v (message %q)",
+					tb.skipped, tb.failed, tt.wantSkipped, tt.wantFailed, tb.msg)
 			}
 			if !strings.Contains(tb.msg, "make test") || !strings.Contains(tb.msg, EndpointEnv) {
 				t.Errorf("message %q does not say to run make test", tb.msg)

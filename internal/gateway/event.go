@@ -174,7 +174,9 @@ func (r *route) matches(segs []string) (map[string]string, bool) {
 }
 
 // event builds the payload format 2.0 event of a request.
-func (g *Gateway) event(r *http.Request, rt *route, params map[string]string, body []byte, id string, at time.Time) events.APIGatewayV2HTTPRequest {
+func (g *Gateway) event(
+	r *http.Request, rt *route, params map[string]string, body []byte, id string, at time.Time,
+) events.APIGatewayV2HTTPRequest {
 	headers := map[string]string{}
 	for k, vs := range r.Header {
 		if strings.EqualFold(k, "Cookie") {
@@ -294,7 +296,9 @@ func sourceIP(r *http.Request) string {
 }
 
 // authorizerRequest is the payload format 2.0 event of a REQUEST authorizer.
-func (g *Gateway) authorizerRequest(ev events.APIGatewayV2HTTPRequest, rt *route, identity []string) events.APIGatewayV2CustomAuthorizerV2Request {
+func (g *Gateway) authorizerRequest(
+	ev events.APIGatewayV2HTTPRequest, rt *route, identity []string,
+) events.APIGatewayV2CustomAuthorizerV2Request {
 	return events.APIGatewayV2CustomAuthorizerV2Request{
 		Version: "2.0",
 		Type:    "REQUEST",

@@ -78,7 +78,9 @@ func FromRoutes(rs []routes.Route) API {
 
 // AuthorizerFunc is the Lambda handler of a REQUEST authorizer with simple responses
 // (authorizer.Authorizer.Handle).
-type AuthorizerFunc func(context.Context, events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error)
+type AuthorizerFunc func(
+	context.Context, events.APIGatewayV2CustomAuthorizerV2Request,
+) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error)
 
 // Options adjust a gateway; the zero value is fine.
 type Options struct {
@@ -315,7 +317,9 @@ type accessRecord struct {
 
 // invoke runs a function on an event as Lambda does: the event is serialized to JSON, the
 // handler decodes it, and its answer is serialized back and decoded here.
-func (g *Gateway) invoke(ctx context.Context, fn *function, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+func (g *Gateway) invoke(
+	ctx context.Context, fn *function, ev events.APIGatewayV2HTTPRequest,
+) (events.APIGatewayV2HTTPResponse, error) {
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("encode event: %w", err)
@@ -521,7 +525,9 @@ func (a *authorizer) identityOf(r *http.Request) ([]string, bool) {
 
 // authorize returns the authorizer's answer for the identity, from the cache when a fresh
 // one is there. Errors are not cached (API Gateway answers 500 and asks again next time).
-func (a *authorizer) authorize(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request, identity []string) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
+func (a *authorizer) authorize(
+	ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request, identity []string,
+) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 	key := strings.Join(identity, "\n") // a header value holds no newline
 	now := a.now()
 	if a.ttl > 0 {

@@ -54,11 +54,13 @@ func FromTemplate(t *samtemplate.Template) (API, error) {
 		if apiID == "" {
 			apiID = id
 		} else if id != apiID {
-			return API{}, fmt.Errorf("gateway: %s: routes on two HTTP APIs (%s and %s); the gateway serves one", where, apiID, id)
+			return API{}, fmt.Errorf("gateway: %s: routes on two HTTP APIs (%s and %s); the gateway serves one",
+				where, apiID, id)
 		}
 		folder, ok := folders[hr.Function]
 		if !ok {
-			return API{}, fmt.Errorf("gateway: %s: function %s has an HttpApi event, but internal/routes has no HTTP function %q",
+			return API{}, fmt.Errorf(
+				"gateway: %s: function %s has an HttpApi event, but internal/routes has no HTTP function %q",
 				where, hr.Function, kebab(strings.TrimSuffix(hr.Function, "Function")))
 		}
 		if hr.Method == "" || hr.Path == "" {
@@ -179,7 +181,8 @@ func defaultAuthorizer(t *samtemplate.Template, apiID string) (Authorizer, error
 	}
 	a := samtemplate.Lookup(auth, "Authorizers", def.Value)
 	if a == nil {
-		return Authorizer{}, fmt.Errorf("gateway: API %s: authorizer %s is not declared in Auth.Authorizers", apiID, def.Value)
+		return Authorizer{}, fmt.Errorf("gateway: API %s: authorizer %s is not declared in Auth.Authorizers",
+			apiID, def.Value)
 	}
 	where := apiID + ".Auth.Authorizers." + def.Value
 	fnArn := samtemplate.Lookup(a, "FunctionArn")
@@ -217,7 +220,8 @@ func defaultAuthorizer(t *samtemplate.Template, apiID string) (Authorizer, error
 	if v := samtemplate.Lookup(identity, "ReauthorizeEvery"); v != nil {
 		n, err := strconv.Atoi(v.Value)
 		if err != nil || n < 0 || n > 3600 {
-			return Authorizer{}, fmt.Errorf("gateway: line %d: %s.Identity.ReauthorizeEvery must be 0 to 3600 seconds", v.Line, where)
+			return Authorizer{}, fmt.Errorf("gateway: line %d: %s.Identity.ReauthorizeEvery must be 0 to 3600 seconds",
+				v.Line, where)
 		}
 		out.ReauthorizeEvery = time.Duration(n) * time.Second
 	}
@@ -239,7 +243,8 @@ func getAttArn(n *yaml.Node) (string, error) {
 			return n.Content[0].Value, nil
 		}
 	case n.Kind == yaml.MappingNode:
-		if v := samtemplate.Lookup(n, "Fn::GetAtt"); v != nil && v.Kind == yaml.SequenceNode && len(v.Content) == 2 && v.Content[1].Value == "Arn" {
+		if v := samtemplate.Lookup(n, "Fn::GetAtt"); v != nil && v.Kind == yaml.SequenceNode &&
+			len(v.Content) == 2 && v.Content[1].Value == "Arn" {
 			return v.Content[0].Value, nil
 		}
 		if v := samtemplate.Lookup(n, "Fn::GetAtt"); v != nil && v.Kind == yaml.ScalarNode {

@@ -29,8 +29,9 @@ var errSkipped = errors.New("not processed: an earlier message of this FIFO batc
 // 10 messages, so in practice the whole batch).
 const maxInFlight = 10
 
-// Handle is the ingestion function's Lambda handler. It processes an SQS batch and returns, as batch item failures, the messages that may
-// succeed when delivered again; rejected messages are logged with their reason and dropped.
+// Handle is the ingestion function's Lambda handler. It processes an SQS batch and returns, as batch item
+// failures, the messages that may succeed when delivered again; rejected messages are logged with their reason
+// and dropped.
 // It never fails the batch as a whole: messages already applied are not redone.
 //
 // The function's event source mapping must set FunctionResponseTypes: [ReportBatchItemFailures],
@@ -123,7 +124,9 @@ func (in *Ingester) logReport(ctx context.Context, m events.SQSMessage, r Report
 		case r.Result.Replayed:
 			telemetry.Count(ctx, "IdempotentReplays")
 		case o == Created || o == Updated || o == Deleted:
-			telemetry.Count(ctx, "Writes", telemetry.Dim{Name: "Operation", Value: string(o)}, telemetry.Dim{Name: "Resource", Value: "customer"})
+			telemetry.Count(ctx, "Writes",
+				telemetry.Dim{Name: "Operation", Value: string(o)},
+				telemetry.Dim{Name: "Resource", Value: "customer"})
 		}
 	case errors.As(r.Err, &rej):
 		attrs = append(attrs, slog.String("reason", string(rej.Reason)), slog.String("error", rej.Message))

@@ -32,7 +32,8 @@ func TestHandleBatches(t *testing.T) {
 	}{{
 		name: "good, invalid and conflicting",
 		msgs: []message{
-			{"m1", cmd("acme", "upsert", `{"external_id":"new-1","email":"new1@example.com","name":"New One","address":{"country":"de"}}`)},
+			{"m1", cmd("acme", "upsert",
+				`{"external_id":"new-1","email":"new1@example.com","name":"New One","address":{"country":"de"}}`)},
 			{"m2", cmd("acme", "get_or_create", `{"email":"fresh@example.com","name":"Fresh"}`)},
 			{"m3", cmd("acme", "upsert", `{"external_id":"seed-1","name":"Seed One Renamed"}`)},
 			{"m4", `{"app":"acme","action":"upsert","customer":{`},
@@ -270,7 +271,8 @@ func TestFIFOBatchStopsAtFirstFailure(t *testing.T) {
 	if len(d.failures) != 0 {
 		t.Errorf("second delivery: failures = %q", d.failures)
 	}
-	if want := map[string]string{"f2": "created", "f3": "created", "f4": "rejected:unknown_action"}; !maps.Equal(d.outcomes, want) {
+	want := map[string]string{"f2": "created", "f3": "created", "f4": "rejected:unknown_action"}
+	if !maps.Equal(d.outcomes, want) {
 		t.Errorf("second delivery: outcomes = %v, want %v", d.outcomes, want)
 	}
 }
@@ -307,13 +309,14 @@ func TestSlugTakenOverByANewApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	// While the old app is being deleted, its slug still names it.
-	if _, err := f.in.Process(ctx, []byte(cmd("reused", "upsert", `{"external_id":"r-1"}`))); !isRejected(err, ReasonAppDeleted) {
+	reused := []byte(cmd("reused", "upsert", `{"external_id":"r-1"}`))
+	if _, err := f.in.Process(ctx, reused); !isRejected(err, ReasonAppDeleted) {
 		t.Fatalf("command to a deleting app: err = %v, want app_deleted", err)
 	}
 	if _, err := f.store.PurgeApp(ctx, old.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.in.Process(ctx, []byte(cmd("reused", "upsert", `{"external_id":"r-1"}`))); !isRejected(err, ReasonUnknownApp) {
+	if _, err := f.in.Process(ctx, reused); !isRejected(err, ReasonUnknownApp) {
 		t.Fatalf("command to a purged app: err = %v, want unknown_app", err)
 	}
 	fresh, err := f.store.CreateApp(ctx, tenant.App{Slug: "reused", Name: "New"})
@@ -408,8 +411,10 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	deleted := f.snapshot()
-	again, err := f.in.Process(ctx, withKey(cmd("acme", "get_or_create", `{"email":"once@example.com"}`), "k-create", "trace_id", "retry-2"))
-	if err != nil || !again.Replayed || again.Outcome != Created || again.CustomerID != first.CustomerID || again.Version != first.Version {
+	retry := withKey(cmd("acme", "get_or_create", `{"email":"once@example.com"}`), "k-create", "trace_id", "retry-2")
+	again, err := f.in.Process(ctx, retry)
+	if err != nil || !again.Replayed || again.Outcome != Created || again.CustomerID != first.CustomerID ||
+		again.Version != first.Version {
 		t.Errorf("again: %+v, %v; want the first result %+v, replayed", again, err, first)
 	}
 	if diff := diffSnapshots(deleted, f.snapshot()); len(diff) > 0 {

@@ -11,7 +11,8 @@ import (
 // FuzzDecodeCustomer: any customer object gives a patch whose result validates, or field
 // details in Lago's codes; never a panic.
 func FuzzDecodeCustomer(f *testing.F) {
-	f.Add([]byte(`{"external_id":"ext-1","email":"a@example.com","name":"Ana","metadata":[{"key":"k","value":"v","display_in_invoice":true}]}`))
+	f.Add([]byte(`{"external_id":"ext-1","email":"a@example.com","name":"Ana",` +
+		`"metadata":[{"key":"k","value":"v","display_in_invoice":true}]}`))
 	f.Add([]byte(`{"customer_id":"old","billing_configuration":{},"shipping_address":{"city":null},"country":"de"}`))
 	f.Add([]byte(`{"external_id":null,"email":5,"metadata":{}}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {

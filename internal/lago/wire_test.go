@@ -19,7 +19,8 @@ func readInput(t *testing.T, body string) (*input, customer.Patch) {
 }
 
 func TestInputKeepsAbsentClearsNull(t *testing.T) {
-	in, p := readInput(t, `{"external_id":"x","name":"Gavin","address_line2":null,"billing_configuration":{},"shipping_address":{"city":null}}`)
+	in, p := readInput(t, `{"external_id":"x","name":"Gavin","address_line2":null,`+
+		`"billing_configuration":{},"shipping_address":{"city":null}}`)
 	if in.details != nil {
 		t.Fatalf("unexpected errors %v", in.details)
 	}
@@ -51,28 +52,40 @@ func TestInputErrorsUseLagoCodes(t *testing.T) {
 		want map[string][]string
 	}{
 		{"string field of another type", `{"name":5}`, map[string][]string{"name": {codeInvalid}}},
-		{"too many metadata", `{"metadata":[` + strings.Repeat(`{"key":"k","value":"v"},`, 5) + `{"key":"z","value":"v"}]}`, map[string][]string{"metadata": {codeInvalidCount}}},
-		{"metadata key too long", `{"metadata":[{"key":"` + strings.Repeat("k", 21) + `","value":"v"}]}`, map[string][]string{"key": {codeTooLong}}},
-		{"metadata value too long", `{"metadata":[{"key":"k","value":"` + strings.Repeat("v", 101) + `"}]}`, map[string][]string{"value": {codeTooLong}}},
+		{"too many metadata", `{"metadata":[` + strings.Repeat(`{"key":"k","value":"v"},`, 5) + `{"key":"z","value":"v"}]}`,
+			map[string][]string{"metadata": {codeInvalidCount}}},
+		{"metadata key too long", `{"metadata":[{"key":"` + strings.Repeat("k", 21) + `","value":"v"}]}`,
+			map[string][]string{"key": {codeTooLong}}},
+		{"metadata value too long", `{"metadata":[{"key":"k","value":"` + strings.Repeat("v", 101) + `"}]}`,
+			map[string][]string{"value": {codeTooLong}}},
 		{"metadata key missing", `{"metadata":[{"value":"v"}]}`, map[string][]string{"key": {codeMandatory}}},
 		{"metadata value missing", `{"metadata":[{"key":"k"}]}`, map[string][]string{"value": {codeMandatory}}},
-		{"metadata key twice", `{"metadata":[{"key":"k","value":"a"},{"key":"k","value":"b"}]}`, map[string][]string{"key": {codeAlreadyExist}}},
-		{"billing_configuration not an object", `{"billing_configuration":"x"}`, map[string][]string{"billing_configuration": {codeInvalid}}},
+		{"metadata key twice", `{"metadata":[{"key":"k","value":"a"},{"key":"k","value":"b"}]}`,
+			map[string][]string{"key": {codeAlreadyExist}}},
+		{"billing_configuration not an object", `{"billing_configuration":"x"}`,
+			map[string][]string{"billing_configuration": {codeInvalid}}},
 		{"unknown currency", `{"currency":"XYZ"}`, map[string][]string{"currency": {codeInvalid}}},
 		{"currency in lower case", `{"currency":"usd"}`, map[string][]string{"currency": {codeInvalid}}},
 		{"unknown timezone", `{"timezone":"Mars/Olympus"}`, map[string][]string{"timezone": {codeTimezone}}},
 		{"the local timezone", `{"timezone":"Local"}`, map[string][]string{"timezone": {codeTimezone}}},
 		{"negative net_payment_term", `{"net_payment_term":-1}`, map[string][]string{"net_payment_term": {codeOutOfRange}}},
 		{"fractional net_payment_term", `{"net_payment_term":1.5}`, map[string][]string{"net_payment_term": {codeInvalid}}},
-		{"net_payment_term not a number", `{"net_payment_term":"soon"}`, map[string][]string{"net_payment_term": {codeInvalid}}},
-		{"customer_type outside its values", `{"customer_type":"person"}`, map[string][]string{"customer_type": {codeInvalid}}},
-		{"account_type outside its values", `{"account_type":"reseller"}`, map[string][]string{"account_type": {codeInvalid}}},
-		{"finalize_zero_amount_invoice outside its values", `{"finalize_zero_amount_invoice":"always"}`, map[string][]string{"finalize_zero_amount_invoice": {codeInvalidValue}}},
+		{"net_payment_term not a number", `{"net_payment_term":"soon"}`,
+			map[string][]string{"net_payment_term": {codeInvalid}}},
+		{"customer_type outside its values", `{"customer_type":"person"}`,
+			map[string][]string{"customer_type": {codeInvalid}}},
+		{"account_type outside its values", `{"account_type":"reseller"}`,
+			map[string][]string{"account_type": {codeInvalid}}},
+		{"finalize_zero_amount_invoice outside its values", `{"finalize_zero_amount_invoice":"always"}`,
+			map[string][]string{"finalize_zero_amount_invoice": {codeInvalidValue}}},
 		{"shipping country", `{"shipping_address":{"country":"XX"}}`, map[string][]string{"shipping_country": {codeCountry}}},
-		{"negative grace period", `{"billing_configuration":{"invoice_grace_period":-2}}`, map[string][]string{"billing_configuration": {codeOutOfRange}}},
-		{"unknown payment provider", `{"billing_configuration":{"payment_provider":"paypal"}}`, map[string][]string{"billing_configuration": {codeInvalid}}},
+		{"negative grace period", `{"billing_configuration":{"invoice_grace_period":-2}}`,
+			map[string][]string{"billing_configuration": {codeOutOfRange}}},
+		{"unknown payment provider", `{"billing_configuration":{"payment_provider":"paypal"}}`,
+			map[string][]string{"billing_configuration": {codeInvalid}}},
 		{"tax_codes not a list of strings", `{"tax_codes":"VAT"}`, map[string][]string{"tax_codes": {codeInvalid}}},
-		{"skip_invoice_custom_sections not a boolean", `{"skip_invoice_custom_sections":"yes"}`, map[string][]string{"skip_invoice_custom_sections": {codeInvalid}}},
+		{"skip_invoice_custom_sections not a boolean", `{"skip_invoice_custom_sections":"yes"}`,
+			map[string][]string{"skip_invoice_custom_sections": {codeInvalid}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,8 +114,9 @@ func TestDomainErrorsMapToLagoCodes(t *testing.T) {
 // TestSectionPatchKeepsLagoFields: Lago's own fields go into the Lago section, one key per
 // shipping or billing sub-field, null and "" clearing, absent ones left alone.
 func TestSectionPatchKeepsLagoFields(t *testing.T) {
-	in, p := readInput(t, `{"firstname":"Ada","lastname":"","currency":"EUR","timezone":"Europe/Paris","net_payment_term":30,
-		"customer_type":"company","account_type":"partner","finalize_zero_amount_invoice":"skip","skip_invoice_custom_sections":true,
+	in, p := readInput(t, `{"firstname":"Ada","lastname":"","currency":"EUR","timezone":"Europe/Paris",
+		"net_payment_term":30,"customer_type":"company","account_type":"partner",
+		"finalize_zero_amount_invoice":"skip","skip_invoice_custom_sections":true,
 		"tax_identification_number":"FR123","tax_codes":["VAT_20"],"invoice_custom_section_codes":["footer"],
 		"shipping_address":{"city":"Lyon","country":"fr","zipcode":null},
 		"billing_configuration":{"invoice_grace_period":3,"payment_provider":"stripe","sync":true,"unknown":"x"}}`)
@@ -135,7 +149,10 @@ func TestSectionPatchKeepsLagoFields(t *testing.T) {
 }
 
 func TestValidCurrencyIsLagosList(t *testing.T) {
-	for code, want := range map[string]bool{"AED": true, "EUR": true, "USD": true, "ZMW": true, "eur": false, "EURO": false, "XXX": false, "": false, "ED ": false} {
+	for code, want := range map[string]bool{
+		"AED": true, "EUR": true, "USD": true, "ZMW": true,
+		"eur": false, "EURO": false, "XXX": false, "": false, "ED ": false,
+	} {
 		if got := validCurrency(code); got != want {
 			t.Errorf("validCurrency(%q) = %v, want %v", code, got, want)
 		}
@@ -143,8 +160,11 @@ func TestValidCurrencyIsLagosList(t *testing.T) {
 }
 
 func TestTimezoneIsLagosList(t *testing.T) {
-	for tz, ok := range map[string]bool{"UTC": true, "Etc/UTC": true, "Europe/Paris": true, "Europe/Kyiv": true, "America/Nuuk": true,
-		"Asia/Yangon": true, "Europe/Kiev": false, "Asia/Rangoon": false, "Asia/Calcutta": false, "Local": false, "Europe/Paris ": false, "": false} {
+	for tz, ok := range map[string]bool{
+		"UTC": true, "Etc/UTC": true, "Europe/Paris": true, "Europe/Kyiv": true, "America/Nuuk": true, "Asia/Yangon": true,
+		"Europe/Kiev": false, "Asia/Rangoon": false, "Asia/Calcutta": false,
+		"Local": false, "Europe/Paris ": false, "": false,
+	} {
 		raw, _ := json.Marshal(tz)
 		if _, code := timezoneName(raw); (code == "") != ok {
 			t.Errorf("timezone %q: code %q, want accepted %v", tz, code, ok)

@@ -11,7 +11,9 @@ import (
 // (the 400's details), never to a panic or another kind of error.
 func FuzzDecodeCustomer(f *testing.F) {
 	f.Add([]byte(`{"email":"a@example.com","metadata":[]}`))
-	f.Add([]byte(`{"username":"ada","fullName":"Ada Lovelace","discordId":"123456789012345678","metadata":[{"key":"k","value":"v","locked":true}],"address":{"street":"1 Main St","city":"Oslo","country":"no","postalCode":"0150"}}`))
+	f.Add([]byte(`{"username":"ada","fullName":"Ada Lovelace","discordId":"123456789012345678",` +
+		`"metadata":[{"key":"k","value":"v","locked":true}],` +
+		`"address":{"street":"1 Main St","city":"Oslo","country":"no","postalCode":"0150"}}`))
 	f.Add([]byte(`{"EMAIL":"a@example.com","METADATA":[]}`))
 	f.Add([]byte("{\"email\":\"\xff@example.com\",\"metadata\":[]}"))
 	f.Fuzz(func(t *testing.T, body []byte) {

@@ -56,7 +56,8 @@ func TestPagesAndSortsPastTenThousand(t *testing.T) {
 	}
 	byName := slices.Clone(loaded)
 	slices.SortFunc(byName, func(a, b customer.Customer) int {
-		return cmp.Or(strings.Compare(customer.SearchText(a.Name), customer.SearchText(b.Name)), a.CreatedAt.Compare(b.CreatedAt))
+		return cmp.Or(strings.Compare(customer.SearchText(a.Name), customer.SearchText(b.Name)),
+			a.CreatedAt.Compare(b.CreatedAt))
 	})
 	var want []string
 	for _, c := range byName[10000:] {

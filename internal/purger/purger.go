@@ -31,8 +31,10 @@ func (p *Purger) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.Dy
 		}
 		n, err := p.store.PurgeApp(ctx, appID)
 		if err != nil {
-			p.log.ErrorContext(ctx, "purge failed; the record will be retried", "app_id", appID, "deleted", n, "error", err.Error())
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
+			p.log.ErrorContext(ctx, "purge failed; the record will be retried",
+				"app_id", appID, "deleted", n, "error", err.Error())
+			failure := events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber}
+			resp.BatchItemFailures = append(resp.BatchItemFailures, failure)
 			continue
 		}
 		p.log.InfoContext(ctx, "app purged", "app_id", appID, "deleted", n)

@@ -61,7 +61,10 @@ func BenchmarkWarmGetCustomer(b *testing.B) {
 	h := lambda.NewHandler(httpadapter.NewV2(routes.MustHandler("get-customer", deps)).ProxyWithContext)
 
 	key := func(sk string) map[string]types.AttributeValue {
-		return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "APP#" + app.ID}, "sk": &types.AttributeValueMemberS{Value: sk}}
+		return map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: "APP#" + app.ID},
+			"sk": &types.AttributeValueMemberS{Value: sk},
+		}
 	}
 	// The three alternate in one loop, so that a slow spell of DynamoDB Local weighs on all,
 	// after a warm-up that keeps DynamoDB Local's first requests (a JVM warming up) out; and
@@ -78,14 +81,23 @@ func BenchmarkWarmGetCustomer(b *testing.B) {
 			b.Fatalf("status %d, %v: %s", resp.StatusCode, err, out)
 		}
 		t1 := time.Now()
-		got, err := tbl.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(tbl.Name), Key: key("CUS#" + c.ID), ConsistentRead: aws.Bool(true)})
+		got, err := tbl.Client.GetItem(ctx, &dynamodb.GetItemInput{
+			TableName:      aws.String(tbl.Name),
+			Key:            key("CUS#" + c.ID),
+			ConsistentRead: aws.Bool(true),
+		})
 		if err != nil || got.Item == nil {
 			b.Fatalf("get item: %v", err)
 		}
 		t2 := time.Now()
-		both, err := tbl.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-			tbl.Name: {Keys: []map[string]types.AttributeValue{key("#META"), key("CUS#" + c.ID)}, ConsistentRead: aws.Bool(true)},
-		}})
+		both, err := tbl.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
+			RequestItems: map[string]types.KeysAndAttributes{
+				tbl.Name: {
+					Keys:           []map[string]types.AttributeValue{key("#META"), key("CUS#" + c.ID)},
+					ConsistentRead: aws.Bool(true),
+				},
+			},
+		})
 		if err != nil || len(both.Responses[tbl.Name]) != 2 {
 			b.Fatalf("batch get item: %v", err)
 		}

@@ -100,7 +100,8 @@ func TestProjectTemplateTable(t *testing.T) {
 		)
 	}
 	for _, d := range in.AttributeDefinitions {
-		tests = append(tests, check{"attribute " + aws.ToString(d.AttributeName) + " is a string", d.AttributeType, types.ScalarAttributeTypeS})
+		name := "attribute " + aws.ToString(d.AttributeName) + " is a string"
+		tests = append(tests, check{name, d.AttributeType, types.ScalarAttributeTypeS})
 	}
 	runChecks(t, tests)
 
@@ -129,8 +130,10 @@ func TestFind(t *testing.T) {
 		wantErr string
 	}{
 		{"template beside go.mod", []string{"go.mod", "template.yaml"}, ".", "template.yaml", ""},
-		{"walks up from a nested package", []string{"go.mod", "template.yaml", "internal/x/x.go"}, "internal/x", "template.yaml", ""},
-		{"nearest go.mod wins", []string{"go.mod", "template.yaml", "sub/go.mod", "sub/template.yaml", "sub/a/a.go"}, "sub/a", "sub/template.yaml", ""},
+		{"walks up from a nested package", []string{"go.mod", "template.yaml", "internal/x/x.go"},
+			"internal/x", "template.yaml", ""},
+		{"nearest go.mod wins", []string{"go.mod", "template.yaml", "sub/go.mod", "sub/template.yaml", "sub/a/a.go"},
+			"sub/a", "sub/template.yaml", ""},
 		{"go.mod without a template", []string{"go.mod", "a/a.go"}, "a", "", "module root has no template"},
 	}
 	for _, tt := range tests {
@@ -256,7 +259,8 @@ func TestParseShortFormTags(t *testing.T) {
 		{"!GetAtt on a sequence", []string{"Outputs", "Arn", "Value"}, "GetAtt", ""},
 		{"long-form Fn::Sub", []string{"Outputs", "Name", "Value"}, "Sub", ""},
 		{"plain scalar is not an intrinsic", []string{"Resources", "Fn", "Properties", "Handler"}, "", "bootstrap"},
-		{"event path is read as written", []string{"Resources", "Fn", "Properties", "Events", "Get", "Properties", "Path"}, "", "/items/{id}"},
+		{"event path is read as written", []string{"Resources", "Fn", "Properties", "Events", "Get", "Properties", "Path"},
+			"", "/items/{id}"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -352,21 +356,45 @@ func TestCreateTableInputErrors(t *testing.T) {
 	}{
 		{"missing resource", table(validProps), "Nope", `resource "Nope" not found`},
 		{"no Resources section", "Outputs: {}\n", "T", "no Resources"},
-		{"wrong resource type", "Resources:\n  T:\n    Type: AWS::SQS::Queue\n    Properties: {}\n", "T", "is a AWS::SQS::Queue, not a AWS::DynamoDB::Table"},
+		{"wrong resource type", "Resources:\n  T:\n    Type: AWS::SQS::Queue\n    Properties: {}\n",
+			"T", "is a AWS::SQS::Queue, not a AWS::DynamoDB::Table"},
 		{"resource without Type", "Resources:\n  T:\n    Properties: {}\n", "T", "has no Type"},
 		{"table without Properties", "Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n", "T", "has no Properties"},
-		{"no attribute definitions", table("      KeySchema: [{AttributeName: pk, KeyType: HASH}]\n"), "T", "no AttributeDefinitions"},
-		{"no key schema", table("      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n"), "T", "no KeySchema"},
-		{"unknown attribute type", table("      AttributeDefinitions: [{AttributeName: pk, AttributeType: X}]\n      KeySchema: [{AttributeName: pk, KeyType: HASH}]\n"), "T", `AttributeType "X"`},
-		{"unknown key type", table("      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n      KeySchema: [{AttributeName: pk, KeyType: PRIMARY}]\n"), "T", `KeyType "PRIMARY"`},
+		{"no attribute definitions", table("      KeySchema: [{AttributeName: pk, KeyType: HASH}]\n"),
+			"T", "no AttributeDefinitions"},
+		{"no key schema", table("      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n"),
+			"T", "no KeySchema"},
+		{"unknown attribute type",
+			table("      AttributeDefinitions: [{AttributeName: pk, AttributeType: X}]\n" +
+				"      KeySchema: [{AttributeName: pk, KeyType: HASH}]\n"),
+			"T", `AttributeType "X"`},
+		{"unknown key type",
+			table("      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n" +
+				"      KeySchema: [{AttributeName: pk, KeyType: PRIMARY}]\n"),
+			"T", `KeyType "PRIMARY"`},
 		{"unknown billing mode", table(validProps + "      BillingMode: FREE\n"), "T", `BillingMode "FREE"`},
-		{"unknown stream view", table(validProps + "      StreamSpecification: {StreamViewType: EVERYTHING}\n"), "T", `StreamViewType "EVERYTHING"`},
-		{"GSI without projection type", table(validProps + "      GlobalSecondaryIndexes: [{IndexName: g, KeySchema: [{AttributeName: pk, KeyType: HASH}]}]\n"), "T", `index g: ProjectionType ""`},
-		{"GSI without name", table(validProps + "      GlobalSecondaryIndexes: [{KeySchema: [{AttributeName: pk, KeyType: HASH}], Projection: {ProjectionType: ALL}}]\n"), "T", "without IndexName"},
-		{"short-form intrinsic in key schema", table("      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n      KeySchema: [{AttributeName: !Ref Key, KeyType: HASH}]\n"), "T", "T.Properties.KeySchema uses the intrinsic function Ref"},
-		{"short-form !If billing mode", table(validProps + "      BillingMode: !If [IsProd, PROVISIONED, PAY_PER_REQUEST]\n"), "T", "BillingMode uses the intrinsic function If"},
-		{"long-form intrinsic in stream", table(validProps + "      StreamSpecification: {StreamViewType: {\"Fn::If\": [c, KEYS_ONLY, NEW_IMAGE]}}\n"), "T", "StreamSpecification uses the intrinsic function If"},
-		{"throughput is not a number", table(validProps + "      ProvisionedThroughput: {ReadCapacityUnits: many, WriteCapacityUnits: 1}\n"), "T", `"many" is not an integer`},
+		{"unknown stream view", table(validProps + "      StreamSpecification: {StreamViewType: EVERYTHING}\n"),
+			"T", `StreamViewType "EVERYTHING"`},
+		{"GSI without projection type",
+			table(validProps +
+				"      GlobalSecondaryIndexes: [{IndexName: g, KeySchema: [{AttributeName: pk, KeyType: HASH}]}]\n"),
+			"T", `index g: ProjectionType ""`},
+		{"GSI without name",
+			table(validProps + "      GlobalSecondaryIndexes: [{KeySchema: [{AttributeName: pk, KeyType: HASH}], " +
+				"Projection: {ProjectionType: ALL}}]\n"),
+			"T", "without IndexName"},
+		{"short-form intrinsic in key schema",
+			table("      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n" +
+				"      KeySchema: [{AttributeName: !Ref Key, KeyType: HASH}]\n"),
+			"T", "T.Properties.KeySchema uses the intrinsic function Ref"},
+		{"short-form !If billing mode", table(validProps + "      BillingMode: !If [IsProd, PROVISIONED, PAY_PER_REQUEST]\n"),
+			"T", "BillingMode uses the intrinsic function If"},
+		{"long-form intrinsic in stream",
+			table(validProps + "      StreamSpecification: {StreamViewType: {\"Fn::If\": [c, KEYS_ONLY, NEW_IMAGE]}}\n"),
+			"T", "StreamSpecification uses the intrinsic function If"},
+		{"throughput is not a number",
+			table(validProps + "      ProvisionedThroughput: {ReadCapacityUnits: many, WriteCapacityUnits: 1}\n"),
+			"T", `"many" is not an integer`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -390,8 +418,10 @@ func TestTTLAttribute(t *testing.T) {
 		wantAttr string
 		wantOK   bool
 	}{
-		{"enabled", table(validProps + "      TimeToLiveSpecification: {AttributeName: expires, Enabled: true}\n"), "T", "expires", true},
-		{"disabled", table(validProps + "      TimeToLiveSpecification: {AttributeName: expires, Enabled: false}\n"), "T", "", false},
+		{"enabled", table(validProps + "      TimeToLiveSpecification: {AttributeName: expires, Enabled: true}\n"),
+			"T", "expires", true},
+		{"disabled", table(validProps + "      TimeToLiveSpecification: {AttributeName: expires, Enabled: false}\n"),
+			"T", "", false},
 		{"not declared", table(validProps), "T", "", false},
 		{"missing resource", table(validProps), "Nope", "", false},
 		{"not a table", "Resources:\n  T:\n    Type: AWS::SQS::Queue\n    Properties: {}\n", "T", "", false},

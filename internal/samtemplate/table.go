@@ -114,7 +114,8 @@ func literal(n *yaml.Node, path string) error {
 		return nil
 	}
 	if name, ok := Intrinsic(n); ok {
-		return fmt.Errorf("samtemplate: line %d: %s uses the intrinsic function %s, which cannot be resolved outside CloudFormation", n.Line, path, name)
+		return fmt.Errorf("samtemplate: line %d: %s uses the intrinsic function %s, "+
+			"which cannot be resolved outside CloudFormation", n.Line, path, name)
 	}
 	for _, c := range resolve(n).Content {
 		if err := literal(c, path); err != nil {

@@ -142,7 +142,8 @@ func TestTemplateCloudFormationResourcesParse(t *testing.T) {
 				t.Errorf("%s watches %q, want %q", alarm, got, want)
 			}
 		}
-		if a := alarms["DeadLetterQueueAlarm"]; a == nil || a.Threshold == nil || *a.Threshold != 0 || a.ComparisonOperator != "GreaterThanThreshold" {
+		if a := alarms["DeadLetterQueueAlarm"]; a == nil || a.Threshold == nil || *a.Threshold != 0 ||
+			a.ComparisonOperator != "GreaterThanThreshold" {
 			t.Errorf("the dead-letter queue alarm does not fire on one message: %+v", a)
 		}
 	})
@@ -152,7 +153,8 @@ func TestTemplateCloudFormationResourcesParse(t *testing.T) {
 		if v := samtemplate.Lookup(fn, "Tracing"); v == nil || v.Value != "Active" {
 			t.Error("Globals.Function.Tracing is not Active")
 		}
-		if v := samtemplate.Lookup(fn, "Environment", "Variables", telemetry.EnvNamespace); v == nil || v.Value != "MetricsNamespace" {
+		if v := samtemplate.Lookup(fn, "Environment", "Variables", telemetry.EnvNamespace); v == nil ||
+			v.Value != "MetricsNamespace" {
 			t.Errorf("Globals.Function.Environment.Variables.%s is not !Ref MetricsNamespace", telemetry.EnvNamespace)
 		}
 		if p := tmpl.Parameters["MetricsNamespace"]; p.Default != telemetry.DefaultNamespace {

@@ -88,7 +88,9 @@ var (
 
 var httpCases = []httpCase{
 	{"create-customer", created(customerData), outcome{status: 409, code: "conflict"}},
-	{"get-or-create-customer", created(map[string]string{"id": "cus_", "email": "grace@example.com"}), created(map[string]string{"email": "grace@example.com"})},
+	{"get-or-create-customer",
+		created(map[string]string{"id": "cus_", "email": "grace@example.com"}),
+		created(map[string]string{"email": "grace@example.com"})},
 	{"list-customers", list, list},
 	{"get-customer", notFound, found(customerData)},
 	{"find-customer-by-email", notFound, found(customerData)},
@@ -99,23 +101,30 @@ var httpCases = []httpCase{
 	{"list-licenses", notFound, list},                  // nor here
 	{"get-license", notFound, found(licenseData)},
 	{"delete-license", notFound, noContent},
-	{"create-app", created(map[string]string{"id": "app_", "slug": "my-other-app", "status": "active"}), created(map[string]string{"slug": "my-other-app"})},
+	{"create-app", created(map[string]string{"id": "app_", "slug": "my-other-app", "status": "active"}),
+		created(map[string]string{"slug": "my-other-app"})},
 	{"list-apps", list, list},
-	{"get-app", found(map[string]string{"id": "app_", "slug": eventSlug, "status": "active"}), found(map[string]string{"slug": eventSlug})},
-	{"delete-app", outcome{status: 202, data: map[string]string{"slug": eventSlug, "status": "deleting"}}, outcome{status: 202, data: map[string]string{"status": "deleting"}}},
-	{"create-api-key", created(map[string]string{"id": "key_", "type": "secret", "key": "sk_live_"}), created(map[string]string{"type": "secret"})},
+	{"get-app", found(map[string]string{"id": "app_", "slug": eventSlug, "status": "active"}),
+		found(map[string]string{"slug": eventSlug})},
+	{"delete-app", outcome{status: 202, data: map[string]string{"slug": eventSlug, "status": "deleting"}},
+		outcome{status: 202, data: map[string]string{"status": "deleting"}}},
+	{"create-api-key", created(map[string]string{"id": "key_", "type": "secret", "key": "sk_live_"}),
+		created(map[string]string{"type": "secret"})},
 	{"list-api-keys", list, list},
 	{"delete-api-key", notFound, noContent},
 	{"health", found(map[string]string{"status": "ok"}), found(map[string]string{"status": "ok"})},
 	{"not-found", notFound, notFound},
 	{"openapi", openAPIDocument, openAPIDocument},
 
-	{"lukittu-create-customer", created(map[string]string{"email": "grace@example.com", "fullName": "Grace Hopper"}), created(map[string]string{"email": "grace@example.com"})},
+	{"lukittu-create-customer", created(map[string]string{"email": "grace@example.com", "fullName": "Grace Hopper"}),
+		created(map[string]string{"email": "grace@example.com"})},
 	{"lukittu-list-customers", list, list},
 	{"lukittu-get-customer", lukittuNotFound, found(map[string]string{"email": eventEmail})},
 	{"lukittu-update-customer", lukittuNotFound, found(map[string]string{"email": eventEmail, "fullName": "Ada King"})},
 	{"lukittu-delete-customer", lukittuNotFound, found(map[string]string{"deleted": ""})},
-	{"lago-upsert-customer", found(map[string]string{"external_id": eventExternalID, "name": "Ada King", "country": "GB"}), found(map[string]string{"external_id": eventExternalID, "email": eventEmail})},
+	{"lago-upsert-customer",
+		found(map[string]string{"external_id": eventExternalID, "name": "Ada King", "country": "GB"}),
+		found(map[string]string{"external_id": eventExternalID, "email": eventEmail})},
 	{"lago-list-customers", list, list},
 	{"lago-get-customer", lagoNotFound, found(map[string]string{"external_id": eventExternalID, "email": eventEmail})},
 	{"lago-delete-customer", lagoNotFound, found(map[string]string{"external_id": eventExternalID})},
@@ -181,27 +190,37 @@ func (r *recorder) used() (actions, indexes []string) {
 	return sortedKeys(r.actions), sortedKeys(r.indexes)
 }
 
-func (r *recorder) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+func (r *recorder) GetItem(
+	ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options),
+) (*dynamodb.GetItemOutput, error) {
 	r.add(nil, "GetItem")
 	return r.DB.GetItem(ctx, in, optFns...)
 }
 
-func (r *recorder) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+func (r *recorder) BatchGetItem(
+	ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options),
+) (*dynamodb.BatchGetItemOutput, error) {
 	r.add(nil, "BatchGetItem")
 	return r.DB.BatchGetItem(ctx, in, optFns...)
 }
 
-func (r *recorder) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+func (r *recorder) Query(
+	ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options),
+) (*dynamodb.QueryOutput, error) {
 	r.add(in.IndexName, "Query")
 	return r.DB.Query(ctx, in, optFns...)
 }
 
-func (r *recorder) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+func (r *recorder) BatchWriteItem(
+	ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options),
+) (*dynamodb.BatchWriteItemOutput, error) {
 	r.add(nil, "BatchWriteItem")
 	return r.DB.BatchWriteItem(ctx, in, optFns...)
 }
 
-func (r *recorder) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+func (r *recorder) TransactWriteItems(
+	ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options),
+) (*dynamodb.TransactWriteItemsOutput, error) {
 	for _, it := range in.TransactItems {
 		switch {
 		case it.Put != nil:
@@ -309,7 +328,11 @@ func (publicHosts) LookupNetIP(context.Context, string, string) ([]netip.Addr, e
 func (e *env) seedRecords(t *testing.T) records {
 	t.Helper()
 	ctx := t.Context()
-	c, err := e.seed.CreateCustomer(ctx, e.app.ID, customer.Customer{Email: eventEmail, ExternalID: eventExternalID, Name: "Ada Lovelace"})
+	c, err := e.seed.CreateCustomer(ctx, e.app.ID, customer.Customer{
+		Email:      eventEmail,
+		ExternalID: eventExternalID,
+		Name:       "Ada Lovelace",
+	})
 	if err != nil {
 		t.Fatalf("seed customer: %v", err)
 	}
@@ -318,7 +341,12 @@ func (e *env) seedRecords(t *testing.T) records {
 		t.Fatalf("seed license: %v", err)
 	}
 	secret, hash := auth.Generate(auth.Secret)
-	k, err := e.seed.CreateKey(ctx, hash, auth.Key{AppID: e.app.ID, AppSlug: e.app.Slug, Kind: auth.Secret, Hint: auth.Hint(secret)})
+	k, err := e.seed.CreateKey(ctx, hash, auth.Key{
+		AppID:   e.app.ID,
+		AppSlug: e.app.Slug,
+		Kind:    auth.Secret,
+		Hint:    auth.Hint(secret),
+	})
 	if err != nil {
 		t.Fatalf("seed key: %v", err)
 	}
@@ -416,7 +444,8 @@ func checkOpenAPIBody(t *testing.T, resp events.APIGatewayV2HTTPResponse) {
 		OpenAPI string         `json:"openapi"`
 		Paths   map[string]any `json:"paths"`
 	}
-	if err := json.Unmarshal([]byte(resp.Body), &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.0.") || len(doc.Paths) == 0 {
+	if err := json.Unmarshal([]byte(resp.Body), &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.0.") ||
+		len(doc.Paths) == 0 {
 		t.Errorf("not an OpenAPI 3.0 document (%v): %.200s", err, resp.Body)
 	}
 }
@@ -432,7 +461,8 @@ func checkLukittuBody(t *testing.T, want outcome, resp events.APIGatewayV2HTTPRe
 			Valid                    bool
 		}
 	}
-	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil || body.Result.Timestamp == "" || body.Result.Details == "" {
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil || body.Result.Timestamp == "" ||
+		body.Result.Details == "" {
 		t.Fatalf("body %s, want {data, result: {timestamp, valid, details}}", resp.Body)
 	}
 	if body.Result.Valid != (want.status < 400) {
@@ -476,7 +506,8 @@ func checkLagoBody(t *testing.T, want outcome, resp events.APIGatewayV2HTTPRespo
 			Status      int
 			Error, Code string
 		}
-		if err := json.Unmarshal([]byte(resp.Body), &e); err != nil || e.Status != want.status || e.Error == "" || e.Code != want.code {
+		if err := json.Unmarshal([]byte(resp.Body), &e); err != nil || e.Status != want.status || e.Error == "" ||
+			e.Code != want.code {
 			t.Errorf("error body %s, want status %d, an error and code %q", resp.Body, want.status, want.code)
 		}
 		return
@@ -618,7 +649,12 @@ func TestAuthorizerEvent(t *testing.T) {
 	t.Run("stored key", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
-		k, err := e.seed.CreateKey(t.Context(), auth.Hash(token), auth.Key{AppID: e.app.ID, AppSlug: e.app.Slug, Kind: auth.Secret, Hint: auth.Hint(token)})
+		k, err := e.seed.CreateKey(t.Context(), auth.Hash(token), auth.Key{
+			AppID:   e.app.ID,
+			AppSlug: e.app.Slug,
+			Kind:    auth.Secret,
+			Hint:    auth.Hint(token),
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -667,7 +703,8 @@ func TestPurgeEvent(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
 		ctx := t.Context()
-		if _, err := e.seed.CreateCustomer(ctx, e.app.ID, customer.Customer{Email: "ada@example.com", Name: "Ada"}); err != nil {
+		ada := customer.Customer{Email: "ada@example.com", Name: "Ada"}
+		if _, err := e.seed.CreateCustomer(ctx, e.app.ID, ada); err != nil {
 			t.Fatal(err)
 		}
 		if err := e.seed.DeleteApp(ctx, e.app.ID); err != nil {
@@ -681,10 +718,12 @@ func TestPurgeEvent(t *testing.T) {
 			t.Errorf("slug after the purge: %v, want it free", err)
 		}
 		out, err := e.tbl.Client.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 aws.String(e.tbl.Name),
-			KeyConditionExpression:    aws.String("pk = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "APP#" + e.app.ID}},
-			ConsistentRead:            aws.Bool(true),
+			TableName:              aws.String(e.tbl.Name),
+			KeyConditionExpression: aws.String("pk = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": &types.AttributeValueMemberS{Value: "APP#" + e.app.ID},
+			},
+			ConsistentRead: aws.Bool(true),
 		})
 		if err != nil {
 			t.Fatal(err)

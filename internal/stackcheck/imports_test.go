@@ -47,7 +47,8 @@ func TestFunctionsLinkTheDesignsLibraries(t *testing.T) {
 	funcs := expectedFunctions(t)
 	for _, folder := range p.folders(t) {
 		t.Run(folder, func(t *testing.T) {
-			c := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "./"+functionsDir+"/"+folder)
+			c := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}",
+				"./"+functionsDir+"/"+folder)
 			c.Dir = p.root
 			out, err := c.Output()
 			if err != nil {

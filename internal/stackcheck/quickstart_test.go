@@ -147,7 +147,8 @@ func TestQuickstart(t *testing.T) {
 			want := strings.Join(blocks[bi+1].body, "\n")
 			got := strings.Join(outputs, "\n")
 			if !matchOutput(want, got) {
-				t.Errorf("%s:%d: the output differs from the README's\n--- README\n%s\n--- got\n%s", readmeFile, blocks[bi+1].line, want, got)
+				t.Errorf("%s:%d: the output differs from the README's\n--- README\n%s\n--- got\n%s",
+					readmeFile, blocks[bi+1].line, want, got)
 			}
 		}
 	}
@@ -364,7 +365,8 @@ func runQuickstartCommand(t *testing.T, bash, root string, vars map[string]strin
 	where := fmt.Sprintf("%s:%d", readmeFile, c.line)
 	script := "set -euo pipefail\n" +
 		// -q first: no ~/.curlrc; the marker line after each answer, on stdout.
-		`curl() { command curl -q --silent --show-error --max-time 20 --write-out '\n` + statusMarker + `%{http_code} %{url_effective}\n' "$@"; }` + "\n" +
+		`curl() { command curl -q --silent --show-error --max-time 20 --write-out '\n` + statusMarker +
+		`%{http_code} %{url_effective}\n' "$@"; }` + "\n" +
 		c.text + "\n"
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -401,7 +403,12 @@ func runQuickstartCommand(t *testing.T, bash, root string, vars map[string]strin
 		if err != nil {
 			t.Fatalf("%s: %v", where, err)
 		}
-		calls = append(calls, curlCall{where: where, status: status, path: u.Path, body: strings.TrimSpace(strings.Join(body, "\n"))})
+		calls = append(calls, curlCall{
+			where:  where,
+			status: status,
+			path:   u.Path,
+			body:   strings.TrimSpace(strings.Join(body, "\n")),
+		})
 		body = nil
 	}
 	if rest := strings.TrimSpace(strings.Join(body, "\n")); rest != "" {

@@ -184,7 +184,8 @@ func TestFunctionFolders(t *testing.T) {
 	}
 	for id := range resources {
 		if _, ok := byID[id]; !ok {
-			t.Errorf("function resource %s has no folder under functions/ (its logical id must be CamelCase(folder)+\"Function\")", id)
+			t.Errorf("function resource %s has no folder under functions/ "+
+				"(its logical id must be CamelCase(folder)+\"Function\")", id)
 		}
 	}
 
@@ -212,7 +213,8 @@ func TestFunctionFolders(t *testing.T) {
 				deps := "routes.DepsFromEnv()"
 				// A route that reads no table may build no DynamoDB client (DepsWithoutTable);
 				// one that does must have its store.
-				if a := want[folder].access; len(a.Actions) == 0 && !a.PutEvents && strings.Contains(text, "routes.DepsWithoutTable()") {
+				if a := want[folder].access; len(a.Actions) == 0 && !a.PutEvents &&
+					strings.Contains(text, "routes.DepsWithoutTable()") {
 					deps = "routes.DepsWithoutTable()"
 				}
 				calls = append(calls, deps, "routes."+constructor(folder)+"().Handler(", "httpadapter.NewV2(")
@@ -378,7 +380,8 @@ func TestAPI(t *testing.T) {
 		{"Identity.ReauthorizeEvery is a positive cache TTL", ttl > 0, true},
 		{"API Gateway may invoke the authorizer", invokable, true},
 		{"throttling rate limit set", samtemplate.Lookup(props, "DefaultRouteSettings", "ThrottlingRateLimit") != nil, true},
-		{"throttling burst limit set", samtemplate.Lookup(props, "DefaultRouteSettings", "ThrottlingBurstLimit") != nil, true},
+		{"throttling burst limit set",
+			samtemplate.Lookup(props, "DefaultRouteSettings", "ThrottlingBurstLimit") != nil, true},
 		{"stage is $default", stage == "" || stage == "$default", true},
 	}
 	for _, c := range checks {
@@ -567,7 +570,8 @@ func grants(fn *samtemplate.Resource) ([]string, error) {
 	for _, doc := range docs {
 		stmts := samtemplate.Lookup(doc, "Statement")
 		if doc.Kind != yaml.MappingNode || stmts == nil {
-			return nil, fmt.Errorf("line %d: only inline policy documents are allowed (a managed policy or SAM policy template grants more than routes' Access)", doc.Line)
+			return nil, fmt.Errorf("line %d: only inline policy documents are allowed "+
+				"(a managed policy or SAM policy template grants more than routes' Access)", doc.Line)
 		}
 		list := []*yaml.Node{stmts}
 		if stmts.Kind == yaml.SequenceNode {
@@ -607,7 +611,8 @@ func grants(fn *samtemplate.Resource) ([]string, error) {
 				case indexArn.MatchString(subText(r)):
 					target = "index/" + indexArn.FindStringSubmatch(subText(r))[1]
 				default:
-					return nil, fmt.Errorf("line %d: resource %q is neither !GetAtt %s.Arn nor !Sub \"${%s.Arn}/index/<name>\"", r.Line, r.Value, tableID, tableID)
+					return nil, fmt.Errorf("line %d: resource %q is neither !GetAtt %s.Arn nor !Sub \"${%s.Arn}/index/<name>\"",
+						r.Line, r.Value, tableID, tableID)
 				}
 				for _, a := range actions {
 					out = append(out, a+" on "+target)
@@ -642,7 +647,8 @@ func TestPurgeStream(t *testing.T) {
 		{"Stream", getAttTarget(samtemplate.Lookup(props, "Stream")), tableID + ".StreamArn"},
 		{"StartingPosition", scalar(samtemplate.Lookup(props, "StartingPosition")), "LATEST"},
 		{"BatchSize is small", batch >= 1 && batch <= 10, true},
-		{"FunctionResponseTypes", strings.Join(strs(samtemplate.Lookup(props, "FunctionResponseTypes")), ","), "ReportBatchItemFailures"},
+		{"FunctionResponseTypes", strings.Join(strs(samtemplate.Lookup(props, "FunctionResponseTypes")), ","),
+			"ReportBatchItemFailures"},
 		{"MaximumRetryAttempts is bounded", err == nil && retries >= 0, true},
 	}
 	for _, c := range checks {
@@ -791,7 +797,8 @@ func TestMakefileBuild(t *testing.T) {
 				t.Errorf("make build-%s writes %s, want $ARTIFACTS_DIR/bootstrap", logicalID(folder), samCmd.out)
 			}
 			if samCmd.line != cmd.line {
-				t.Errorf("sam build and make build differ:\n  make build-%s: %s\n  make build: %s", logicalID(folder), samCmd.line, cmd.line)
+				t.Errorf("sam build and make build differ:\n  make build-%s: %s\n  make build: %s",
+					logicalID(folder), samCmd.line, cmd.line)
 			}
 		})
 	}
@@ -928,7 +935,9 @@ func TestEventFiles(t *testing.T) {
 				}
 				img := ev.Records[0].Change.NewImage
 				id := img["id"].String()
-				for attr, v := range map[string]string{"pk": "APP#" + id, "sk": "#META", "type": "APP", "status": "DELETING", "slug": eventSlug} {
+				for attr, v := range map[string]string{
+					"pk": "APP#" + id, "sk": "#META", "type": "APP", "status": "DELETING", "slug": eventSlug,
+				} {
 					if img[attr].DataType() != events.DataTypeString || img[attr].String() != v {
 						t.Errorf("NewImage.%s: want %q", attr, v)
 					}

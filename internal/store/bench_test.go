@@ -52,7 +52,8 @@ func BenchmarkStore(b *testing.B) {
 		{"FindByEmail", func(int) error { _, err := s.FindByEmail(ctx, app, existing.Email); return err }},
 		{"FindByExternalID", func(int) error { _, err := s.FindByExternalID(ctx, app, existing.ExternalID); return err }},
 		{"UpsertByExternalID", func(i int) error {
-			_, _, err := s.UpsertByExternalID(ctx, app, existing.ExternalID, customer.Patch{Name: customer.Some(fmt.Sprint("n", i))}, "")
+			patch := customer.Patch{Name: customer.Some(fmt.Sprint("n", i))}
+			_, _, err := s.UpsertByExternalID(ctx, app, existing.ExternalID, patch, "")
 			return err
 		}},
 		{"Update", func(i int) error {

@@ -26,7 +26,10 @@ func BenchmarkIdempotencyCost(b *testing.B) {
 	n := 0
 	fresh := func() customer.Customer {
 		n++
-		return mustCreate(b, s, app, customer.Customer{Email: fmt.Sprintf("c%d@bench.example.com", n), ExternalID: fmt.Sprint("ext-", n)})
+		return mustCreate(b, s, app, customer.Customer{
+			Email:      fmt.Sprintf("c%d@bench.example.com", n),
+			ExternalID: fmt.Sprint("ext-", n),
+		})
 	}
 	license := func() customer.License {
 		l, err := s.CreateLicense(ctx, app, customer.License{CustomerID: fresh().ID})
@@ -40,14 +43,16 @@ func BenchmarkIdempotencyCost(b *testing.B) {
 		prep func() any // what the write acts on, made before the calls are counted
 		op   func(ctx context.Context, v any) error
 	}{
-		{"Create", func() any { n++; return fmt.Sprintf("new%d@bench.example.com", n) }, func(ctx context.Context, v any) error {
-			_, err := s.CreateCustomer(ctx, app, customer.Customer{Email: v.(string)})
-			return err
-		}},
-		{"GetOrCreate", func() any { n++; return fmt.Sprintf("goc%d@bench.example.com", n) }, func(ctx context.Context, v any) error {
-			_, _, err := s.GetOrCreateByEmail(ctx, app, customer.Customer{Email: v.(string)})
-			return err
-		}},
+		{"Create", func() any { n++; return fmt.Sprintf("new%d@bench.example.com", n) },
+			func(ctx context.Context, v any) error {
+				_, err := s.CreateCustomer(ctx, app, customer.Customer{Email: v.(string)})
+				return err
+			}},
+		{"GetOrCreate", func() any { n++; return fmt.Sprintf("goc%d@bench.example.com", n) },
+			func(ctx context.Context, v any) error {
+				_, _, err := s.GetOrCreateByEmail(ctx, app, customer.Customer{Email: v.(string)})
+				return err
+			}},
 		{"Upsert", func() any { n++; return fmt.Sprint("name ", n) }, func(ctx context.Context, v any) error {
 			_, _, err := s.UpsertByExternalID(ctx, app, owner.ExternalID, customer.Patch{Name: customer.Some(v.(string))}, "")
 			return err

@@ -29,7 +29,9 @@ type conflictModel struct {
 	conflicts atomic.Int64
 }
 
-func (m *conflictModel) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+func (m *conflictModel) TransactWriteItems(
+	ctx context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options),
+) (*dynamodb.TransactWriteItemsOutput, error) {
 	keys := make([]string, len(in.TransactItems))
 	for i, it := range in.TransactItems {
 		k := txItemKey(it)
@@ -47,7 +49,10 @@ func (m *conflictModel) TransactWriteItems(ctx context.Context, in *dynamodb.Tra
 	if conflict {
 		m.mu.Unlock()
 		m.conflicts.Add(1)
-		return nil, &types.TransactionCanceledException{Message: aws.String("Transaction cancelled"), CancellationReasons: reasons}
+		return nil, &types.TransactionCanceledException{
+			Message:             aws.String("Transaction cancelled"),
+			CancellationReasons: reasons,
+		}
 	}
 	for _, k := range keys {
 		m.held[k] = true

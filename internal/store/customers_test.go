@@ -38,7 +38,10 @@ func TestConcurrentCreatesOfOneEmailLetOneWin(t *testing.T) {
 	ids := make([]string, n)
 	errs := make([]error, n)
 	run(n, func(i int) {
-		c, err := s.CreateCustomer(ctx, app, customer.Customer{Email: mixedCase("jane.doe@example.com", i), Name: fmt.Sprint("racer ", i)})
+		c, err := s.CreateCustomer(ctx, app, customer.Customer{
+			Email: mixedCase("jane.doe@example.com", i),
+			Name:  fmt.Sprint("racer ", i),
+		})
 		ids[i], errs[i] = c.ID, err
 	})
 	var winner string
@@ -260,30 +263,35 @@ func TestUpdateChangesOnlyThePatchedFields(t *testing.T) {
 		patch customer.Patch
 		check func(customer.Customer) string
 	}{
-		{"a set field changes and the rest stays", customer.Patch{Name: customer.Some("Patricia")}, func(g customer.Customer) string {
-			if g.Name != "Patricia" || g.Phone != "123" || g.Address.City != "Oslo" || len(g.Metadata) != 1 {
-				return fmt.Sprintf("%+v", g)
-			}
-			return ""
-		}},
-		{"an explicit empty value clears", customer.Patch{Phone: customer.Some(""), Address: customer.AddressPatch{City: customer.Some("")}}, func(g customer.Customer) string {
-			if g.Phone != "" || g.Address.City != "" || g.Address.Country != "NO" {
-				return fmt.Sprintf("%+v", g)
-			}
-			return ""
-		}},
-		{"a new external id moves its guard", customer.Patch{ExternalID: customer.Some("new-ext")}, func(g customer.Customer) string {
-			if g.ExternalID != "new-ext" {
-				return g.ExternalID
-			}
-			return ""
-		}},
-		{"a change of letter case keeps the email", customer.Patch{Email: customer.Some("P@Example.com")}, func(g customer.Customer) string {
-			if g.Email != "P@Example.com" {
-				return g.Email
-			}
-			return ""
-		}},
+		{"a set field changes and the rest stays", customer.Patch{Name: customer.Some("Patricia")},
+			func(g customer.Customer) string {
+				if g.Name != "Patricia" || g.Phone != "123" || g.Address.City != "Oslo" || len(g.Metadata) != 1 {
+					return fmt.Sprintf("%+v", g)
+				}
+				return ""
+			}},
+		{"an explicit empty value clears",
+			customer.Patch{Phone: customer.Some(""), Address: customer.AddressPatch{City: customer.Some("")}},
+			func(g customer.Customer) string {
+				if g.Phone != "" || g.Address.City != "" || g.Address.Country != "NO" {
+					return fmt.Sprintf("%+v", g)
+				}
+				return ""
+			}},
+		{"a new external id moves its guard", customer.Patch{ExternalID: customer.Some("new-ext")},
+			func(g customer.Customer) string {
+				if g.ExternalID != "new-ext" {
+					return g.ExternalID
+				}
+				return ""
+			}},
+		{"a change of letter case keeps the email", customer.Patch{Email: customer.Some("P@Example.com")},
+			func(g customer.Customer) string {
+				if g.Email != "P@Example.com" {
+					return g.Email
+				}
+				return ""
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -315,7 +323,8 @@ func TestUpsertOnlyChangesGivenFields(t *testing.T) {
 	ctx := context.Background()
 	app := newApp(t, s, "upsert-fields")
 
-	c, outcome, err := s.UpsertByExternalID(ctx, app, "acme", customer.Patch{Name: customer.Some("Acme"), Phone: customer.Some("1")}, "")
+	patch := customer.Patch{Name: customer.Some("Acme"), Phone: customer.Some("1")}
+	c, outcome, err := s.UpsertByExternalID(ctx, app, "acme", patch, "")
 	if err != nil || outcome != idempotency.Created || c.Version != 1 {
 		t.Fatalf("first upsert: %v %v %+v", err, outcome, c)
 	}
@@ -435,7 +444,8 @@ func TestErrorsForBadInputAndInactiveApps(t *testing.T) {
 	c := mustCreate(t, s, app, customer.Customer{Email: "e@example.com"})
 
 	var ve *customer.ValidationError
-	if _, err := s.CreateCustomer(ctx, app, customer.Customer{Email: "not-an-email", Address: customer.Address{Country: "X"}}); !errors.As(err, &ve) ||
+	invalid := customer.Customer{Email: "not-an-email", Address: customer.Address{Country: "X"}}
+	if _, err := s.CreateCustomer(ctx, app, invalid); !errors.As(err, &ve) ||
 		!ve.Has("email") || !ve.Has("address.country") {
 		t.Errorf("invalid customer: %v, want field errors for email and address.country", err)
 	}

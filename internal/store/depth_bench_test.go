@@ -165,12 +165,15 @@ func seedDepth(b *testing.B, db DB, table, app string, n int, decorate func(i in
 		b.Fatalf("seed: %v", err)
 	}
 
-	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Update: &types.Update{
+	update := &types.Update{
 		TableName:                 aws.String(table),
 		Key:                       itemKey(appPK(app), metaSK),
 		UpdateExpression:          aws.String("SET customer_count = :n"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":n": num(int64(n))},
-	}}}})
+	}
+	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{{Update: update}},
+	})
 	if err != nil {
 		b.Fatalf("seed: set customer count: %v", err)
 	}
@@ -213,7 +216,8 @@ func walkToDepth(b *testing.B, s *Store, app string, ids []string) string {
 			b.Fatalf("walk at %d: total %d, want %d", pos, page.Total, depthCustomers)
 		}
 		if len(page.Customers) == 0 || page.NextCursor == "" {
-			b.Fatalf("walk ended at %d (%d customers, cursor %q), want %d", pos, len(page.Customers), page.NextCursor, depthOffset)
+			b.Fatalf("walk ended at %d (%d customers, cursor %q), want %d",
+				pos, len(page.Customers), page.NextCursor, depthOffset)
 		}
 		for _, c := range page.Customers {
 			if seen[c.ID] {

@@ -24,7 +24,9 @@ type scanned struct {
 func (sc *scanned) install(o *dynamodb.Options) {
 	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("scanned",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			func(
+				ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler,
+			) (middleware.InitializeOutput, middleware.Metadata, error) {
 				out, md, err := next.HandleInitialize(ctx, in)
 				if q, ok := out.Result.(*dynamodb.QueryOutput); ok && err == nil {
 					sc.mu.Lock()
@@ -80,13 +82,19 @@ func BenchmarkFilteredListPage(b *testing.B) {
 		{"country", ListQuery{Limit: 100, Countries: []string{"FR"}}, filterCustomers / 3},
 		{"country+currency", ListQuery{Limit: 100, Countries: []string{"FR"}, Lago: eur}, filterCustomers / 6},
 		{"country+currency/page3", ListQuery{Limit: 100, Page: 3, Countries: []string{"FR"}, Lago: eur}, filterCustomers / 6},
-		{"metadata (1%)", ListQuery{Limit: 100, Metadata: []MetadataMatch{{Key: "plan", Value: "enterprise"}}}, filterCustomers / 100},
+		{"metadata (1%)", ListQuery{Limit: 100, Metadata: []MetadataMatch{{Key: "plan", Value: "enterprise"}}},
+			filterCustomers / 100},
 	}
 	cases = append(cases, struct {
 		name  string
 		q     ListQuery
 		total int64
-	}{"country+currency/cursor", ListQuery{Limit: 100, Countries: []string{"FR"}, Lago: eur, Cursor: cursorOf(ListQuery{Limit: 100, Countries: []string{"FR"}, Lago: eur})}, filterCustomers / 6})
+	}{"country+currency/cursor", ListQuery{
+		Limit:     100,
+		Countries: []string{"FR"},
+		Lago:      eur,
+		Cursor:    cursorOf(ListQuery{Limit: 100, Countries: []string{"FR"}, Lago: eur}),
+	}, filterCustomers / 6})
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
 			calls.reset()

@@ -37,7 +37,10 @@ func TestListByFieldFilters(t *testing.T) {
 		if i%6 == 0 {
 			c.Metadata = []customer.Metadata{{Key: "plan", Value: json.RawMessage(`"Gold Annual"`)}}
 		} else if i%6 == 1 {
-			c.Metadata = []customer.Metadata{{Key: "plan", Value: json.RawMessage(`"silver"`)}, {Key: "seats", Value: json.RawMessage(`"5"`)}}
+			c.Metadata = []customer.Metadata{
+				{Key: "plan", Value: json.RawMessage(`"silver"`)},
+				{Key: "seats", Value: json.RawMessage(`"5"`)},
+			}
 		}
 		c = mustCreate(t, s, app, c)
 		for range i % 3 {
@@ -72,26 +75,48 @@ func TestListByFieldFilters(t *testing.T) {
 		q     ListQuery
 		match func(c customer.Customer) bool
 	}{
-		{"countries", ListQuery{Countries: []string{"DE", "US"}}, func(c customer.Customer) bool { return c.Address.Country != "FR" }},
+		{"countries", ListQuery{Countries: []string{"DE", "US"}},
+			func(c customer.Customer) bool { return c.Address.Country != "FR" }},
 		{"states", ListQuery{States: []string{"S1"}}, func(c customer.Customer) bool { return c.Address.State == "S1" }},
-		{"postal codes", ListQuery{PostalCodes: []string{"Z0", "Z4"}}, func(c customer.Customer) bool { return c.Address.PostalCode == "Z0" || c.Address.PostalCode == "Z4" }},
-		{"metadata exact", ListQuery{Metadata: []MetadataMatch{{Key: "plan", Value: "silver"}}}, func(c customer.Customer) bool { v, _ := meta(c, "plan"); return v == "silver" }},
-		{"metadata exact is case-sensitive", ListQuery{Metadata: []MetadataMatch{{Key: "plan", Value: "Silver"}}}, func(customer.Customer) bool { return false }},
-		{"metadata absent", ListQuery{Metadata: []MetadataMatch{{Key: "seats"}}}, func(c customer.Customer) bool { _, ok := meta(c, "seats"); return !ok }},
-		{"metadata pairs together", ListQuery{Metadata: []MetadataMatch{{Key: "plan", Value: "silver"}, {Key: "seats", Value: "5"}}}, func(c customer.Customer) bool { _, ok := meta(c, "seats"); return ok }},
-		{"metadata contains in any case", ListQuery{Metadata: []MetadataMatch{{Key: "plan", Value: "gOLD", Contains: true}}}, func(c customer.Customer) bool {
-			v, _ := meta(c, "plan")
-			return strings.Contains(strings.ToLower(v), "gold")
+		{"postal codes", ListQuery{PostalCodes: []string{"Z0", "Z4"}}, func(c customer.Customer) bool {
+			return c.Address.PostalCode == "Z0" || c.Address.PostalCode == "Z4"
 		}},
-		{"license count between", ListQuery{LicenseCount: &CountRange{Min: 1, Max: 2}}, func(c customer.Customer) bool { return licenses(c) >= 1 }},
-		{"license count equals 0", ListQuery{LicenseCount: &CountRange{Min: 0, Max: 0}}, func(c customer.Customer) bool { return licenses(c) == 0 }},
-		{"lago field any of", ListQuery{Lago: []FieldMatch{{Field: "currency", AnyOf: []string{"USD", "GBP"}}}}, func(c customer.Customer) bool { return lago(c, "currency") == "USD" }},
-		{"lago field with a default", ListQuery{Lago: []FieldMatch{{Field: "account_type", AnyOf: []string{"customer"}, Default: "customer"}}}, func(c customer.Customer) bool { return lago(c, "account_type") != "partner" }},
-		{"lago field present", ListQuery{Lago: []FieldMatch{{Field: "currency", Present: &yes}}}, func(c customer.Customer) bool { return lago(c, "currency") != "" }},
-		{"lago field absent", ListQuery{Lago: []FieldMatch{{Field: "currency", Present: &no}}}, func(c customer.Customer) bool { return lago(c, "currency") == "" }},
+		{"metadata exact", ListQuery{Metadata: []MetadataMatch{{Key: "plan", Value: "silver"}}},
+			func(c customer.Customer) bool { v, _ := meta(c, "plan"); return v == "silver" }},
+		{"metadata exact is case-sensitive", ListQuery{Metadata: []MetadataMatch{{Key: "plan", Value: "Silver"}}},
+			func(customer.Customer) bool { return false }},
+		{"metadata absent", ListQuery{Metadata: []MetadataMatch{{Key: "seats"}}},
+			func(c customer.Customer) bool { _, ok := meta(c, "seats"); return !ok }},
+		{"metadata pairs together",
+			ListQuery{Metadata: []MetadataMatch{{Key: "plan", Value: "silver"}, {Key: "seats", Value: "5"}}},
+			func(c customer.Customer) bool { _, ok := meta(c, "seats"); return ok }},
+		{"metadata contains in any case",
+			ListQuery{Metadata: []MetadataMatch{{Key: "plan", Value: "gOLD", Contains: true}}},
+			func(c customer.Customer) bool {
+				v, _ := meta(c, "plan")
+				return strings.Contains(strings.ToLower(v), "gold")
+			}},
+		{"license count between", ListQuery{LicenseCount: &CountRange{Min: 1, Max: 2}},
+			func(c customer.Customer) bool { return licenses(c) >= 1 }},
+		{"license count equals 0", ListQuery{LicenseCount: &CountRange{Min: 0, Max: 0}},
+			func(c customer.Customer) bool { return licenses(c) == 0 }},
+		{"lago field any of", ListQuery{Lago: []FieldMatch{{Field: "currency", AnyOf: []string{"USD", "GBP"}}}},
+			func(c customer.Customer) bool { return lago(c, "currency") == "USD" }},
+		{"lago field with a default",
+			ListQuery{Lago: []FieldMatch{{Field: "account_type", AnyOf: []string{"customer"}, Default: "customer"}}},
+			func(c customer.Customer) bool { return lago(c, "account_type") != "partner" }},
+		{"lago field present", ListQuery{Lago: []FieldMatch{{Field: "currency", Present: &yes}}},
+			func(c customer.Customer) bool { return lago(c, "currency") != "" }},
+		{"lago field absent", ListQuery{Lago: []FieldMatch{{Field: "currency", Present: &no}}},
+			func(c customer.Customer) bool { return lago(c, "currency") == "" }},
 		{"license id", ListQuery{LicenseID: licensed[0].ID}, func(c customer.Customer) bool { return c.ID == all[4].ID }},
-		{"license id and a filter it fails", ListQuery{LicenseID: licensed[0].ID, Countries: []string{"US"}}, func(customer.Customer) bool { return false }},
-		{"everything together", ListQuery{Countries: []string{"DE", "FR"}, Lago: []FieldMatch{{Field: "currency", AnyOf: []string{"EUR"}}}, LicenseCount: &CountRange{Min: 0, Max: 1}}, func(c customer.Customer) bool {
+		{"license id and a filter it fails", ListQuery{LicenseID: licensed[0].ID, Countries: []string{"US"}},
+			func(customer.Customer) bool { return false }},
+		{"everything together", ListQuery{
+			Countries:    []string{"DE", "FR"},
+			Lago:         []FieldMatch{{Field: "currency", AnyOf: []string{"EUR"}}},
+			LicenseCount: &CountRange{Min: 0, Max: 1},
+		}, func(c customer.Customer) bool {
 			return c.Address.Country != "US" && lago(c, "currency") == "EUR" && licenses(c) <= 1
 		}},
 	}
@@ -135,7 +160,8 @@ func TestListByFieldFilters(t *testing.T) {
 				if q := tt.q; len(want) > 4 {
 					q.Limit, q.Page = 4, 2
 					page, err := s.ListCustomers(ctx, app, q)
-					if err != nil || page.Total != int64(len(want)) || len(page.Customers) != min(4, len(want)-4) || page.Customers[0].ID != want[4] {
+					if err != nil || page.Total != int64(len(want)) ||
+						len(page.Customers) != min(4, len(want)-4) || page.Customers[0].ID != want[4] {
 						t.Errorf("page 2: %v, total %d, %d rows", err, page.Total, len(page.Customers))
 					}
 				}

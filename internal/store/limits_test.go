@@ -30,7 +30,10 @@ func keyed(ctx context.Context, key string) context.Context {
 // largest is a customer with an email, an external id and n licenses.
 func largest(t *testing.T, s *Store, app string, n int) customer.Customer {
 	t.Helper()
-	c := mustCreate(t, s, app, customer.Customer{Email: fmt.Sprintf("big%d@example.com", n), ExternalID: fmt.Sprint("big-", n)})
+	c := mustCreate(t, s, app, customer.Customer{
+		Email:      fmt.Sprintf("big%d@example.com", n),
+		ExternalID: fmt.Sprint("big-", n),
+	})
 	for range n {
 		if _, err := s.CreateLicense(context.Background(), app, customer.License{CustomerID: c.ID}); err != nil {
 			t.Fatal(err)
@@ -100,13 +103,17 @@ func TestACustomerOverTheLimitIsDeletedInSteps(t *testing.T) {
 func addLicense(t *testing.T, s *Store, app, customerID string) {
 	t.Helper()
 	id := customer.NewID()
-	for _, sk := range []struct{ sk, typ string }{{licenseSK(customerID, id), typeLicense}, {licenseIndexSK(id), typeLicenseIndex}} {
+	for _, sk := range []struct{ sk, typ string }{
+		{licenseSK(customerID, id), typeLicense},
+		{licenseIndexSK(id), typeLicenseIndex},
+	} {
 		item, err := marshal("license", licenseItem{PK: appPK(app), SK: sk.sk, Type: sk.typ, ID: id, CustomerID: customerID,
 			Status: string(customer.LicenseActive), CreatedAt: formatTime(s.now())})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}); err != nil {
+		in := &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}
+		if _, err := s.db.PutItem(context.Background(), in); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -129,7 +136,9 @@ type txSizes struct {
 func (r *txSizes) install(o *dynamodb.Options) {
 	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("tx-sizes",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			func(
+				ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler,
+			) (middleware.InitializeOutput, middleware.Metadata, error) {
 				if p, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput); ok {
 					r.mu.Lock()
 					r.n = append(r.n, len(p.TransactItems))

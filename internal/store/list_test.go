@@ -96,12 +96,18 @@ func TestCursorPaginationReturnsEachCustomerOnce(t *testing.T) {
 			}
 		}
 	}
-	if page, err := s.ListCustomers(ctx, app, ListQuery{Limit: 37, Page: 100}); err != nil || len(page.Customers) != 0 || page.Total != 1000 {
+	if page, err := s.ListCustomers(ctx, app, ListQuery{Limit: 37, Page: 100}); err != nil ||
+		len(page.Customers) != 0 || page.Total != 1000 {
 		t.Errorf("page past the data: %v, %d rows, total %d", err, len(page.Customers), page.Total)
 	}
-	for _, q := range []ListQuery{{Limit: 100, Page: 11}, {Limit: 20, Page: math.MaxInt}, {Limit: 1000, Page: math.MaxInt / 999}} {
+	for _, q := range []ListQuery{
+		{Limit: 100, Page: 11},
+		{Limit: 20, Page: math.MaxInt},
+		{Limit: 1000, Page: math.MaxInt / 999},
+	} {
 		if page, err := s.ListCustomers(ctx, app, q); err != nil || len(page.Customers) != 0 || page.Total != 1000 {
-			t.Errorf("page %d of %d, past the data: %v, %d rows, total %d", q.Page, q.Limit, err, len(page.Customers), page.Total)
+			t.Errorf("page %d of %d, past the data: %v, %d rows, total %d",
+				q.Page, q.Limit, err, len(page.Customers), page.Total)
 		}
 	}
 }
@@ -260,7 +266,8 @@ func TestSearchAcrossFieldsAndOrder(t *testing.T) {
 	if err != nil || oldest.Customers[0].Email != "a@example.com" {
 		t.Fatalf("oldest first: %v %+v", err, oldest.Customers)
 	}
-	if _, err := s.ListCustomers(ctx, app, ListQuery{Limit: 1, Cursor: oldest.NextCursor}); !errors.Is(err, ErrInvalidCursor) {
+	stale := ListQuery{Limit: 1, Cursor: oldest.NextCursor}
+	if _, err := s.ListCustomers(ctx, app, stale); !errors.Is(err, ErrInvalidCursor) {
 		t.Errorf("an oldest-first cursor reused newest first: %v, want invalid cursor", err)
 	}
 	for _, q := range []ListQuery{

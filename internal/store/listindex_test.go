@@ -114,7 +114,9 @@ func TestMergedOrderWithTiesAcrossBuckets(t *testing.T) {
 	})
 	newest := slices.Clone(oldest)
 	slices.Reverse(newest)
-	odd := slices.DeleteFunc(slices.Clone(newest), func(c customer.Customer) bool { return !strings.Contains(c.Email, "@odd.") })
+	odd := slices.DeleteFunc(slices.Clone(newest), func(c customer.Customer) bool {
+		return !strings.Contains(c.Email, "@odd.")
+	})
 	for _, tt := range []struct {
 		q    ListQuery
 		want []customer.Customer
@@ -174,7 +176,9 @@ func TestSortsByEveryColumn(t *testing.T) {
 		asc := slices.SortedFunc(slices.Values(all), compare)
 		desc := slices.Clone(asc)
 		slices.Reverse(desc)
-		bobs := slices.DeleteFunc(slices.Clone(asc), func(c customer.Customer) bool { return customer.SearchText(c.Name) != "bob" })
+		bobs := slices.DeleteFunc(slices.Clone(asc), func(c customer.Customer) bool {
+			return customer.SearchText(c.Name) != "bob"
+		})
 		for _, tt := range []struct {
 			q    ListQuery
 			want []customer.Customer
@@ -182,7 +186,13 @@ func TestSortsByEveryColumn(t *testing.T) {
 			{ListQuery{Sort: sort, Oldest: true, Limit: 6}, asc},
 			{ListQuery{Sort: sort, Limit: 6}, desc},
 			{ListQuery{Sort: sort, Oldest: true, Limit: 1, Search: "BÖB", SearchIn: []SearchField{SearchName}}, nil},
-			{ListQuery{Sort: sort, Oldest: true, Limit: 1, Search: "BOB", SearchIn: []SearchField{SearchName, SearchUsername}}, bobs},
+			{ListQuery{
+				Sort:     sort,
+				Oldest:   true,
+				Limit:    1,
+				Search:   "BOB",
+				SearchIn: []SearchField{SearchName, SearchUsername},
+			}, bobs},
 		} {
 			got := walkPages(t, s, app, tt.q, len(tt.want))
 			if !slices.Equal(ids(got), ids(tt.want)) {
@@ -227,7 +237,9 @@ func toLegacy(t *testing.T, s *Store, app string, cs []customer.Customer) {
 		}
 	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: itemKey(appPK(app), metaSK), UpdateExpression: aws.String("REMOVE index_version"),
+		TableName:        aws.String(s.table),
+		Key:              itemKey(appPK(app), metaSK),
+		UpdateExpression: aws.String("REMOVE index_version"),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +270,8 @@ func TestAppsOfBeforeTheListIndexes(t *testing.T) {
 		t.Errorf("by name, before the re-index: first %q, last %q", byName[0].Name, byName[30].Name)
 	}
 	// The old text rule missed "STRASSE" in the old items; the new one finds the new item.
-	if page, err := s.ListCustomers(ctx, app, ListQuery{Search: "STRASSE", SearchIn: []SearchField{SearchName}}); err != nil ||
+	strasse := ListQuery{Search: "STRASSE", SearchIn: []SearchField{SearchName}}
+	if page, err := s.ListCustomers(ctx, app, strasse); err != nil ||
 		page.Total != 1 || page.Customers[0].ID != fresh.ID {
 		t.Fatalf("search before the re-index: %v, %+v", err, page)
 	}
@@ -277,7 +290,7 @@ func TestAppsOfBeforeTheListIndexes(t *testing.T) {
 			t.Fatalf("after the re-index: %v, version %d, want %d as before", err, got.Version, c.Version)
 		}
 	}
-	if page, err := s.ListCustomers(ctx, app, ListQuery{Search: "STRASSE", SearchIn: []SearchField{SearchName}}); err != nil ||
+	if page, err := s.ListCustomers(ctx, app, strasse); err != nil ||
 		page.Total != 10 { // nine old ones (the first was renamed) and the new one
 		t.Fatalf("search after the re-index: %v, total %d, want 10", err, page.Total)
 	}
@@ -294,7 +307,10 @@ func TestCountryNamesAreKeptAndFiltered(t *testing.T) {
 	app := newApp(t, s, "countries")
 	fi := mustCreate(t, s, app, customer.Customer{Email: "fi@example.com", Address: customer.Address{Country: "Finland"}})
 	code := mustCreate(t, s, app, customer.Customer{Email: "fi2@example.com", Address: customer.Address{Country: "fi"}})
-	other := mustCreate(t, s, app, customer.Customer{Email: "x@example.com", Address: customer.Address{Country: "Atlantis"}})
+	other := mustCreate(t, s, app, customer.Customer{
+		Email:   "x@example.com",
+		Address: customer.Address{Country: "Atlantis"},
+	})
 	for _, c := range []struct {
 		id, want string
 	}{{fi.ID, "Finland"}, {code.ID, "FI"}, {other.ID, "Atlantis"}} {

@@ -74,7 +74,10 @@ func fillApp(tb testing.TB, s *Store, app string, n int) []string {
 	tb.Helper()
 	var hashes []string
 	for i := range n {
-		c := mustCreate(tb, s, app, customer.Customer{Email: fmt.Sprintf("p%d@example.com", i), ExternalID: fmt.Sprint("x", i)})
+		c := mustCreate(tb, s, app, customer.Customer{
+			Email:      fmt.Sprintf("p%d@example.com", i),
+			ExternalID: fmt.Sprint("x", i),
+		})
 		if _, err := s.CreateLicense(context.Background(), app, customer.License{CustomerID: c.ID}); err != nil {
 			tb.Fatal(err)
 		}
@@ -112,7 +115,8 @@ func TestDeleteAppStopsAtOnceAndPurgeEmptiesIt(t *testing.T) {
 	if _, err := s.GetCustomer(ctx, app, someone.ID); !errors.Is(err, ErrAppNotActive) {
 		t.Errorf("read after delete: %v, want app not active", err)
 	}
-	if _, err := s.CreateCustomer(ctx, app, customer.Customer{Email: "late@example.com"}); !errors.Is(err, ErrAppNotActive) {
+	late := customer.Customer{Email: "late@example.com"}
+	if _, err := s.CreateCustomer(ctx, app, late); !errors.Is(err, ErrAppNotActive) {
 		t.Errorf("write after delete: %v, want app not active", err)
 	}
 	if apps, _ := s.ListApps(ctx); len(apps) != 1 || apps[0].ID != other {

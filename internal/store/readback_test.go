@@ -35,7 +35,8 @@ func TestReadsItemsWrittenBeforeAttributeValue(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tbl.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl.Name), Item: item}); err != nil {
+		in := &dynamodb.PutItemInput{TableName: aws.String(tbl.Name), Item: item}
+		if _, err := tbl.Client.PutItem(ctx, in); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -27,7 +27,9 @@ type txRecorder struct {
 func (r *txRecorder) install(o *dynamodb.Options) {
 	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("record-transactions",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			func(
+				ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler,
+			) (middleware.InitializeOutput, middleware.Metadata, error) {
 				if p, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput); ok {
 					var sks []string
 					for _, it := range p.TransactItems {
@@ -103,18 +105,23 @@ func writeMix(tb testing.TB, s *Store, app string) {
 		}
 	}
 	parallel(1000, func(i int) error {
-		c, err := s.CreateCustomer(ctx, app, customer.Customer{Email: fmt.Sprintf("mix%d@example.com", i), ExternalID: fmt.Sprintf("mix-%d", i)})
+		c, err := s.CreateCustomer(ctx, app, customer.Customer{
+			Email:      fmt.Sprintf("mix%d@example.com", i),
+			ExternalID: fmt.Sprintf("mix-%d", i),
+		})
 		mu.Lock()
 		created = append(created, c)
 		mu.Unlock()
 		return err
 	})
 	parallel(300, func(i int) error {
-		_, _, err := s.UpsertByExternalID(ctx, app, fmt.Sprintf("mix-%d", i), customer.Patch{Name: customer.Some(fmt.Sprintf("Upserted %d", i))}, "")
+		patch := customer.Patch{Name: customer.Some(fmt.Sprintf("Upserted %d", i))}
+		_, _, err := s.UpsertByExternalID(ctx, app, fmt.Sprintf("mix-%d", i), patch, "")
 		return err
 	})
 	parallel(300, func(i int) error {
-		_, _, err := s.UpdateCustomer(ctx, app, created[300+i].ID, customer.Patch{Email: customer.Some(fmt.Sprintf("moved%d@example.com", i))}, 0)
+		patch := customer.Patch{Email: customer.Some(fmt.Sprintf("moved%d@example.com", i))}
+		_, _, err := s.UpdateCustomer(ctx, app, created[300+i].ID, patch, 0)
 		return err
 	})
 	parallel(300, func(i int) error {
@@ -157,21 +164,34 @@ func TestAppsMadeBeforeTheShardsGetThemOnTheirFirstWrite(t *testing.T) {
 	s, tbl := newStore(t)
 	ctx := context.Background()
 	app := newApp(t, s, "legacy")
-	old := []customer.Customer{mustCreate(t, s, app, customer.Customer{Email: "old1@example.com"}), mustCreate(t, s, app, customer.Customer{Email: "old2@example.com"})}
+	old := []customer.Customer{
+		mustCreate(t, s, app, customer.Customer{Email: "old1@example.com"}),
+		mustCreate(t, s, app, customer.Customer{Email: "old2@example.com"}),
+	}
 	// Back to the shape of before: no shards, the counter in #META, customers without a shard.
 	for n := range Shards {
-		if _, err := tbl.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(tbl.Name), Key: itemKey(appPK(app), shardSK(n))}); err != nil {
+		in := &dynamodb.DeleteItemInput{TableName: aws.String(tbl.Name), Key: itemKey(appPK(app), shardSK(n))}
+		if _, err := tbl.Client.DeleteItem(ctx, in); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, c := range old {
-		if _, err := tbl.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(tbl.Name), Key: itemKey(appPK(app), customerSK(c.ID)),
-			UpdateExpression: aws.String("REMOVE counter_shard")}); err != nil {
+		in := &dynamodb.UpdateItemInput{
+			TableName:        aws.String(tbl.Name),
+			Key:              itemKey(appPK(app), customerSK(c.ID)),
+			UpdateExpression: aws.String("REMOVE counter_shard"),
+		}
+		if _, err := tbl.Client.UpdateItem(ctx, in); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := tbl.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(tbl.Name), Key: itemKey(appPK(app), metaSK),
-		UpdateExpression: aws.String("SET customer_count = :n"), ExpressionAttributeValues: map[string]types.AttributeValue{":n": num(2)}}); err != nil {
+	in := &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(tbl.Name),
+		Key:                       itemKey(appPK(app), metaSK),
+		UpdateExpression:          aws.String("SET customer_count = :n"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":n": num(2)},
+	}
+	if _, err := tbl.Client.UpdateItem(ctx, in); err != nil {
 		t.Fatal(err)
 	}
 	checkInvariants(t, s, app)
@@ -282,7 +302,9 @@ type heldShards struct {
 func (h *heldShards) install(o *dynamodb.Options) {
 	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("held-shards",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			func(
+				ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler,
+			) (middleware.InitializeOutput, middleware.Metadata, error) {
 				if p, ok := in.Parameters.(*dynamodb.UpdateItemInput); ok && strings.HasPrefix(attrS(p.Key, "sk"), "#SHARD#") {
 					h.mu.Lock()
 					h.seen[attrS(p.Key, "sk")]++

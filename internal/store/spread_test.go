@@ -24,7 +24,9 @@ type keyRecorder struct {
 func (r *keyRecorder) install(o *dynamodb.Options) {
 	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("record-keys",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			func(
+				ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler,
+			) (middleware.InitializeOutput, middleware.Metadata, error) {
 				if p, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput); ok {
 					r.mu.Lock()
 					for _, it := range p.TransactItems {

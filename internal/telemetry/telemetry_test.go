@@ -70,7 +70,8 @@ func TestCountWritesEMF(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := line.AWS.CloudWatchMetrics
-	if len(d) != 1 || d[0].Namespace != "Test" || len(d[0].Dimensions) != 1 || strings.Join(d[0].Dimensions[0], ",") != "Dialect,Operation" ||
+	if len(d) != 1 || d[0].Namespace != "Test" || len(d[0].Dimensions) != 1 ||
+		strings.Join(d[0].Dimensions[0], ",") != "Dialect,Operation" ||
 		len(d[0].Metrics) != 1 || d[0].Metrics[0].Name != "Writes" || d[0].Metrics[0].Unit != "Count" {
 		t.Errorf("_aws %+v", line.AWS)
 	}

@@ -46,7 +46,9 @@ type callLog struct {
 func (l *callLog) install(o *dynamodb.Options) {
 	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("log-calls",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			func(
+				ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler,
+			) (middleware.InitializeOutput, middleware.Metadata, error) {
 				c := call{op: middleware.GetOperationName(ctx)}
 				switch p := in.Parameters.(type) {
 				case *dynamodb.QueryInput:
@@ -164,7 +166,8 @@ func largeApp(b *testing.B, n int) (*store.Store, string, *callLog) {
 		}
 	}
 	start := time.Now()
-	if _, err := storetest.Load(b.Context(), tbl.Client, tbl.Name, app.ID, cs, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := storetest.Load(b.Context(), tbl.Client, tbl.Name, app.ID, cs, at); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("loaded %d customers in %v", n, time.Since(start).Round(time.Second))
