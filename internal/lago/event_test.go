@@ -12,6 +12,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/clientele/clientele/internal/apitest"
+	"github.com/clientele/clientele/internal/changes"
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/lago"
 	"github.com/clientele/clientele/internal/webhook"
@@ -182,3 +184,69 @@ func TestLagoReceiversVerifyTheSignedBody(t *testing.T) {
 		}
 	}
 }
+
+// TestLagoBodyShowsTheCustomerAsTheGETAnswerDoes writes a customer through the Lago dialect,
+// carries it through a change event (changes.Render, JSON, changes.ChangeOf) and holds the
+// webhook's customer to the GET answer's, byte for byte: every field Lago shows survives.
+func TestLagoBodyShowsTheCustomerAsTheGETAnswerDoes(t *testing.T) {
+	e := apitest.New(t)
+	app := e.CreateNamedApp(t, "hooks", "Hooks & Co")
+	sk := e.As(t, app.Secret)
+	sk.Post(customers, M{"customer": M{
+		"external_id": "ext-1", "name": "Jane Doe", "email": "jane@example.com", "country": "de", "city": "Berlin",
+		"currency": "EUR", "timezone": "Europe/Berlin", "net_payment_term": 30, "customer_type": "company",
+		"shipping_address":      M{"city": "Hamburg", "zipcode": "20095"},
+		"billing_configuration": M{"invoice_grace_period": 3, "document_locale": "de"},
+		"metadata":              []M{{"key": "plan", "value": "pro", "display_in_invoice": true}},
+	}}).Want(http.StatusOK)
+	answer := sk.Get(customers + "/ext-1").Want(http.StatusOK)
+	var got struct {
+		Customer json.RawMessage `json:"customer"`
+	}
+	if err := json.Unmarshal(answer.Body, &got); err != nil {
+		t.Fatal(err)
+	}
+	var id struct {
+		LagoID string `json:"lago_id"`
+	}
+	if err := json.Unmarshal(got.Customer, &id); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.Admin.GetCustomer(t.Context(), app.UUID, id.LagoID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(changes.Detail{AppID: "app_" + app.UUID, CustomerID: "cus_" + c.ID, Version: c.Version,
+		After: ptr(changes.Render(c))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d changes.Detail
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := changes.ChangeOf(d, webhook.App{ID: app.UUID, Slug: app.Slug, Name: app.Name}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok, err := lago.RenderChange(ch)
+	if err != nil || !ok {
+		t.Fatalf("RenderChange: ok %v, err %v", ok, err)
+	}
+	var body struct {
+		Customer json.RawMessage `json:"customer"`
+	}
+	if err := json.Unmarshal(m.Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := json.Compact(&want, got.Customer); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(body.Customer, want.Bytes()) {
+		t.Errorf("the webhook's customer:\n got %s\nwant the GET answer's %s", body.Customer, want.Bytes())
+	}
+	wantLagoWebhookSchema(t, "customer_created", m.Body)
+}
+
+func ptr[T any](v T) *T { return &v }
