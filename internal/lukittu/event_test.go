@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientele/clientele/internal/apitest"
+	"github.com/clientele/clientele/internal/changes"
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/lukittu"
 	"github.com/clientele/clientele/internal/webhook"
@@ -117,5 +119,52 @@ func TestLukittuReceiverVerifiesEveryEvent(t *testing.T) {
 				t.Error("the receiver accepts a changed body")
 			}
 		})
+	}
+}
+
+// TestLukittuBodyIsTheGETAnswersCustomer writes a customer through the Lukittu dialect (a
+// country that is no code, a locked entry), carries it through a change event
+// (changes.Render, JSON, changes.ChangeOf) and holds the webhook's body to the GET answer's
+// data, byte for byte: every field Lukittu shows survives.
+func TestLukittuBodyIsTheGETAnswersCustomer(t *testing.T) {
+	e := apitest.New(t)
+	app := e.CreateApp(t, "lk-hooks")
+	sk := e.As(t, app.Secret)
+	body := M{"email": "ada@example.com", "fullName": "Ada Lovelace", "username": "ada",
+		"metadata": []M{{"key": "tier", "value": "gold", "locked": true}, {"key": "seats", "value": "3", "locked": false}},
+		"address":  M{"street": "12 St James's Square", "city": "London", "country": "Ruritania", "postalCode": "SW1Y"}}
+	made := wantOK[customerJSON](t, sk.Post(teamOf(app), body), 201, "CustomerResponse")
+	var got struct {
+		Data json.RawMessage `json:"data"`
+	}
+	sk.Get(teamOf(app) + "/" + made.ID).Want(200).Into(&got)
+	c, err := e.Admin.GetCustomer(t.Context(), app.UUID, made.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := changes.Render(c)
+	raw, err := json.Marshal(changes.Detail{AppID: "app_" + app.UUID, CustomerID: "cus_" + c.ID, Version: c.Version,
+		After: &after})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d changes.Detail
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := changes.ChangeOf(d, webhook.App{ID: app.UUID, Slug: app.Slug, Name: app.Name}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok, err := lukittu.RenderChange(ch)
+	if err != nil || !ok {
+		t.Fatalf("RenderChange: ok %v, err %v", ok, err)
+	}
+	var want bytes.Buffer
+	if err := json.Compact(&want, got.Data); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(m.Body, want.Bytes()) {
+		t.Errorf("the webhook's body:\n got %s\nwant the GET answer's data %s", m.Body, want.Bytes())
 	}
 }
