@@ -140,7 +140,10 @@ func TestStreamRecordsGiveExactEntries(t *testing.T) {
 		`"address":{"line1":null,"line2":null,"city":"Berlin","state":null,"country":"DE","postal_code":null},` +
 		`"legal_name":null,"legal_number":null,"logo_url":null,"phone":null,"url":null,"discord_id":null,` +
 		`"sequential_id":` + strconv.FormatInt(h.created.SequentialID, 10) + `,` +
-		`"version":1,"created_at":"` + created + `","updated_at":"` + created + `"}`
+		`"version":1,"created_at":"` + created + `","updated_at":"` + created + `",` +
+		`"dialects":{"created_by":null,"country":"DE","metadata":[` +
+		`{"key":"plan","id":null,"locked":false,"display_in_invoice":false},` +
+		`{"key":"seats","id":null,"locked":false,"display_in_invoice":false}],"lago":{}}}`
 	roe := strings.NewReplacer(`"Jane@Example.com"`, `"jane.roe@example.com"`, `"Jane Doe"`, `"Jane Roe"`,
 		`"version":1`, `"version":2`, `"updated_at":"`+created, `"updated_at":"`+updated).Replace(jane)
 	head := `{"app_id":"app_` + appID + `","customer_id":"cus_` + id + `",`

@@ -21,6 +21,7 @@ import (
 	"github.com/clientele/clientele/internal/problem"
 	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/web"
+	"github.com/clientele/clientele/internal/webhook"
 )
 
 // Page sizes of lists: Lago's default, and the store's largest page (Lago sets none).
@@ -72,7 +73,9 @@ func (a *API) organization(r *http.Request, need auth.Need) (org, error) {
 	if err != nil {
 		return org{}, err
 	}
-	return org{appID: appID, keyID: p.KeyID, billingEntity: p.AppSlug, prefix: documentPrefix(name, appID)}, nil
+	o := orgOf(webhook.App{ID: appID, Slug: p.AppSlug, Name: name})
+	o.keyID = p.KeyID
+	return o, nil
 }
 
 // documentPrefix is the document number prefix that Lago gives an organization when it is

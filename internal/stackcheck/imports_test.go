@@ -31,6 +31,7 @@ var testOnly = []string{
 	"github.com/clientele/clientele/internal/apitest",
 	"github.com/clientele/clientele/internal/dynamotest",
 	"github.com/clientele/clientele/internal/store/storetest",
+	"github.com/clientele/clientele/internal/webhook/webhooktest",
 }
 
 // TestFunctionsLinkTheDesignsLibraries holds each function's import graph (go list -deps) to

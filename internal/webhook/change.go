@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -43,6 +44,20 @@ func (c Change) Kind() string {
 		return Deleted
 	}
 	return Updated
+}
+
+// ErrNoCustomer is returned to render a change with neither a before nor an after.
+var ErrNoCustomer = errors.New("webhook: a change of no customer")
+
+// Subject is the customer as the change leaves it, or for a delete as it last was.
+func (c Change) Subject() (customer.Customer, error) {
+	switch {
+	case c.After != nil:
+		return *c.After, nil
+	case c.Before != nil:
+		return *c.Before, nil
+	}
+	return customer.Customer{}, ErrNoCustomer
 }
 
 // EventID is the change's id, derived from what it describes (app, customer, version, kind),

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"errors"
 	"regexp"
 	"testing"
 
@@ -37,5 +38,20 @@ func TestChangeKinds(t *testing.T) {
 		if got := tc.ch.Kind(); got != tc.want {
 			t.Errorf("Kind() = %s, want %s", got, tc.want)
 		}
+	}
+}
+
+func TestSubjectIsTheCustomerAfterOrForADeleteBefore(t *testing.T) {
+	before, after := &customer.Customer{Name: "before"}, &customer.Customer{Name: "after"}
+	for _, tc := range []struct {
+		ch   Change
+		want string
+	}{{Change{After: after}, "after"}, {Change{Before: before, After: after}, "after"}, {Change{Before: before}, "before"}} {
+		if got, err := tc.ch.Subject(); err != nil || got.Name != tc.want {
+			t.Errorf("Subject() = %q, %v; want %q", got.Name, err, tc.want)
+		}
+	}
+	if _, err := (Change{}).Subject(); !errors.Is(err, ErrNoCustomer) {
+		t.Errorf("Subject() of no customer: err %v, want ErrNoCustomer", err)
 	}
 }

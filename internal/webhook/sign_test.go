@@ -1,111 +1,17 @@
 package webhook
 
 import (
-	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/clientele/clientele/internal/webhook/webhooktest"
 )
 
-// The receivers' verifiers, each written from its product's documentation, not from sign.go.
-
-// verifyApps checks a native signature the way Stripe documents manual verification of
-// Stripe-Signature: split the header on "," and each element on "=", take t and every v1,
-// sign "<t>.<body>" with HMAC-SHA256 and the endpoint's secret, accept when some v1 equals
-// it (in constant time) and t is within the tolerance of now.
-func verifyApps(header string, body, secret []byte, now time.Time) error {
-	var t string
-	var sigs []string
-	for _, item := range strings.Split(header, ",") {
-		k, v, ok := strings.Cut(item, "=")
-		if !ok {
-			continue
-		}
-		switch k {
-		case "t":
-			t = v
-		case "v1":
-			sigs = append(sigs, v)
-		}
-	}
-	ts, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || len(sigs) == 0 {
-		return errors.New("no timestamp or no v1 signature")
-	}
-	if d := now.Sub(time.Unix(ts, 0)); d > 5*time.Minute || d < -5*time.Minute {
-		return errors.New("timestamp outside the tolerance")
-	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(t + "." + string(body)))
-	want := mac.Sum(nil)
-	for _, s := range sigs {
-		got, err := hex.DecodeString(s)
-		if err == nil && hmac.Equal(got, want) {
-			return nil
-		}
-	}
-	return errors.New("no v1 signature matches")
-}
-
-// verifyLukittu checks X-Lukittu-Signature as Lukittu's docs say: HMAC-SHA256(secret,
-// timestamp + '.' + requestBody), compared in constant time; the code sends it as hex.
-func verifyLukittu(h http.Header, body, secret []byte) error {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(h.Get("X-Lukittu-Timestamp") + "." + string(body)))
-	want := hex.EncodeToString(mac.Sum(nil))
-	if !hmac.Equal([]byte(h.Get("X-Lukittu-Signature")), []byte(want)) {
-		return errors.New("X-Lukittu-Signature does not match")
-	}
-	return nil
-}
-
-// verifyLagoHMAC checks X-Lago-Signature as Lago's docs say for hmac: the base64
-// HMAC-SHA256 of the request body with the HMAC key equals the header.
-func verifyLagoHMAC(h http.Header, body, key []byte) error {
-	mac := hmac.New(sha256.New, key)
-	mac.Write(body)
-	if h.Get("X-Lago-Signature") != base64.StdEncoding.EncodeToString(mac.Sum(nil)) {
-		return errors.New("X-Lago-Signature does not match")
-	}
-	return nil
-}
-
-// verifyLagoJWT checks a Lago jwt signature twice: with the mirror of lago-go-client's
-// ValidateBody (the key fetched from the Lago API's public_key route), and as Lago's docs
-// show it in Python (RS256 only, iss required to be the API's URL, data equal to the body).
-func verifyLagoJWT(ctx context.Context, h http.Header, body []byte, lago lagoWebhooks) error {
-	ok, err := lago.validateBody(ctx, h.Get("X-Lago-Signature"), string(body))
-	if err != nil {
-		return fmt.Errorf("ValidateBody: %w", err)
-	}
-	if !ok {
-		return errors.New("ValidateBody: data is not the body")
-	}
-	pub, err := lago.getPublicKey(ctx)
-	if err != nil {
-		return err
-	}
-	claims := jwt.MapClaims{}
-	_, err = jwt.ParseWithClaims(h.Get("X-Lago-Signature"), claims, func(*jwt.Token) (any, error) { return pub, nil },
-		jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(lago.baseURL))
-	if err != nil {
-		return fmt.Errorf("documented decode: %w", err)
-	}
-	if claims["data"] != string(body) {
-		return errors.New("documented decode: data is not the body")
-	}
-	return nil
-}
+// The receivers' verifiers, each written from its product's documentation, are in webhooktest.
 
 // formatCase is one format's signer and its receiver's verifier.
 type formatCase struct {
@@ -120,7 +26,7 @@ func formatCases(t *testing.T) []formatCase {
 	t.Helper()
 	key := testLagoKey(t)
 	keys := lagoKeyServer(t, &key.PublicKey)
-	lago := lagoWebhooks{baseURL: keys.URL, apiKey: "lago-api-key"}
+	lago := webhooktest.LagoClient{BaseURL: keys.URL, APIKey: "lago-api-key"}
 	nativeSecret := []byte("whsec_native")
 	lukittuSecret := []byte("0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0")
 	hmacKey := []byte("5f1c2a7e-0b9d-4c3e-8a61-2f4d9b7c1e05")
@@ -129,14 +35,14 @@ func formatCases(t *testing.T) []formatCase {
 			name:   "apps",
 			signer: AppsSigner{Secrets: []Secret{{Key: nativeSecret}}},
 			verify: func(_ *testing.T, h http.Header, body []byte, now time.Time) error {
-				return verifyApps(h.Get("Clientele-Signature"), body, nativeSecret, now)
+				return webhooktest.VerifyApps(h.Get("Clientele-Signature"), body, nativeSecret, now)
 			},
 		},
 		{
 			name:   "lukittu",
 			signer: LukittuSigner{Secret: lukittuSecret},
 			verify: func(_ *testing.T, h http.Header, body []byte, _ time.Time) error {
-				return verifyLukittu(h, body, lukittuSecret)
+				return webhooktest.VerifyLukittu(h, body, lukittuSecret)
 			},
 			header: map[string]string{"X-Lukittu-Event": "CUSTOMER_CREATED"},
 		},
@@ -144,15 +50,15 @@ func formatCases(t *testing.T) []formatCase {
 			name:   "lago hmac",
 			signer: LagoSigner{Algorithm: LagoHMAC, HMACKey: hmacKey},
 			verify: func(_ *testing.T, h http.Header, body []byte, _ time.Time) error {
-				return verifyLagoHMAC(h, body, hmacKey)
+				return webhooktest.VerifyLagoHMAC(h, body, hmacKey)
 			},
 			header: map[string]string{"X-Lago-Signature-Algorithm": "hmac", "X-Lago-Unique-Key": testMessage.ID},
 		},
 		{
 			name:   "lago jwt",
-			signer: LagoSigner{Algorithm: LagoJWT, PrivateKey: key, Issuer: lago.baseURL},
+			signer: LagoSigner{Algorithm: LagoJWT, PrivateKey: key, Issuer: lago.BaseURL},
 			verify: func(t *testing.T, h http.Header, body []byte, _ time.Time) error {
-				return verifyLagoJWT(t.Context(), h, body, lago)
+				return webhooktest.VerifyLagoJWT(t.Context(), h, body, lago)
 			},
 			header: map[string]string{"X-Lago-Signature-Algorithm": "jwt", "X-Lago-Unique-Key": testMessage.ID},
 		},
@@ -217,7 +123,7 @@ func TestAppsSignatureIsRefusedOutsideTheFiveMinuteTolerance(t *testing.T) {
 		after time.Duration
 		ok    bool
 	}{{0, true}, {Tolerance, true}, {Tolerance + time.Second, false}} {
-		err := verifyApps(header, testMessage.Body, secret, signedAt.Add(c.after))
+		err := webhooktest.VerifyApps(header, testMessage.Body, secret, signedAt.Add(c.after))
 		if (err == nil) != c.ok {
 			t.Errorf("received %v after signing: err = %v, want accepted %v", c.after, err, c.ok)
 		}
@@ -248,10 +154,10 @@ func TestRolledSecretSignsBesideTheNewOneFor24Hours(t *testing.T) {
 			if n := strings.Count(header, "v1="); n != c.v1 {
 				t.Fatalf("%q has %d v1=, want %d", header, n, c.v1)
 			}
-			if err := verifyApps(header, testMessage.Body, newKey, c.at); err != nil {
+			if err := webhooktest.VerifyApps(header, testMessage.Body, newKey, c.at); err != nil {
 				t.Errorf("the new secret does not verify: %v", err)
 			}
-			if err := verifyApps(header, testMessage.Body, oldKey, c.at); (err == nil) != c.oldValid {
+			if err := webhooktest.VerifyApps(header, testMessage.Body, oldKey, c.at); (err == nil) != c.oldValid {
 				t.Errorf("the old secret verifies: %v, want %v", err == nil, c.oldValid)
 			}
 		})
