@@ -46,7 +46,11 @@ func TestSubjectIsTheCustomerAfterOrForADeleteBefore(t *testing.T) {
 	for _, tc := range []struct {
 		ch   Change
 		want string
-	}{{Change{After: after}, "after"}, {Change{Before: before, After: after}, "after"}, {Change{Before: before}, "before"}} {
+	}{
+		{Change{After: after}, "after"},
+		{Change{Before: before, After: after}, "after"},
+		{Change{Before: before}, "before"},
+	} {
 		if got, err := tc.ch.Subject(); err != nil || got.Name != tc.want {
 			t.Errorf("Subject() = %q, %v; want %q", got.Name, err, tc.want)
 		}
