@@ -1,0 +1,351 @@
+package deliver_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/clientele/clientele/internal/changes"
+	"github.com/clientele/clientele/internal/customer"
+	"github.com/clientele/clientele/internal/deliver"
+	"github.com/clientele/clientele/internal/dynamotest"
+	"github.com/clientele/clientele/internal/seal"
+	"github.com/clientele/clientele/internal/store"
+	"github.com/clientele/clientele/internal/tenant"
+	"github.com/clientele/clientele/internal/webhook"
+)
+
+// clock is a fake clock the test moves.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *clock) advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
+
+// sent is one SendMessage call the SQS stand-in took.
+type sent struct {
+	Body  string
+	Delay int32
+}
+
+// standInSQS answers SendMessage as SQS's JSON protocol does, and keeps what it was sent.
+type standInSQS struct {
+	mu   sync.Mutex
+	sent []sent
+}
+
+func (q *standInSQS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		MessageBody  string
+		DelaySeconds int32
+	}
+	if r.Header.Get("X-Amz-Target") != "AmazonSQS.SendMessage" || json.NewDecoder(r.Body).Decode(&in) != nil {
+		http.Error(w, `{"__type":"InvalidAction"}`, http.StatusBadRequest)
+		return
+	}
+	q.mu.Lock()
+	q.sent = append(q.sent, sent{Body: in.MessageBody, Delay: in.DelaySeconds})
+	q.mu.Unlock()
+	sum := md5.Sum([]byte(in.MessageBody))
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	_ = json.NewEncoder(w).Encode(map[string]string{"MessageId": "m", "MD5OfMessageBody": hex.EncodeToString(sum[:])})
+}
+
+// take returns and forgets what was sent.
+func (q *standInSQS) take() []sent {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := q.sent
+	q.sent = nil
+	return out
+}
+
+// delivery is one request a receiver got.
+type delivery struct {
+	Header http.Header
+	Body   []byte
+}
+
+// fixture is a store on DynamoDB Local with one app, an SQS stand-in and a handler over them.
+type fixture struct {
+	store    *store.Store
+	webhooks *store.Webhooks
+	app      tenant.App
+	queue    *standInSQS
+	clock    *clock
+	handler  *deliver.Handler
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	tbl := dynamotest.New(t)
+	s := store.New(tbl.Client, tbl.Name)
+	sealer, err := seal.NewLocal(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := s.CreateApp(context.Background(), tenant.App{Slug: "my-app", Name: "My App"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &standInSQS{}
+	srv := httptest.NewServer(q)
+	t.Cleanup(srv.Close)
+	sqsClient := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
+	f := &fixture{store: s, webhooks: s.Webhooks(sealer), app: app, queue: q,
+		clock: &clock{now: time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)}}
+	f.handler = deliver.New(deliver.Deps{
+		Apps:      s,
+		Endpoints: f.webhooks,
+		Renders:   map[webhook.Format]webhook.Render{webhook.Apps: testRender},
+		Convert:   testConvert,
+		Client:    webhook.NewClient(webhook.Options{Policy: webhook.Policy{Local: true}, Timeout: 20 * time.Second}),
+		Queue:     sqsClient,
+		QueueURL:  srv.URL + "/000000000000/deliveries",
+		Issuer:    "http://127.0.0.1/api",
+		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now:       f.clock.Now,
+	})
+	return f
+}
+
+// testConvert converts what the test renders: the ids and the version.
+func testConvert(d changes.Detail, app webhook.App, at time.Time) (webhook.Change, error) {
+	c := webhook.Change{App: app, CustomerID: strings.TrimPrefix(d.CustomerID, "cus_"), Version: d.Version, At: at}
+	if d.Before != nil {
+		c.Before = &customer.Customer{ID: c.CustomerID}
+	}
+	if d.After != nil {
+		c.After = &customer.Customer{ID: c.CustomerID}
+	}
+	return c, nil
+}
+
+// testRender renders a change as a small native-looking body.
+func testRender(c webhook.Change) (webhook.Message, bool, error) {
+	body, err := json.Marshal(map[string]any{"id": c.EventID(), "type": c.Kind(), "customer": c.CustomerID,
+		"version": c.Version})
+	return webhook.Message{ID: c.EventID(), Type: c.Kind(), Body: body}, true, err
+}
+
+// endpoint registers a native endpoint of the app that a receiver serves, and returns its secret.
+func (f *fixture) endpoint(t *testing.T, handler http.HandlerFunc) []byte {
+	t.Helper()
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	s, err := f.webhooks.CreateEndpoint(context.Background(), f.app.ID,
+		webhook.Endpoint{Format: webhook.Apps, URL: srv.URL + "/hook"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Secrets[0].Key
+}
+
+// changeEvent is the SQS message of a customer.created event of the app, as the rule sends it.
+func (f *fixture) changeEvent(t *testing.T) events.SQSEvent {
+	t.Helper()
+	detail, err := json.Marshal(changes.Detail{AppID: "app_" + f.app.ID,
+		CustomerID: "cus_" + customer.NewID(), Version: 1, After: &changes.Customer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := json.Marshal(events.EventBridgeEvent{Version: "0", ID: "e1", DetailType: changes.EventCreated,
+		Source: changes.Source, Time: f.clock.Now(), Detail: detail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events.SQSEvent{Records: []events.SQSMessage{{MessageId: "change", Body: string(ev)}}}
+}
+
+func (f *fixture) handle(t *testing.T, ev events.SQSEvent) {
+	t.Helper()
+	resp, err := f.handler.Handle(context.Background(), ev)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("Handle: %v, failures %v", err, resp.BatchItemFailures)
+	}
+}
+
+// verify checks a native signature as a receiver does: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">.
+func verify(header string, body, secret []byte) error {
+	var ts string
+	var sigs []string
+	for part := range strings.SplitSeq(header, ",") {
+		k, v, _ := strings.Cut(part, "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			sigs = append(sigs, v)
+		}
+	}
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(ts + "."))
+	mac.Write(body)
+	want := hex.EncodeToString(mac.Sum(nil))
+	for _, s := range sigs {
+		if hmac.Equal([]byte(s), []byte(want)) {
+			return nil
+		}
+	}
+	return errors.New("no v1 signature matches")
+}
+
+// recorder is a receiver that answers the statuses given, in turn, and keeps each request.
+func recorder(statuses ...int) (http.HandlerFunc, func() []delivery) {
+	var mu sync.Mutex
+	var got []delivery
+	return func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			n := len(got)
+			got = append(got, delivery{Header: r.Header.Clone(), Body: body})
+			mu.Unlock()
+			w.WriteHeader(statuses[min(n, len(statuses)-1)])
+		}, func() []delivery {
+			mu.Lock()
+			defer mu.Unlock()
+			return append([]delivery(nil), got...)
+		}
+}
+
+func TestAReceiverFailingTwiceGetsTheEventThreeTimesWithOneID(t *testing.T) {
+	f := newFixture(t)
+	h, got := recorder(http.StatusInternalServerError, http.StatusInternalServerError, http.StatusOK)
+	secret := f.endpoint(t, h)
+
+	f.handle(t, f.changeEvent(t))
+	waits := []int32{300, 600} // the native schedule: 5, then 10 minutes
+	for i, want := range waits {
+		q := f.queue.take()
+		if len(q) != 1 || q[0].Delay != want {
+			t.Fatalf("after attempt %d: sent %+v, want one retry delayed %d s", i+1, q, want)
+		}
+		// Received early, a retry is delayed again for what is left, and attempts nothing.
+		f.clock.advance(time.Duration(want/2) * time.Second)
+		f.handle(t, events.SQSEvent{Records: []events.SQSMessage{{MessageId: "early", Body: q[0].Body}}})
+		again := f.queue.take()
+		if len(again) != 1 || again[0].Delay != want-want/2 || len(got()) != i+1 {
+			t.Fatalf("early retry: sent %+v, %d deliveries; want one re-delayed %d s, %d deliveries",
+				again, len(got()), want-want/2, i+1)
+		}
+		f.clock.advance(time.Duration(want-want/2) * time.Second)
+		f.handle(t, events.SQSEvent{Records: []events.SQSMessage{{MessageId: "retry", Body: again[0].Body}}})
+	}
+	if q := f.queue.take(); len(q) != 0 {
+		t.Errorf("after the delivery: sent %+v, want nothing", q)
+	}
+	ds := got()
+	if len(ds) != 3 {
+		t.Fatalf("the receiver got %d requests, want 3", len(ds))
+	}
+	var ids []string
+	for _, d := range ds {
+		var b struct{ ID string }
+		if err := json.Unmarshal(d.Body, &b); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, b.ID)
+		if err := verify(d.Header.Get(webhook.AppsSignatureHeader), d.Body, secret); err != nil {
+			t.Errorf("delivery of %s: %v", b.ID, err)
+		}
+	}
+	if ids[0] == "" || ids[0] != ids[1] || ids[1] != ids[2] {
+		t.Errorf("event ids %q, want one", ids)
+	}
+}
+
+func TestAChangedBodyFailsTheReceiversVerification(t *testing.T) {
+	f := newFixture(t)
+	h, got := recorder(http.StatusOK)
+	secret := f.endpoint(t, h)
+	f.handle(t, f.changeEvent(t))
+	ds := got()
+	if len(ds) != 1 {
+		t.Fatalf("the receiver got %d requests, want 1", len(ds))
+	}
+	sig := ds[0].Header.Get(webhook.AppsSignatureHeader)
+	if err := verify(sig, ds[0].Body, secret); err != nil {
+		t.Fatalf("the body as sent: %v", err)
+	}
+	changed := []byte(strings.Replace(string(ds[0].Body), `"version":1`, `"version":2`, 1))
+	if string(changed) == string(ds[0].Body) {
+		t.Fatalf("the body %s has no version to change", ds[0].Body)
+	}
+	if err := verify(sig, changed, secret); err == nil {
+		t.Error("a changed body verifies")
+	}
+}
+
+func TestADeletedAppSendsNothing(t *testing.T) {
+	f := newFixture(t)
+	h, got := recorder(http.StatusInternalServerError)
+	f.endpoint(t, h)
+	ev := f.changeEvent(t)
+	// A retry made while the app was active is dropped once it is deleted.
+	f.handle(t, ev)
+	retry := f.queue.take()
+	if len(retry) != 1 {
+		t.Fatalf("sent %+v, want one retry", retry)
+	}
+	if err := f.store.DeleteApp(context.Background(), f.app.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.advance(time.Hour)
+	f.handle(t, ev)
+	f.handle(t, events.SQSEvent{Records: []events.SQSMessage{{MessageId: "retry", Body: retry[0].Body}}})
+	if n := len(got()); n != 1 {
+		t.Errorf("the receiver got %d requests, want only the one before the delete", n)
+	}
+	if q := f.queue.take(); len(q) != 0 {
+		t.Errorf("sent %+v after the delete, want nothing", q)
+	}
+}
+
+func TestASlowReceiverDoesNotHoldUpAnotherEndpoint(t *testing.T) {
+	f := newFixture(t)
+	release := make(chan struct{})
+	fast := make(chan struct{})
+	f.endpoint(t, func(w http.ResponseWriter, r *http.Request) {
+		<-release // answers only once the fast endpoint has its delivery
+		w.WriteHeader(http.StatusOK)
+	})
+	f.endpoint(t, func(w http.ResponseWriter, r *http.Request) {
+		close(fast)
+		w.WriteHeader(http.StatusOK)
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.handle(t, f.changeEvent(t))
+	}()
+	select {
+	case <-fast:
+	case <-done:
+		t.Fatal("the handler returned before the fast endpoint got its delivery")
+	case <-time.After(15 * time.Second): // a guard against a hang, shorter than the client's timeout
+		t.Fatal("the fast endpoint got nothing while the slow one held its request")
+	}
+	close(release)
+	<-done
+}
