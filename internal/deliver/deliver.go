@@ -22,12 +22,19 @@ import (
 
 	"github.com/clientele/clientele/internal/changes"
 	"github.com/clientele/clientele/internal/store"
+	"github.com/clientele/clientele/internal/telemetry"
 	"github.com/clientele/clientele/internal/tenant"
 	"github.com/clientele/clientele/internal/webhook"
 )
 
 // MaxDelay is the longest delay SQS gives a message; longer waits hop (Retry.Due).
 const MaxDelay = 15 * time.Minute
+
+// Metrics of delivery attempts, whose ratio the template's WebhookDeliveryErrorRateAlarm watches.
+const (
+	MetricAttempts = "WebhookAttempts"
+	MetricFailures = "WebhookFailures"
+)
 
 // Apps reads an app, whatever its status.
 type Apps interface {
@@ -93,6 +100,7 @@ func New(d Deps) *Handler {
 // work could not be done or handed on to a retry message. The event source mapping must set
 // FunctionResponseTypes: [ReportBatchItemFailures].
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	ctx = telemetry.WithLogger(ctx, h.d.Log)
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	failed := make([]bool, len(ev.Records))
 	var wg sync.WaitGroup
@@ -218,6 +226,10 @@ func (h *Handler) attempt(ctx context.Context, c webhook.Change, r Retry, s webh
 		return nil
 	}
 	o := h.d.Client.Send(ctx, e.URL, m.Body, header)
+	telemetry.Count(ctx, MetricAttempts)
+	if !o.Delivered() {
+		telemetry.Count(ctx, MetricFailures)
+	}
 	if o.Delivered() {
 		log.InfoContext(ctx, "delivered", "status", o.Status)
 		return nil

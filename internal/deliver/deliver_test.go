@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,13 +20,17 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/clientele/clientele/internal/changes"
 	"github.com/clientele/clientele/internal/customer"
 	"github.com/clientele/clientele/internal/deliver"
 	"github.com/clientele/clientele/internal/dynamotest"
+	"github.com/clientele/clientele/internal/routes"
 	"github.com/clientele/clientele/internal/seal"
 	"github.com/clientele/clientele/internal/store"
 	"github.com/clientele/clientele/internal/tenant"
@@ -86,6 +91,35 @@ type delivery struct {
 	Body   []byte
 }
 
+// calls records the DynamoDB operations the handler makes, and the indexes it queries.
+type calls struct {
+	mu      sync.Mutex
+	on      bool
+	ops     map[string]bool
+	indexes map[string]bool
+}
+
+func (c *calls) option(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("calls",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
+				middleware.InitializeOutput, middleware.Metadata, error,
+			) {
+				c.mu.Lock()
+				if c.on {
+					c.ops[awsmiddleware.GetOperationName(ctx)] = true
+					if q, ok := in.Parameters.(*dynamodb.QueryInput); ok && q.IndexName != nil {
+						c.indexes[*q.IndexName] = true
+					}
+				}
+				c.mu.Unlock()
+				return next.HandleInitialize(ctx, in)
+			}), middleware.After)
+	})
+}
+
+func (c *calls) record(on bool) { c.mu.Lock(); defer c.mu.Unlock(); c.on = on }
+
 // fixture is a store on DynamoDB Local with one app, an SQS stand-in and a handler over them.
 type fixture struct {
 	store    *store.Store
@@ -94,11 +128,13 @@ type fixture struct {
 	queue    *standInSQS
 	clock    *clock
 	handler  *deliver.Handler
+	calls    *calls
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	tbl := dynamotest.New(t)
+	rec := &calls{ops: map[string]bool{}, indexes: map[string]bool{}}
+	tbl := dynamotest.New(t, rec.option)
 	s := store.New(tbl.Client, tbl.Name)
 	sealer, err := seal.NewLocal(make([]byte, 32))
 	if err != nil {
@@ -113,7 +149,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(srv.Close)
 	sqsClient := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
-	f := &fixture{store: s, webhooks: s.Webhooks(sealer), app: app, queue: q,
+	f := &fixture{store: s, webhooks: s.Webhooks(sealer), app: app, queue: q, calls: rec,
 		clock: &clock{now: time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)}}
 	f.handler = deliver.New(deliver.Deps{
 		Apps:      s,
@@ -180,7 +216,9 @@ func (f *fixture) changeEvent(t *testing.T) events.SQSEvent {
 
 func (f *fixture) handle(t *testing.T, ev events.SQSEvent) {
 	t.Helper()
+	f.calls.record(true)
 	resp, err := f.handler.Handle(context.Background(), ev)
+	f.calls.record(false)
 	if err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("Handle: %v, failures %v", err, resp.BatchItemFailures)
 	}
@@ -272,6 +310,16 @@ func TestAReceiverFailingTwiceGetsTheEventThreeTimesWithOneID(t *testing.T) {
 	}
 	if ids[0] == "" || ids[0] != ids[1] || ids[1] != ids[2] {
 		t.Errorf("event ids %q, want one", ids)
+	}
+	// A change and its retries use exactly what the function's policy grants.
+	access := routes.EventAccess()[routes.DeliverFunction]
+	var ops []string
+	for op := range f.calls.ops {
+		ops = append(ops, op)
+	}
+	slices.Sort(ops)
+	if want := slices.Sorted(slices.Values(access.Actions)); !slices.Equal(ops, want) || len(f.calls.indexes) != 0 {
+		t.Errorf("DynamoDB calls %q on indexes %v, the policy grants %q on none", ops, f.calls.indexes, want)
 	}
 }
 

@@ -1,0 +1,28 @@
+// Command deliver-webhooks is the Lambda function that sends customer change events, signed,
+// to the apps' webhook endpoints, from the delivery queue (change events and retries). It
+// opens the endpoints' secrets with the stack's KMS key (KMS_KEY_ID).
+package main
+
+import (
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/clientele/clientele/internal/deliver"
+	"github.com/clientele/clientele/internal/seal/awskms"
+	"github.com/clientele/clientele/internal/telemetry"
+	"github.com/clientele/clientele/internal/webhook"
+)
+
+func main() {
+	log := telemetry.NewLogger(os.Stdout, "")
+	// The formats' renders and changes.ChangeOf come with the bodies branch; until they are
+	// wired here FromEnv refuses to start rather than deliver nothing.
+	renders := map[webhook.Format]webhook.Render{}
+	h, err := deliver.FromEnv(log, awskms.MustFromEnv(log), renders, nil)
+	if err != nil {
+		log.Error("configuration", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
