@@ -49,7 +49,8 @@ type Endpoints interface {
 
 // Queue sends messages to the function's own queue (the SQS client).
 type Queue interface {
-	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (
+		*sqs.SendMessageOutput, error)
 }
 
 // Convert turns an event's detail into a change of the app (changes.ChangeOf).
@@ -145,6 +146,9 @@ func (h *Handler) message(ctx context.Context, body string) error {
 		return err
 	}
 	list, err := h.d.Endpoints.SigningEndpoints(ctx, appID)
+	if errors.Is(err, store.ErrAppNotActive) || errors.Is(err, store.ErrAppNotFound) {
+		return nil // deleted since it was read
+	}
 	if err != nil {
 		return fmt.Errorf("read the app's endpoints: %w", err)
 	}
@@ -160,7 +164,9 @@ func (h *Handler) message(ctx context.Context, body string) error {
 
 // change reads the app of an event and converts its detail; ok is false when the app is gone
 // or not active: a deleted app's endpoints send nothing.
-func (h *Handler) change(ctx context.Context, appID string, d changes.Detail, at time.Time) (webhook.Change, bool, error) {
+func (h *Handler) change(ctx context.Context, appID string, d changes.Detail, at time.Time) (
+	webhook.Change, bool, error,
+) {
 	app, err := h.d.Apps.GetApp(ctx, appID)
 	if errors.Is(err, store.ErrAppNotFound) || err == nil && app.Status != tenant.Active {
 		return webhook.Change{}, false, nil
@@ -186,8 +192,9 @@ func (h *Handler) retry(ctx context.Context, r Retry) error {
 		return err
 	}
 	s, err := h.d.Endpoints.SigningEndpoint(ctx, r.AppID, r.EndpointID)
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAppNotFound) {
-		return nil // the endpoint was deleted since
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAppNotFound) ||
+		errors.Is(err, store.ErrAppNotActive) {
+		return nil // the endpoint or its app was deleted since
 	}
 	if err != nil {
 		return fmt.Errorf("read the endpoint: %w", err)
