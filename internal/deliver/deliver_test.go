@@ -372,28 +372,39 @@ func TestADeletedAppSendsNothing(t *testing.T) {
 
 func TestASlowReceiverDoesNotHoldUpAnotherEndpoint(t *testing.T) {
 	f := newFixture(t)
+	// Each receiver holds its request until the test releases it, which it does only once
+	// both have theirs: sent one after the other, whichever came first would hold up the other.
 	release := make(chan struct{})
-	fast := make(chan struct{})
-	f.endpoint(t, func(w http.ResponseWriter, r *http.Request) {
-		<-release // answers only once the fast endpoint has its delivery
-		w.WriteHeader(http.StatusOK)
-	})
-	f.endpoint(t, func(w http.ResponseWriter, r *http.Request) {
-		close(fast)
-		w.WriteHeader(http.StatusOK)
-	})
-	done := make(chan struct{})
+	arrived := make(chan string, 2)
+	for _, name := range []string{"a", "b"} {
+		f.endpoint(t, func(w http.ResponseWriter, r *http.Request) {
+			arrived <- name
+			<-release
+			w.WriteHeader(http.StatusOK)
+		})
+	}
+	ev := f.changeEvent(t)
+	done := make(chan error, 1)
 	go func() {
-		defer close(done)
-		f.handle(t, f.changeEvent(t))
+		resp, err := f.handler.Handle(context.Background(), ev)
+		if err == nil && len(resp.BatchItemFailures) != 0 {
+			err = errors.New("batch item failures")
+		}
+		done <- err
 	}()
-	select {
-	case <-fast:
-	case <-done:
-		t.Fatal("the handler returned before the fast endpoint got its delivery")
-	case <-time.After(15 * time.Second): // a guard against a hang, shorter than the client's timeout
-		t.Fatal("the fast endpoint got nothing while the slow one held its request")
+	guard := time.After(15 * time.Second) // against a hang, shorter than the client's timeout
+	for range 2 {
+		select {
+		case <-arrived:
+		case err := <-done:
+			t.Fatalf("the handler returned (%v) before both endpoints had their requests", err)
+		case <-guard:
+			close(release)
+			t.Fatal("one endpoint got nothing while the other held its request")
+		}
 	}
 	close(release)
-	<-done
+	if err := <-done; err != nil {
+		t.Errorf("Handle: %v", err)
+	}
 }

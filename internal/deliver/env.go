@@ -37,8 +37,8 @@ func FromEnv(log *slog.Logger, sealer seal.Sealer, renders map[webhook.Format]we
 		return nil, fmt.Errorf("no conversion of an event's detail")
 	}
 	table, queueURL, issuer := os.Getenv(EnvTable), os.Getenv(EnvQueueURL), os.Getenv(EnvIssuer)
-	for name, v := range map[string]string{EnvTable: table, EnvQueueURL: queueURL, EnvIssuer: issuer} {
-		if v == "" {
+	for _, name := range []string{EnvTable, EnvQueueURL, EnvIssuer} {
+		if os.Getenv(name) == "" {
 			return nil, fmt.Errorf("%s is not set", name)
 		}
 	}
