@@ -45,6 +45,7 @@ type Apps interface {
 type Endpoints interface {
 	SigningEndpoints(ctx context.Context, appID string) ([]webhook.Signing, error)
 	SigningEndpoint(ctx context.Context, appID, id string) (webhook.Signing, error)
+	RecordDelivery(ctx context.Context, appID string, d webhook.Delivery) error
 }
 
 // Queue sends messages to the function's own queue (the SQS client).
@@ -236,6 +237,11 @@ func (h *Handler) attempt(ctx context.Context, c webhook.Change, r Retry, s webh
 	telemetry.Count(ctx, MetricAttempts)
 	if !o.Delivered() {
 		telemetry.Count(ctx, MetricFailures)
+	}
+	// A lost record loses no delivery: it is logged, and the delivery goes on.
+	if err := h.d.Endpoints.RecordDelivery(ctx, r.AppID, webhook.Delivery{EndpointID: e.ID, EventID: m.ID,
+		Type: m.Type, Class: o.Class, Attempts: r.Attempt, Status: o.Status, UpdatedAt: now}); err != nil {
+		log.WarnContext(ctx, "delivery not recorded", "error", err.Error())
 	}
 	if o.Delivered() {
 		log.InfoContext(ctx, "delivered", "status", o.Status)

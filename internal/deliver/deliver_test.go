@@ -122,13 +122,14 @@ func (c *calls) record(on bool) { c.mu.Lock(); defer c.mu.Unlock(); c.on = on }
 
 // fixture is a store on DynamoDB Local with one app, an SQS stand-in and a handler over them.
 type fixture struct {
-	store    *store.Store
-	webhooks *store.Webhooks
-	app      tenant.App
-	queue    *standInSQS
-	clock    *clock
-	handler  *deliver.Handler
-	calls    *calls
+	store      *store.Store
+	webhooks   *store.Webhooks
+	app        tenant.App
+	queue      *standInSQS
+	clock      *clock
+	handler    *deliver.Handler
+	calls      *calls
+	endpointID string // the last endpoint made
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -195,6 +196,7 @@ func (f *fixture) endpoint(t *testing.T, handler http.HandlerFunc) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.endpointID = s.Endpoint.ID
 	return s.Secrets[0].Key
 }
 
@@ -310,6 +312,11 @@ func TestAReceiverFailingTwiceGetsTheEventThreeTimesWithOneID(t *testing.T) {
 	}
 	if ids[0] == "" || ids[0] != ids[1] || ids[1] != ids[2] {
 		t.Errorf("event ids %q, want one", ids)
+	}
+	recs, err := f.webhooks.Deliveries(context.Background(), f.app.ID, f.endpointID)
+	if err != nil || len(recs) != 1 || recs[0].EventID != ids[0] || recs[0].Attempts != 3 ||
+		recs[0].Class != webhook.ClassDelivered || recs[0].Status != http.StatusOK {
+		t.Errorf("recorded deliveries %+v, %v; want %s delivered at attempt 3 with 200", recs, err, ids[0])
 	}
 	// A change and its retries use exactly what the function's policy grants.
 	access := routes.EventAccess()[routes.DeliverFunction]

@@ -113,7 +113,8 @@ func EventAccess() map[string]Access {
 		IngestFunction: act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem",
 			"ConditionCheckItem"),
 		PublishFunction: {PutEvents: true},
-		DeliverFunction: {Actions: []string{"GetItem", "Query", "BatchGetItem"}, KMS: []string{"Decrypt"}, Enqueue: true},
+		DeliverFunction: {Actions: []string{"GetItem", "Query", "BatchGetItem", "PutItem"}, KMS: []string{"Decrypt"},
+			Enqueue: true},
 	}
 }
 
