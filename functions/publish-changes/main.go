@@ -8,15 +8,16 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/clientele/clientele/internal/changes"
+	"github.com/clientele/clientele/internal/changes/bus"
 	"github.com/clientele/clientele/internal/telemetry"
 )
 
 func main() {
 	log := telemetry.NewLogger(os.Stdout, "")
-	h, err := changes.FromEnv(log)
+	pub, name, err := bus.FromEnv()
 	if err != nil {
 		log.Error("configuration", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(h.Handle)
+	lambda.Start(changes.New(pub, name, log).Handle)
 }

@@ -48,6 +48,7 @@ type Access struct {
 	Indexes   []string
 	PutEvents bool     // events:PutEvents on the customer events bus
 	KMS       []string // KMS actions (without "kms:") on the key that seals webhook secrets
+	Enqueue   bool     // sqs:SendMessage on the webhook delivery queue
 }
 
 // Pattern is the route as a net/http ServeMux pattern.
@@ -101,6 +102,7 @@ const (
 	PurgeFunction      = "purge-app"
 	IngestFunction     = "ingest-customers" // SQS: queued customer commands
 	PublishFunction    = "publish-changes"  // the table's stream -> EventBridge
+	DeliverFunction    = "deliver-webhooks" // SQS: change events and retries -> webhook endpoints
 )
 
 // EventAccess returns the DynamoDB access of the functions that are not HTTP routes.
@@ -111,6 +113,8 @@ func EventAccess() map[string]Access {
 		IngestFunction: act("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem",
 			"ConditionCheckItem"),
 		PublishFunction: {PutEvents: true},
+		DeliverFunction: {Actions: []string{"GetItem", "Query", "BatchGetItem", "PutItem"}, KMS: []string{"Decrypt"},
+			Enqueue: true},
 	}
 }
 

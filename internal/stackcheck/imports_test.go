@@ -21,6 +21,7 @@ const (
 	pkgAttributeValue = "github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	pkgEventBridge    = "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	pkgKMS            = "github.com/aws/aws-sdk-go-v2/service/kms"
+	pkgSQS            = "github.com/aws/aws-sdk-go-v2/service/sqs"
 	pkgConfig         = "github.com/aws/aws-sdk-go-v2/config"
 	pkgJSON           = "encoding/json"
 )
@@ -78,6 +79,9 @@ func TestFunctionsLinkTheDesignsLibraries(t *testing.T) {
 			if len(fn.access.KMS) > 0 {
 				want = append(want, pkgKMS)
 			}
+			if fn.access.Enqueue {
+				want = append(want, pkgSQS)
+			}
 			for _, pkg := range want {
 				if !deps[pkg] {
 					t.Errorf("does not link %s", pkg)
@@ -91,6 +95,9 @@ func TestFunctionsLinkTheDesignsLibraries(t *testing.T) {
 			}
 			if len(fn.access.KMS) == 0 && deps[pkgKMS] {
 				t.Errorf("links %s without sealing webhook secrets", pkgKMS)
+			}
+			if !fn.access.Enqueue && deps[pkgSQS] {
+				t.Errorf("links %s without sending deliveries", pkgSQS)
 			}
 			for _, pkg := range testOnly {
 				if deps[pkg] {

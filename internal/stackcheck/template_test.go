@@ -19,20 +19,22 @@ import (
 
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/awsclient"
+	"github.com/clientele/clientele/internal/changes"
 	"github.com/clientele/clientele/internal/routes"
 	"github.com/clientele/clientele/internal/samtemplate"
 )
 
 // Names the template and the tests agree on.
 const (
-	tableID      = "Table"             // the DynamoDB table resource
-	webhookKeyID = "WebhookSecretsKey" // the KMS key that seals webhook secrets
-	apiID        = "Api"               // the HTTP API resource
-	functionsDir = "functions"         // one folder per Lambda function
-	eventsDir    = "events"            // one event per function, for sam local invoke -e
-	eventSlug    = "my-app"            // the app every HTTP event targets
-	runtime      = "provided.al2023"   // Go on Amazon Linux 2023, no managed runtime
-	architecture = "arm64"             // Graviton
+	tableID         = "Table"             // the DynamoDB table resource
+	webhookKeyID    = "WebhookSecretsKey" // the KMS key that seals webhook secrets
+	deliveryQueueID = "DeliveryQueue"     // the queue of webhook deliveries and their retries
+	apiID           = "Api"               // the HTTP API resource
+	functionsDir    = "functions"         // one folder per Lambda function
+	eventsDir       = "events"            // one event per function, for sam local invoke -e
+	eventSlug       = "my-app"            // the app every HTTP event targets
+	runtime         = "provided.al2023"   // Go on Amazon Linux 2023, no managed runtime
+	architecture    = "arm64"             // Graviton
 )
 
 // function is what internal/routes says of one folder under functions/.
@@ -194,7 +196,8 @@ func TestFunctionFolders(t *testing.T) {
 		routes.AuthorizerFunction: "authorizer.New(d.Store, d.Log).Handle",
 		routes.PurgeFunction:      "purger.New(d.Store, d.Log).Handle",
 		routes.IngestFunction:     "ingest.New(d.Store, d.Log).Handle",
-		routes.PublishFunction:    "changes.FromEnv(log)",
+		routes.PublishFunction:    "bus.FromEnv()",
+		routes.DeliverFunction:    "deliver.FromEnv(log, awskms.MustFromEnv(log),",
 	}
 	for _, folder := range folders {
 		t.Run(folder, func(t *testing.T) {
@@ -542,6 +545,9 @@ func expectedGrants(a routes.Access) []string {
 	for _, action := range a.KMS {
 		out = append(out, "kms:"+action+" on key")
 	}
+	if a.Enqueue {
+		out = append(out, "sqs:SendMessage on queue")
+	}
 	for _, action := range a.Actions {
 		out = append(out, "dynamodb:"+action+" on table")
 		if slices.Contains(indexActions, action) {
@@ -608,6 +614,8 @@ func grants(fn *samtemplate.Resource) ([]string, error) {
 					target = "bus"
 				case getAttTarget(r) == webhookKeyID+".Arn":
 					target = "key"
+				case getAttTarget(r) == deliveryQueueID+".Arn":
+					target = "queue"
 				case indexArn.MatchString(subText(r)):
 					target = "index/" + indexArn.FindStringSubmatch(subText(r))[1]
 				default:
@@ -962,6 +970,20 @@ func TestEventFiles(t *testing.T) {
 				for _, r := range ev.Records {
 					if r.EventSource != "aws:dynamodb" || r.Change.SequenceNumber == "" {
 						t.Errorf("record %s: want aws:dynamodb with a sequence number", r.EventID)
+					}
+				}
+			case name == routes.DeliverFunction:
+				var ev events.SQSEvent
+				decodeStrict(t, path, &ev)
+				if len(ev.Records) == 0 || len(ev.Records) > 10 {
+					t.Fatalf("%d records, want a batch of 1 to 10", len(ev.Records))
+				}
+				for _, r := range ev.Records {
+					var body events.EventBridgeEvent
+					err := json.Unmarshal([]byte(r.Body), &body)
+					if r.MessageId == "" || r.EventSource != "aws:sqs" || err != nil || body.Source != changes.Source ||
+						!strings.HasPrefix(body.DetailType, "customer.") || !json.Valid(body.Detail) {
+						t.Errorf("record %s: want aws:sqs with a whole customer change event as its body (%v)", r.MessageId, err)
 					}
 				}
 			default:

@@ -80,7 +80,7 @@ func (s *Store) Verify(ctx context.Context, appID string) ([]string, error) {
 					return nil, err
 				}
 				shards[sk] = it
-			case typeKeyRef, typeRecord:
+			case typeKeyRef, typeRecord, typeDelivery:
 			case typeEndpoint, typeEndpointURL, typeEndpointCount, typeSigningKeys:
 				hooks.add(t, sk, m)
 			default:

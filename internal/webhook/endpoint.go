@@ -201,3 +201,14 @@ func (s Signing) Signer(issuer string) (Signer, error) {
 	}
 	return nil, fmt.Errorf("%w: format %q", ErrSigner, s.Endpoint.Format)
 }
+
+// Delivery is what is kept of an event's delivery to one endpoint: how its last attempt ended.
+type Delivery struct {
+	EndpointID string
+	EventID    string
+	Type       string // the event type in the endpoint's format
+	Class      Class  // how the last attempt ended
+	Attempts   int    // the attempts made, the first included
+	Status     int    // the last answer's HTTP status; 0 without an answer
+	UpdatedAt  time.Time
+}

@@ -1,10 +1,12 @@
-package changes
+// Package bus publishes change events on EventBridge: the client of the publishing
+// function, apart from package changes, so that what reads the events (deliver-webhooks)
+// does not link the EventBridge client.
+package bus
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"time"
 
@@ -13,14 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/clientele/clientele/internal/awsclient"
 )
-
-// Publisher puts events on EventBridge.
-type Publisher interface {
-	// Publish puts the entries and returns the indexes (into entries) of those that were not
-	// put, in increasing order. err, when not nil, says why a call failed as a whole; its
-	// entries are among the failed ones.
-	Publish(ctx context.Context, entries []types.PutEventsRequestEntry) (failed []int, err error)
-}
 
 // Limits of one PutEvents call.
 const (
@@ -50,7 +44,7 @@ func NewEventBridge(client PutEventsAPI) *EventBridge {
 	return &EventBridge{client: client, attempts: 3, backoff: 50 * time.Millisecond}
 }
 
-// Publish implements Publisher.
+// Publish implements changes.Publisher.
 func (p *EventBridge) Publish(ctx context.Context, entries []types.PutEventsRequestEntry) ([]int, error) {
 	var (
 		failed []int
@@ -134,16 +128,17 @@ const (
 	EnvEventBridgeEndpoint = "EVENTBRIDGE_ENDPOINT" // set only to reach a stand-in; never in AWS
 )
 
-// FromEnv builds the handler from the environment Lambda provides (awsclient.FromEnv) and
-// EVENT_BUS_NAME, with the SDK's EventBridge client and its standard retryer.
-func FromEnv(log *slog.Logger) (*Handler, error) {
+// FromEnv builds the publisher from the environment Lambda provides (awsclient.FromEnv), with
+// the SDK's EventBridge client and its standard retryer, and returns it with the bus that
+// EVENT_BUS_NAME names.
+func FromEnv() (*EventBridge, string, error) {
 	bus := os.Getenv(EnvEventBus)
 	if bus == "" {
-		return nil, fmt.Errorf("%s is not set", EnvEventBus)
+		return nil, "", fmt.Errorf("%s is not set", EnvEventBus)
 	}
 	env, err := awsclient.FromEnv(false)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	opts := eventbridge.Options{
 		Region:           env.Region,
@@ -155,5 +150,5 @@ func FromEnv(log *slog.Logger) (*Handler, error) {
 	if endpoint := os.Getenv(EnvEventBridgeEndpoint); endpoint != "" {
 		opts.BaseEndpoint = aws.String(endpoint)
 	}
-	return New(NewEventBridge(eventbridge.New(opts)), bus, log), nil
+	return NewEventBridge(eventbridge.New(opts)), bus, nil
 }

@@ -1,4 +1,4 @@
-package changes
+package bus
 
 import (
 	"context"
@@ -15,7 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"github.com/clientele/clientele/internal/changes"
 )
+
+const bus = "clientele-test-bus"
 
 // fakeEventBridge answers PutEvents: calls listed in callErr fail as a whole; an entry whose
 // detail is in failing fails that many times, then goes through.
@@ -63,8 +67,8 @@ func entriesOf(n, size int) []types.PutEventsRequestEntry {
 			d += strings.Repeat(" ", size-len(d))
 		}
 		es[i] = types.PutEventsRequestEntry{
-			Source:       aws.String(Source),
-			DetailType:   aws.String(EventCreated),
+			Source:       aws.String(changes.Source),
+			DetailType:   aws.String(changes.EventCreated),
 			Detail:       aws.String(d),
 			EventBusName: aws.String(bus),
 		}
@@ -120,20 +124,20 @@ func TestEventBridgePublish(t *testing.T) {
 
 func TestFromEnv(t *testing.T) {
 	t.Setenv(EnvEventBus, "")
-	if _, err := FromEnv(nil); err == nil || !strings.Contains(err.Error(), EnvEventBus) {
+	if _, _, err := FromEnv(); err == nil || !strings.Contains(err.Error(), EnvEventBus) {
 		t.Errorf("without a bus: err = %v", err)
 	}
 	t.Setenv(EnvEventBus, "clientele-events")
 	t.Setenv("AWS_REGION", "eu-central-1")
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	h, err := FromEnv(nil)
-	if err != nil || h.bus != "clientele-events" {
-		t.Errorf("FromEnv = %+v, %v", h, err)
+	_, name, err := FromEnv()
+	if err != nil || name != "clientele-events" {
+		t.Errorf("FromEnv = %q, %v", name, err)
 	}
 }
 
-// TestFromEnvPublishesThroughTheSDK: the handler FromEnv builds puts events with the SDK's
+// TestFromEnvPublishesThroughTheSDK: the publisher FromEnv builds puts events with the SDK's
 // EventBridge client, signed with the environment's credentials, on the endpoint
 // EVENTBRIDGE_ENDPOINT names, carrying the invocation's X-Ray trace header; and an entry
 // EventBridge fails is tried again alone.
@@ -171,7 +175,7 @@ func TestFromEnvPublishesThroughTheSDK(t *testing.T) {
 			Entries          []result
 		}{}
 		for i, e := range in.Entries {
-			if e.EventBusName != bus || e.Source != Source {
+			if e.EventBusName != bus || e.Source != changes.Source {
 				t.Errorf("entry %+v", e)
 			}
 			if first && i == 0 {
@@ -190,11 +194,11 @@ func TestFromEnvPublishesThroughTheSDK(t *testing.T) {
 	t.Setenv("AWS_REGION", "eu-central-1")
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	h, err := FromEnv(nil)
+	pub, _, err := FromEnv()
 	if err != nil {
 		t.Fatal(err)
 	}
-	failed, err := h.pub.Publish(context.Background(), entriesOf(3, 0))
+	failed, err := pub.Publish(context.Background(), entriesOf(3, 0))
 	if err != nil || len(failed) != 0 {
 		t.Fatalf("publish: failed %v, %v", failed, err)
 	}
