@@ -229,6 +229,10 @@ func sample(path string, event []byte, endpoint, table string) (run1, error) {
 		"_HANDLER=bootstrap", "TZ=:UTC",
 		"TABLE_NAME=" + table, "DYNAMODB_ENDPOINT=" + endpoint, "EVENT_BUS_NAME=bench",
 		"EVENTBRIDGE_ENDPOINT=http://" + api.addr(),
+		// The sealing and delivering functions' settings; KMS and SQS, like EventBridge, stay on loopback.
+		"KMS_KEY_ID=arn:aws:kms:us-east-1:000000000000:key/bench", "KMS_ENDPOINT=http://" + api.addr(),
+		"DELIVERY_QUEUE_URL=http://" + api.addr() + "/000000000000/deliveries", "SQS_ENDPOINT=http://" + api.addr(),
+		"WEBHOOK_ISSUER=http://127.0.0.1/api",
 	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
