@@ -105,6 +105,46 @@ func (e *Env) WantReplayed(t *testing.T, app App, k Keyed, first *Response) {
 	}
 }
 
+// Kept is one row of a test that a keyed outcome is kept: the request k of app's secret key
+// and the status it answers; Change runs between the request and its retry, After once the
+// retry has replayed.
+type Kept struct {
+	K      Keyed
+	Status int
+	// SameAsUnkeyed sends the request first without a key: the keyed answer must be the same.
+	SameAsUnkeyed bool
+	Change, After func(*testing.T, App)
+}
+
+// WantKept sends row.K and requires one record more, then its retry, after row.Change, to
+// replay the first answer, which it returns for the dialect's own checks; then the invariants.
+func (e *Env) WantKept(t *testing.T, app App, row Kept) *Response {
+	t.Helper()
+	sk := e.As(t, app.Secret)
+	k := row.K
+	var unkeyed *Response
+	if row.SameAsUnkeyed {
+		unkeyed = sk.Do(k.Method, k.Path, k.Body, k.Header...).Want(row.Status)
+	}
+	records := e.Records(t, app.UUID)
+	first := k.Send(sk).Want(row.Status)
+	if unkeyed != nil && !bytes.Equal(first.Body, unkeyed.Body) {
+		t.Errorf("keyed answer %s, want the answer without a key %s", first.Body, unkeyed.Body)
+	}
+	if n := e.Records(t, app.UUID); n != records+1 {
+		t.Errorf("%d records after the keyed request, want %d", n, records+1)
+	}
+	if row.Change != nil {
+		row.Change(t, app)
+	}
+	e.WantReplayed(t, app, k, first)
+	if row.After != nil {
+		row.After(t, app)
+	}
+	e.CheckInvariants(t, app.UUID)
+	return first
+}
+
 // Twice sends k twice at once with c and returns both answers.
 func Twice(c *Caller, k Keyed) [2]*Response {
 	var out [2]*Response
