@@ -56,7 +56,9 @@ func RenderChange(c webhook.Change) (webhook.Message, bool, error) {
 }
 
 // previousAttributes are the top-level fields of the view that differ between before and
-// after, with their values before; nil when none but the bookkeeping ones differ.
+// after, with their values before; nil when none but the bookkeeping ones differ. Of a field
+// that is an object on both sides (metadata, address), only the keys that differ, as Stripe
+// does for its hashes: a key added by the change is null.
 func previousAttributes(before, after Customer) (map[string]json.RawMessage, error) {
 	b, err := fields(before)
 	if err != nil {
@@ -70,7 +72,9 @@ func previousAttributes(before, after Customer) (map[string]json.RawMessage, err
 	shown := false
 	for k, v := range b {
 		if !bytes.Equal(v, a[k]) {
-			prev[k] = v
+			if prev[k], err = changedKeys(v, a[k]); err != nil {
+				return nil, err
+			}
 			shown = shown || !bookkeeping[k]
 		}
 	}
@@ -78,6 +82,31 @@ func previousAttributes(before, after Customer) (map[string]json.RawMessage, err
 		return nil, nil
 	}
 	return prev, nil
+}
+
+// changedKeys is before's value, or, when before and after are both objects, the keys whose
+// values differ with their values before (null for a key only after has).
+func changedKeys(before, after json.RawMessage) (json.RawMessage, error) {
+	var b, a map[string]json.RawMessage
+	if json.Unmarshal(before, &b) != nil || json.Unmarshal(after, &a) != nil || b == nil || a == nil {
+		return before, nil
+	}
+	diff := map[string]json.RawMessage{}
+	for k, v := range b {
+		if !bytes.Equal(v, a[k]) {
+			diff[k] = v
+		}
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			diff[k] = json.RawMessage("null")
+		}
+	}
+	out, err := json.Marshal(diff)
+	if err != nil {
+		return nil, fmt.Errorf("appsapi: render event: %w", err)
+	}
+	return out, nil
 }
 
 // fields is the view as its top-level JSON fields.

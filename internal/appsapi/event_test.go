@@ -68,6 +68,51 @@ func TestNativeEventBodies(t *testing.T) {
 	}
 }
 
+func TestNativePreviousAttributesOfObjectsHoldOnlyChangedKeys(t *testing.T) {
+	_, updated, _ := testChanges()
+	before := *updated.Before
+	for _, tc := range []struct {
+		name string
+		edit func(c *customer.Customer)
+		key  string // the field of previous_attributes checked
+		want string
+	}{
+		{"a metadata value changed", func(c *customer.Customer) { c.Metadata[1].Value = json.RawMessage(`4`) },
+			"metadata", `{"seats":3}`},
+		{"a metadata key added", func(c *customer.Customer) {
+			c.Metadata = append(c.Metadata, customer.Metadata{Key: "tier", Value: json.RawMessage(`"gold"`)})
+		}, "metadata", `{"tier":null}`},
+		{"a metadata key removed", func(c *customer.Customer) { c.Metadata = c.Metadata[:2] },
+			"metadata", `{"tags":{"a":[1,2]}}`},
+		{"the address's city", func(c *customer.Customer) { c.Address.City = "Potsdam" },
+			"address", `{"city":"Berlin"}`},
+		{"the address removed", func(c *customer.Customer) { c.Address = customer.Address{} },
+			"address", mustJSON(t, RenderCustomer(before).Address)},
+		{"a string field", func(c *customer.Customer) { c.Email = "jane@example.org" }, "email", `"jane@example.com"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ch := updated
+			after := webhooktest.Next(before, tc.edit)
+			ch.After = &after
+			m, ok, err := RenderChange(ch)
+			if err != nil || !ok {
+				t.Fatalf("RenderChange: ok %v, err %v", ok, err)
+			}
+			var ev struct {
+				Data struct {
+					Prev map[string]json.RawMessage `json:"previous_attributes"`
+				} `json:"data"`
+			}
+			if err := json.Unmarshal(m.Body, &ev); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(ev.Data.Prev[tc.key]); got != tc.want {
+				t.Errorf("previous_attributes.%s = %s, want %s", tc.key, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestNativeUpdateOfNoShownFieldSendsNothing(t *testing.T) {
 	_, updated, _ := testChanges()
 	before := *updated.Before
