@@ -4,8 +4,9 @@ import "time"
 
 // Each format's retry schedule, from its product (docs/webhooks.md#retries).
 const (
-	lagoAttempts    = 3 // lago-api's LAGO_WEBHOOK_ATTEMPTS default: attempts in all, the first included
-	lukittuAttempts = 5 // Lukittu's maxRetries, compared with the attempts made, the first included
+	lagoAttempts    = 3    // lago-api's LAGO_WEBHOOK_ATTEMPTS default: attempts in all, the first included
+	lagoJitter      = 0.15 // ActiveJob's polynomially_longer jitter, a share of n⁴
+	lukittuAttempts = 5    // Lukittu's maxRetries, compared with the attempts made, the first included
 	lukittuBase     = 60 * time.Second
 	appsFirstWait   = 5 * time.Minute
 	appsMaxWait     = 8 * time.Hour // under SQS's 12 h visibility limit, with room for the attempt itself
@@ -16,7 +17,7 @@ const (
 // Backoff returns how long to wait after the failed-th attempt of a delivery failed (1 for
 // the first attempt) before the next one, and false when the delivery is given up.
 //   - Lago: 3 attempts; after the nth failure lago-api waits n⁴ + 2 s (3 s, then 18 s) plus
-//     a random 0-15 % of n⁴, which is left to the caller: this function is deterministic.
+//     a random 0-15 % of n⁴, which Jitter adds: this function is deterministic.
 //   - Lukittu: 5 attempts; it waits 60 s × 2ⁿ⁻¹ (1, 2, 4, then 8 minutes).
 //   - Apps (Stripe's model): waits doubling from 5 minutes up to 8 hours, for as long as the
 //     next attempt falls within 72 hours of the first: 15 attempts, the last after 66 h 35 min.
@@ -59,4 +60,14 @@ func appsWait(n int) time.Duration {
 		return appsMaxWait
 	}
 	return min(appsFirstWait<<(n-1), appsMaxWait)
+}
+
+// Jitter is the random part of the wait after the failed-th attempt, for r uniform in [0, 1):
+// Lago's 0-15 % of n⁴ seconds; the other formats wait exactly their Backoff.
+func (f Format) Jitter(failed int, r float64) time.Duration {
+	if f != Lago || failed < 1 || r < 0 || r >= 1 {
+		return 0
+	}
+	n := float64(failed)
+	return time.Duration(r * lagoJitter * n * n * n * n * float64(time.Second))
 }

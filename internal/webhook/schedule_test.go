@@ -73,3 +73,24 @@ func TestBackoffGivesUpOnNonsense(t *testing.T) {
 		}
 	}
 }
+
+func TestJitterIsLagosShareOfNToTheFourth(t *testing.T) {
+	for _, c := range []struct {
+		format Format
+		failed int
+		r      float64
+		want   time.Duration
+	}{
+		{Lago, 1, 0, 0},
+		{Lago, 1, 0.5, 75 * time.Millisecond},
+		{Lago, 2, 0.25, 600 * time.Millisecond}, // a quarter of 15 % of 16 s
+		{Lago, 2, 1, 0}, // r out of [0, 1)
+		{Lago, 0, 0.5, 0},
+		{Lukittu, 2, 0.5, 0},
+		{Apps, 2, 0.5, 0},
+	} {
+		if got := c.format.Jitter(c.failed, c.r); got != c.want {
+			t.Errorf("%s.Jitter(%d, %v) = %v, want %v", c.format, c.failed, c.r, got, c.want)
+		}
+	}
+}
