@@ -84,7 +84,7 @@ func TestJitterIsLagosShareOfNToTheFourth(t *testing.T) {
 		{Lago, 1, 0, 0},
 		{Lago, 1, 0.5, 75 * time.Millisecond},
 		{Lago, 2, 0.25, 600 * time.Millisecond}, // a quarter of 15 % of 16 s
-		{Lago, 2, 1, 0}, // r out of [0, 1)
+		{Lago, 2, 1, 0},                         // r out of [0, 1)
 		{Lago, 0, 0.5, 0},
 		{Lukittu, 2, 0.5, 0},
 		{Apps, 2, 0.5, 0},
