@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,6 +86,7 @@ type Deps struct {
 	Issuer    string // the API's URL, the iss of Lago's jwt
 	Log       *slog.Logger
 	Now       func() time.Time // nil for time.Now
+	Rand      func() float64   // uniform in [0, 1), for the jitter of waits; nil for rand.Float64
 }
 
 // Handler is the function's Lambda handler.
@@ -94,6 +96,9 @@ type Handler struct{ d Deps }
 func New(d Deps) *Handler {
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Rand == nil {
+		d.Rand = rand.Float64
 	}
 	return &Handler{d: d}
 }
@@ -257,6 +262,7 @@ func (h *Handler) attempt(ctx context.Context, c webhook.Change, r Retry, s webh
 		log.WarnContext(ctx, "delivery given up")
 		return nil
 	}
+	wait += e.Format.Jitter(r.Attempt, h.d.Rand())
 	log.WarnContext(ctx, "delivery failed: retried", "wait", wait.String())
 	r.Attempt++
 	r.Due = now.Add(wait)
@@ -271,7 +277,8 @@ func (h *Handler) enqueue(ctx context.Context, r Retry, wait time.Duration) erro
 	if err != nil {
 		return fmt.Errorf("encode a retry: %w", err)
 	}
-	delay := int32(min(wait, MaxDelay).Round(time.Second) / time.Second)
+	// Rounded up: a message received before it is due would be delayed again.
+	delay := int32((min(wait, MaxDelay) + time.Second - 1) / time.Second)
 	_, err = h.d.Queue.SendMessage(ctx, &sqs.SendMessageInput{
 		QueueUrl:     aws.String(h.d.QueueURL),
 		MessageBody:  aws.String(string(body)),

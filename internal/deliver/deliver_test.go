@@ -316,6 +316,39 @@ func TestAReceiverFailingTwiceGetsTheEventThreeTimesWithOneID(t *testing.T) {
 	}
 }
 
+func TestLagoWaitsGetLagosJitter(t *testing.T) {
+	for _, tc := range []struct {
+		r     float64
+		waits []int32 // seconds, rounded up: n⁴ + 2 s + r × 15 % of n⁴
+	}{
+		{0, []int32{3, 18}},
+		{0.99, []int32{4, 21}}, // 3.1485 s, then 20.376 s
+	} {
+		f := newFixture(t, func(d *deliver.Deps) {
+			d.Renders = map[webhook.Format]webhook.Render{webhook.Lago: testRender}
+			d.Rand = func() float64 { return tc.r }
+		})
+		h, _ := recorder(http.StatusInternalServerError)
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		_, err := f.webhooks.CreateEndpoint(context.Background(), f.app.ID,
+			webhook.Endpoint{Format: webhook.Lago, Algorithm: webhook.LagoHMAC, URL: srv.URL + "/hook"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.handle(t, f.changeEvent(t))
+		var got []int32
+		for q := f.queue.take(); len(q) == 1 && len(got) < 10; q = f.queue.take() {
+			got = append(got, q[0].Delay)
+			f.clock.advance(time.Duration(q[0].Delay) * time.Second)
+			f.handle(t, events.SQSEvent{Records: []events.SQSMessage{{MessageId: "retry", Body: q[0].Body}}})
+		}
+		if !slices.Equal(got, tc.waits) {
+			t.Errorf("r %v: waits %v s, want %v", tc.r, got, tc.waits)
+		}
+	}
+}
+
 func TestAChangedBodyFailsTheReceiversVerification(t *testing.T) {
 	f := newFixture(t)
 	h, got := recorder(http.StatusOK)
