@@ -20,6 +20,10 @@
 // prints the URL, the keys and a sample curl. Logs are JSON on standard error. SIGINT or
 // SIGTERM shuts it down cleanly. The purge worker does not run locally: a deleted app stays
 // tombstoned (unreachable, its slug taken).
+//
+// Webhooks are delivered in process (internal/localbus): the table's stream is read every
+// 100 ms from the start on, and its changes go through publish-changes' and deliver-webhooks'
+// handlers, as in AWS, to the apps' endpoints.
 package main
 
 import (
@@ -33,19 +37,27 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/smithy-go"
 
 	"github.com/clientele/clientele/docs"
+	"github.com/clientele/clientele/internal/appsapi"
 	"github.com/clientele/clientele/internal/auth"
 	"github.com/clientele/clientele/internal/authorizer"
 	"github.com/clientele/clientele/internal/awsclient"
+	"github.com/clientele/clientele/internal/changes"
+	"github.com/clientele/clientele/internal/deliver"
 	"github.com/clientele/clientele/internal/gateway"
+	"github.com/clientele/clientele/internal/lago"
+	"github.com/clientele/clientele/internal/localbus"
+	"github.com/clientele/clientele/internal/lukittu"
 	"github.com/clientele/clientele/internal/routes"
 	"github.com/clientele/clientele/internal/samtemplate"
 	"github.com/clientele/clientele/internal/seal"
@@ -61,6 +73,7 @@ const (
 	tableID      = "Table" // logical id of the table in template.yaml
 	demoSlug     = "my-app"
 	envBootstrap = "BOOTSTRAP_ACCOUNT_KEY"
+	streamPoll   = 100 * time.Millisecond // how often the table's stream is read
 )
 
 func main() {
@@ -164,6 +177,14 @@ func run(ctx context.Context, stdout, stderr io.Writer, ready func(info)) error 
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	deliveryCtx, stopDelivery := context.WithCancel(context.Background())
+	delivered, err := startDelivery(deliveryCtx, db, table, sealer, policy, in.URL, log)
+	if err != nil {
+		stopDelivery()
+		ln.Close()
+		return err
+	}
+	defer func() { stopDelivery(); delivered.Wait() }()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	printBanner(stdout, in)
@@ -187,6 +208,43 @@ func run(ctx context.Context, stdout, stderr io.Writer, ready func(info)) error 
 		return err
 	}
 	return nil
+}
+
+// startDelivery runs webhook delivery in process, as AWS runs it (internal/localbus): the
+// table's stream, read from now on, feeds publish-changes' handler, whose events go to a
+// queue that feeds deliver-webhooks' handler, with the same renders and conversion.
+func startDelivery(ctx context.Context, db *dynamodb.Client, table string, sealer seal.Sealer,
+	policy webhook.Policy, issuer string, log *slog.Logger) (*sync.WaitGroup, error) {
+	env, err := awsclient.FromEnv(true)
+	if err != nil {
+		return nil, err
+	}
+	streams := dynamodbstreams.New(dynamodbstreams.Options{Region: env.Region, Credentials: env.Credentials,
+		BaseEndpoint: aws.String(os.Getenv(awsclient.EnvDynamoDBEndpoint)), HTTPClient: awsclient.HTTPClient()})
+	stream, err := localbus.Open(ctx, db, streams, table, false)
+	if err != nil {
+		return nil, err
+	}
+	q := localbus.NewQueue(log.With("function", routes.DeliverFunction), nil)
+	s := store.New(db, table)
+	h := deliver.New(deliver.Deps{
+		Apps:      s,
+		Endpoints: s.Webhooks(sealer),
+		Renders: map[webhook.Format]webhook.Render{
+			webhook.Apps: appsapi.RenderChange, webhook.Lago: lago.RenderChange, webhook.Lukittu: lukittu.RenderChange,
+		},
+		Convert:  changes.ChangeOf,
+		Client:   webhook.NewClient(webhook.Options{Policy: policy}),
+		Queue:    q,
+		QueueURL: "local",
+		Issuer:   issuer,
+		Log:      log.With("function", routes.DeliverFunction),
+	})
+	publish := changes.New(localbus.Publisher{Queue: q}, "local", log.With("function", routes.PublishFunction))
+	var wg sync.WaitGroup
+	wg.Go(func() { q.Run(ctx, h.Handle) })
+	wg.Go(func() { localbus.Tail(ctx, stream, publish.Handle, streamPoll, log.With("source", "stream")) })
+	return &wg, nil
 }
 
 // localWebhooks is what the functions seal webhook secrets with locally (the local key of
