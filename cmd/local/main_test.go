@@ -41,7 +41,7 @@ func (s *syncBuffer) String() string {
 }
 
 // start runs the command until the test ends, and returns what it printed at start.
-func start(t *testing.T) (info, *syncBuffer, *syncBuffer, func() error) {
+func start(t testing.TB) (info, *syncBuffer, *syncBuffer, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
@@ -77,7 +77,7 @@ func start(t *testing.T) (info, *syncBuffer, *syncBuffer, func() error) {
 	return info{}, nil, nil, nil
 }
 
-func request(t *testing.T, method, url, key, body string) (int, []byte) {
+func request(t testing.TB, method, url, key, body string) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
