@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/clientele/clientele/internal/store"
 )
 
 // Stream reads the records of a table's stream, each shard from where the last read ended.
@@ -77,7 +79,7 @@ func (s *Stream) Read(ctx context.Context) ([]events.DynamoDBEventRecord, error)
 				return nil, fmt.Errorf("localbus: records of %s: %w", id, err)
 			}
 			for _, r := range out.Records {
-				recs = append(recs, toEvent(s.arn, r))
+				recs = append(recs, store.EventRecord(s.arn, r))
 			}
 			it = out.NextShardIterator
 			s.iters[id] = it

@@ -1,4 +1,4 @@
-package localbus
+package store
 
 import (
 	"fmt"
@@ -8,8 +8,9 @@ import (
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 )
 
-// toEvent converts a record as DynamoDB Streams serves it to the record Lambda delivers.
-func toEvent(arn string, r streamtypes.Record) events.DynamoDBEventRecord {
+// EventRecord converts a record as DynamoDB Streams serves it (the SDK's dynamodbstreams client) to the
+// record Lambda delivers, for a reader of the stream outside Lambda (internal/localbus).
+func EventRecord(arn string, r streamtypes.Record) events.DynamoDBEventRecord {
 	d := r.Dynamodb
 	rec := events.DynamoDBEventRecord{
 		AWSRegion:      aws.ToString(r.AwsRegion),
