@@ -111,7 +111,8 @@ bin/yardstick/hello/bootstrap: lambda-force
 # whole Lambda handler next to a bare GetItem of the same item; a cursor page 10,000 deep
 # next to a first page; the calls and items read of filtered pages of an app of 10,000
 # customers next to its unfiltered first page; the throughput of a bulk import of 10,000 customers through the
-# ingestion function's handler (cmd/import); and the lists of an app of 100,000 customers priced by the model of
+# ingestion function's handler (cmd/import); the time from each of 1,000 customer creates to its webhook under
+# make local's in-process delivery (cmd/local); and the lists of an app of 100,000 customers priced by the model of
 # docs/performance.md, extrapolated to a million (internal/store/storetest). Each part gets a fresh DynamoDB Local, which
 # slows down for good once it has held a 10,000-item table, and the packages run one at a
 # time (-p 1) so that no benchmark shares the machine with another.
@@ -124,6 +125,7 @@ bench: sizes $(LAMBDA_FUNCTIONS:%=$(BENCH_BIN)/%/bootstrap) $(BENCH_YARDSTICKS:%
 	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) test -p 1 -run '^$$' -bench . -skip FilteredListPage -benchtime 100x ./internal/routes ./internal/store
 	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) test -run '^$$' -bench FilteredListPage -benchtime 3x ./internal/store
 	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) test -run '^$$' -bench Import10000 -benchtime 1x ./cmd/import
+	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) test -run '^$$' -bench WriteToDelivery -benchtime 1x ./cmd/local
 	CLIENTELE_REQUIRE_DYNAMODB=1 $(DDBLOCAL) -- $(GO) test -run '^$$' -bench ListModel -benchtime 1x -timeout 60m ./internal/store/storetest
 
 # The yardsticks (cmd/coldstart/<name>) go beside the functions, built with the same flags.

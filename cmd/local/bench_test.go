@@ -22,7 +22,7 @@ import (
 )
 
 // benchWrites is how many customer creates BenchmarkWriteToDelivery times.
-const benchWrites = 100
+const benchWrites = 1000
 
 // BenchmarkWriteToDelivery times, under make local's pipeline, each customer create through
 // the local gateway from the moment its request is sent to the moment a native endpoint on
