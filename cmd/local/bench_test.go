@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -13,12 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/clientele/clientele/internal/dynamotest"
-	"github.com/clientele/clientele/internal/routes"
 )
 
 // BenchmarkWriteToDelivery's creates, and how far apart they are started: DynamoDB Local's
@@ -34,18 +27,9 @@ const (
 // Its yardsticks, in the same run: the create's own answer time, and a bare loopback POST
 // to the same receiver.
 func BenchmarkWriteToDelivery(b *testing.B) {
-	if _, ok := dynamotest.Endpoint(); !ok {
-		b.Skip("needs DynamoDB Local (make bench)")
+	if !localEnv(b) {
+		return
 	}
-	table := "local-bench-" + strings.ToLower(rand.Text()[:10])
-	b.Setenv(routes.EnvTable, table)
-	b.Setenv("PORT", "0")
-	b.Cleanup(func() {
-		db, _, err := routes.DynamoDBFromEnv()
-		if err == nil {
-			_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
-		}
-	})
 	var mu sync.Mutex
 	arrived := map[string]time.Time{}
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

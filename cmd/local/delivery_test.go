@@ -1,41 +1,23 @@
 package main
 
 import (
-	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/clientele/clientele/internal/dynamotest"
-	"github.com/clientele/clientele/internal/routes"
 	"github.com/clientele/clientele/internal/webhook"
 	"github.com/clientele/clientele/internal/webhook/webhooktest"
 )
 
 func TestLocalDeliversWebhooksFromTheStream(t *testing.T) {
-	if _, ok := dynamotest.Endpoint(); !ok {
-		dynamotest.New(t) // skips, or fails under CLIENTELE_REQUIRE_DYNAMODB=1
+	if !localEnv(t) {
 		return
 	}
-	table := "local-hooks-" + strings.ToLower(rand.Text()[:10])
-	t.Setenv(routes.EnvTable, table)
-	t.Setenv("PORT", "0")
-	t.Cleanup(func() {
-		db, _, err := routes.DynamoDBFromEnv()
-		if err == nil {
-			_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
-		}
-	})
 	type hook struct {
 		header, body string
 	}

@@ -77,6 +77,26 @@ func start(t testing.TB) (info, *syncBuffer, *syncBuffer, func() error) {
 	return info{}, nil, nil, nil
 }
 
+// localEnv points the command at a table of its own on DynamoDB Local, deleted at the end,
+// and a free port; false when there is no DynamoDB Local (the test is then skipped or failed).
+func localEnv(tb testing.TB) bool {
+	tb.Helper()
+	if _, ok := dynamotest.Endpoint(); !ok {
+		dynamotest.New(tb) // skips, or fails under CLIENTELE_REQUIRE_DYNAMODB=1
+		return false
+	}
+	table := "local-test-" + strings.ToLower(rand.Text()[:10])
+	tb.Setenv(routes.EnvTable, table)
+	tb.Setenv("PORT", "0")
+	tb.Cleanup(func() {
+		db, _, err := routes.DynamoDBFromEnv()
+		if err == nil {
+			_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
+		}
+	})
+	return true
+}
+
 func request(t testing.TB, method, url, key, body string) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
@@ -99,21 +119,11 @@ func request(t testing.TB, method, url, key, body string) (int, []byte) {
 }
 
 func TestLocal(t *testing.T) {
-	if _, ok := dynamotest.Endpoint(); !ok {
-		dynamotest.New(t) // skips, or fails under CLIENTELE_REQUIRE_DYNAMODB=1
+	if !localEnv(t) {
 		return
 	}
-	table := "local-test-" + strings.ToLower(rand.Text()[:10])
-	t.Setenv(routes.EnvTable, table)
-	t.Setenv("PORT", "0")
 	bootstrap, _ := auth.Generate(auth.Account)
 	t.Setenv(envBootstrap, bootstrap)
-	t.Cleanup(func() {
-		db, _, err := routes.DynamoDBFromEnv()
-		if err == nil {
-			_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
-		}
-	})
 	in, stdout, stderr, stop := start(t)
 	if in.AccountKey != bootstrap || in.App.Slug != "my-app" || !auth.Plausible(in.AppKey) ||
 		!strings.HasPrefix(in.URL, "http://127.0.0.1:") {
@@ -176,19 +186,9 @@ func TestLocal(t *testing.T) {
 }
 
 func TestLocalRefusesBadBootstrapKey(t *testing.T) {
-	if _, ok := dynamotest.Endpoint(); !ok {
-		dynamotest.New(t)
+	if !localEnv(t) {
 		return
 	}
-	table := "local-test-" + strings.ToLower(rand.Text()[:10])
-	t.Setenv(routes.EnvTable, table)
-	t.Setenv("PORT", "0")
-	t.Cleanup(func() {
-		db, _, err := routes.DynamoDBFromEnv()
-		if err == nil {
-			_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
-		}
-	})
 	secret, _ := auth.Generate(auth.Secret)
 	for _, key := range []string{"hunter2", secret, "ak_live_" + strings.Repeat("z", 48)} {
 		t.Setenv(envBootstrap, key)
